@@ -1,0 +1,79 @@
+SHELL := /bin/bash
+# hashpay: build, test and run the nginx module.
+#
+#   make          build build/ngx_http_hashpay_module.so
+#   make test     install what is missing, build, run every test
+#   make run      install what is missing, build, run nginx + a private Redis
+#   make bench    throughput figures with wrk (see bench/README.md)
+#   make clean    remove every build product (build/)
+
+NGX_SRC     ?= /usr/share/nginx/src
+NGX_BIN     ?= /usr/sbin/nginx
+BUILD       := $(CURDIR)/build
+NGX_BUILD   := $(BUILD)/nginx
+MODULE      := $(BUILD)/ngx_http_hashpay_module.so
+NGX_CC_OPT  ?= -g -O2 -fstack-protector-strong -Wformat \
+               -Werror=format-security -D_FORTIFY_SOURCE=2 -Wall -Werror
+
+SRCS        := config ngx_http_hashpay_module.c $(wildcard src/*.c src/*.h) \
+               $(wildcard src/lua/*.lua) util/lua2c.sh
+
+UNIT_TESTS  := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(wildcard t/unit/test_*.c))
+UNIT_INCS   := -I src -I $(NGX_BUILD)/src/core -I $(NGX_BUILD)/src/event \
+               -I $(NGX_BUILD)/src/event/modules -I $(NGX_BUILD)/src/os/unix \
+               -I $(NGX_BUILD)/objs
+UNIT_CFLAGS := -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
+               -fsanitize=address,undefined -fno-omit-frame-pointer
+
+.PHONY: all deps test unit run bench clean
+
+all: $(MODULE)
+
+deps:
+	@sh util/deps.sh
+
+$(NGX_BUILD)/objs/Makefile: config util/lua2c.sh
+	rm -rf $(NGX_BUILD)
+	mkdir -p $(BUILD)
+	cp -r $(NGX_SRC) $(NGX_BUILD)
+	. $(NGX_SRC)/conf_flags && cd $(NGX_BUILD) && \
+	    ./configure "$${NGX_CONF_FLAGS[@]}" \
+	        --with-cc-opt="$(NGX_CC_OPT)" \
+	        --add-dynamic-module=$(CURDIR) > $(BUILD)/configure.log 2>&1 \
+	    || { tail -30 $(BUILD)/configure.log; exit 1; }
+
+$(MODULE): $(NGX_BUILD)/objs/Makefile $(SRCS)
+	sh util/lua2c.sh src/lua \
+	    > $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_scripts.c.new
+	cmp -s $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_scripts.c.new \
+	    $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_scripts.c \
+	|| mv $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_scripts.c.new \
+	    $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_scripts.c
+	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile modules
+	cp $(NGX_BUILD)/objs/ngx_http_hashpay_module.so $@
+
+$(BUILD)/unit/%: t/unit/%.c t/unit/unit.h t/unit/ngx_stubs.c \
+                 $(wildcard src/*.c src/*.h) $(NGX_BUILD)/objs/Makefile
+	mkdir -p $(BUILD)/unit
+	$(CC) $(UNIT_CFLAGS) $(UNIT_INCS) -o $@ $< t/unit/ngx_stubs.c \
+	    $(UNIT_SRCS_$*) -ljansson -lcrypto
+
+UNIT_SRCS_test_sig   := src/ngx_http_hashpay_sig.c
+UNIT_SRCS_test_tweet := src/ngx_http_hashpay_tweet.c
+
+unit: $(UNIT_TESTS)
+
+test: deps
+	@$(MAKE) --no-print-directory all unit
+	@sh util/test.sh $(UNIT_TESTS)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@sh util/run.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@sh bench/run.sh
+
+clean:
+	rm -rf $(BUILD) t/servroot
