@@ -1,0 +1,78 @@
+
+/*
+ * Copyright (C) hashpay authors
+ *
+ * Signatures and tokens: HMAC-SHA256, base64, constant-time comparison,
+ * the X CRC challenge.  Pure functions: no pools, no logging, no I/O, so
+ * that they are unit-tested on their own (t/unit/test_sig.c).
+ */
+
+
+#ifndef _NGX_HTTP_HASHPAY_SIG_H_INCLUDED_
+#define _NGX_HTTP_HASHPAY_SIG_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+
+#define NGX_HTTP_HASHPAY_SHA256_LEN      32
+/* base64 of 32 bytes, padded */
+#define NGX_HTTP_HASHPAY_SHA256_B64_LEN  44
+/* "sha256=" + base64 */
+#define NGX_HTTP_HASHPAY_X_SIG_LEN       (sizeof("sha256=") - 1 + 44)
+
+#define NGX_HTTP_HASHPAY_CRC_MIN         8
+#define NGX_HTTP_HASHPAY_CRC_MAX         256
+
+
+/* HMAC-SHA256(key, msg) into md (32 bytes); NGX_OK or NGX_ERROR */
+ngx_int_t ngx_http_hashpay_hmac_sha256(const u_char *key, size_t key_len,
+    const u_char *msg, size_t len, u_char *md);
+
+/*
+ * standard base64 with '=' padding; dst must hold 4 * ((len + 2) / 3) bytes;
+ * returns the number of bytes written
+ */
+size_t ngx_http_hashpay_base64_encode(u_char *dst, const u_char *src,
+    size_t len);
+
+/*
+ * standard base64 (padding required, no white space); returns the decoded
+ * length or -1 when src is not canonical base64; dst must hold
+ * 3 * (len / 4) bytes
+ */
+ssize_t ngx_http_hashpay_base64_decode(u_char *dst, const u_char *src,
+    size_t len);
+
+/* constant-time equality of two byte strings; 1 when equal, 0 otherwise */
+ngx_uint_t ngx_http_hashpay_const_eq(const u_char *a, size_t a_len,
+    const u_char *b, size_t b_len);
+
+/*
+ * "sha256=" + base64(HMAC-SHA256(secret, msg)) into out, which must hold
+ * NGX_HTTP_HASHPAY_X_SIG_LEN bytes; NGX_OK or NGX_ERROR
+ */
+ngx_int_t ngx_http_hashpay_x_sign(ngx_str_t *secret, const u_char *msg,
+    size_t len, u_char *out);
+
+/*
+ * Verifies an X signature header value ("sha256=<base64>") over body
+ * against every secret (rotation), in constant time per secret.
+ * NGX_OK when one secret matches, NGX_DECLINED when none does or the value
+ * is not of the right shape, NGX_ERROR on an OpenSSL failure.
+ */
+ngx_int_t ngx_http_hashpay_x_verify(ngx_str_t *value, ngx_str_t *secrets,
+    ngx_uint_t nsecrets, const u_char *body, size_t len);
+
+/*
+ * The CRC token from a query-string argument value: percent-decoded
+ * ("+" stays "+") into dst (which must hold src->len bytes), then checked:
+ * 8-256 characters of the base64 or base64url alphabet, '=' only as
+ * trailing padding (at most two).  NGX_OK with dst->len set, or
+ * NGX_DECLINED (bad percent escape, bad length, bad character).
+ */
+ngx_int_t ngx_http_hashpay_crc_token(ngx_str_t *src, ngx_str_t *dst);
+
+
+#endif /* _NGX_HTTP_HASHPAY_SIG_H_INCLUDED_ */
