@@ -1,0 +1,838 @@
+
+/*
+ * Copyright (C) hashpay authors
+ *
+ * hashpay: pay by hashtag at the edge.  This file holds the directives,
+ * the configuration (create, merge, checks), the $hashpay_outcome variable
+ * and the module's process hooks; the work is done in src/.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_hashpay.h"
+#include "ngx_http_hashpay_redis.h"
+
+
+#define NGX_HTTP_HASHPAY_PREFIX_MAX   100
+#define NGX_HTTP_HASHPAY_CPREFIX_MAX  32
+#define NGX_HTTP_HASHPAY_ID_MAX       20
+
+
+static ngx_int_t ngx_http_hashpay_add_variables(ngx_conf_t *cf);
+static void *ngx_http_hashpay_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_hashpay_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_http_hashpay_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_hashpay_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+
+static char *ngx_http_hashpay_redis(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_hashpay_webhook(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_hashpay_secret(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_hashpay_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_hashpay_operators(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_hashpay_add_secret(ngx_conf_t *cf,
+    ngx_array_t **secrets, u_char *p, size_t len);
+static ngx_int_t ngx_http_hashpay_is_id(u_char *p, size_t len);
+
+static ngx_int_t ngx_http_hashpay_outcome_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+static ngx_int_t ngx_http_hashpay_init_process(ngx_cycle_t *cycle);
+static void ngx_http_hashpay_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_conf_num_bounds_t  ngx_http_hashpay_maxlen_bounds = {
+    ngx_conf_check_num_bounds, 1, 2147483647
+};
+
+
+static ngx_command_t  ngx_http_hashpay_commands[] = {
+
+    { ngx_string("hashpay_redis"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_hashpay_redis,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("hashpay_prefix"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_hashpay_main_conf_t, prefix),
+      NULL },
+
+    { ngx_string("hashpay_events_maxlen"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_hashpay_main_conf_t, events_maxlen),
+      &ngx_http_hashpay_maxlen_bounds },
+
+    { ngx_string("hashpay_webhook"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_hashpay_webhook,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("hashpay_consumer_secret"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_hashpay_secret,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_hashpay_loc_conf_t, consumer_secrets),
+      NULL },
+
+    { ngx_string("hashpay_consumer_secret_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_hashpay_secret_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_hashpay_loc_conf_t, consumer_secrets),
+      NULL },
+
+    { ngx_string("hashpay_confirm_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_hashpay_loc_conf_t, confirm_ttl),
+      NULL },
+
+    { ngx_string("hashpay_confirm_prefix"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_hashpay_loc_conf_t, confirm_prefix),
+      NULL },
+
+    { ngx_string("hashpay_dedupe_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_hashpay_loc_conf_t, dedupe_ttl),
+      NULL },
+
+    { ngx_string("hashpay_operator_accounts"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_hashpay_operators,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_hashpay_loc_conf_t, operators),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_hashpay_module_ctx = {
+    ngx_http_hashpay_add_variables,        /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    ngx_http_hashpay_create_main_conf,     /* create main configuration */
+    ngx_http_hashpay_init_main_conf,       /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_hashpay_create_loc_conf,      /* create location configuration */
+    ngx_http_hashpay_merge_loc_conf        /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_hashpay_module = {
+    NGX_MODULE_V1,
+    &ngx_http_hashpay_module_ctx,          /* module context */
+    ngx_http_hashpay_commands,             /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    ngx_http_hashpay_init_process,         /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    ngx_http_hashpay_exit_process,         /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_str_t  ngx_http_hashpay_outcome_name =
+    ngx_string("hashpay_outcome");
+
+
+static ngx_int_t
+ngx_http_hashpay_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var;
+
+    var = ngx_http_add_variable(cf, &ngx_http_hashpay_outcome_name,
+                                NGX_HTTP_VAR_NOCACHEABLE);
+    if (var == NULL) {
+        return NGX_ERROR;
+    }
+
+    var->get_handler = ngx_http_hashpay_outcome_variable;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_hashpay_outcome_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_hashpay_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_hashpay_module);
+
+    if (ctx == NULL || ctx->outcome.len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = ctx->outcome.len;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+    v->data = ctx->outcome.data;
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_http_hashpay_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_hashpay_main_conf_t  *mcf;
+
+    mcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_hashpay_main_conf_t));
+    if (mcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     mcf->redis = NULL;
+     *     mcf->prefix = { 0, NULL };
+     *     mcf->events_key = { 0, NULL };
+     */
+
+    mcf->events_maxlen = NGX_CONF_UNSET_UINT;
+
+    return mcf;
+}
+
+
+static char *
+ngx_http_hashpay_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_hashpay_main_conf_t *mcf = conf;
+
+    u_char      *p;
+    ngx_uint_t   i;
+
+    if (mcf->prefix.data == NULL) {
+        ngx_str_set(&mcf->prefix, "hashpay");
+    }
+
+    if (mcf->prefix.len == 0
+        || mcf->prefix.len > NGX_HTTP_HASHPAY_PREFIX_MAX)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"hashpay_prefix\" must be 1-%d characters",
+                           NGX_HTTP_HASHPAY_PREFIX_MAX);
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 0; i < mcf->prefix.len; i++) {
+        if (mcf->prefix.data[i] <= ' ' || mcf->prefix.data[i] >= 0x7f) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"hashpay_prefix\" must be printable ASCII "
+                               "without spaces");
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    ngx_conf_init_uint_value(mcf->events_maxlen, 1000000);
+
+    mcf->events_key.len = mcf->prefix.len + sizeof(":events") - 1;
+    mcf->events_key.data = ngx_pnalloc(cf->pool, mcf->events_key.len);
+    if (mcf->events_key.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_sprintf(mcf->events_key.data, "%V:events", &mcf->prefix);
+
+    p = ngx_pnalloc(cf->pool, NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    mcf->events_maxlen_text.data = p;
+    mcf->events_maxlen_text.len = ngx_sprintf(p, "%ui", mcf->events_maxlen)
+                                  - p;
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_hashpay_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_hashpay_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_hashpay_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->confirm_prefix = { 0, NULL };
+     */
+
+    conf->webhook = NGX_CONF_UNSET;
+    conf->consumer_secrets = NGX_CONF_UNSET_PTR;
+    conf->confirm_ttl = NGX_CONF_UNSET_MSEC;
+    conf->dedupe_ttl = NGX_CONF_UNSET_MSEC;
+    conf->operators = NGX_CONF_UNSET_PTR;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_hashpay_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_hashpay_loc_conf_t *prev = parent;
+    ngx_http_hashpay_loc_conf_t *conf = child;
+
+    ngx_uint_t                     i;
+    ngx_http_hashpay_main_conf_t  *mcf;
+
+    ngx_conf_merge_value(conf->webhook, prev->webhook, 0);
+    ngx_conf_merge_ptr_value(conf->consumer_secrets, prev->consumer_secrets,
+                             NULL);
+    ngx_conf_merge_msec_value(conf->confirm_ttl, prev->confirm_ttl,
+                              15 * 60 * 1000);
+    ngx_conf_merge_str_value(conf->confirm_prefix, prev->confirm_prefix,
+                             "Confirm");
+    ngx_conf_merge_msec_value(conf->dedupe_ttl, prev->dedupe_ttl,
+                              48 * 60 * 60 * 1000);
+    ngx_conf_merge_ptr_value(conf->operators, prev->operators, NULL);
+
+    if (conf->confirm_ttl < 1000) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"hashpay_confirm_ttl\" must be at least 1s");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->dedupe_ttl < 1000) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"hashpay_dedupe_ttl\" must be at least 1s");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->confirm_prefix.len == 0
+        || conf->confirm_prefix.len > NGX_HTTP_HASHPAY_CPREFIX_MAX)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"hashpay_confirm_prefix\" must be 1-%d "
+                           "characters", NGX_HTTP_HASHPAY_CPREFIX_MAX);
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 0; i < conf->confirm_prefix.len; i++) {
+        if (!isalnum(conf->confirm_prefix.data[i])
+            && conf->confirm_prefix.data[i] != '_')
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"hashpay_confirm_prefix\" must be ASCII "
+                               "letters, digits and \"_\" (a hashtag)");
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (!conf->webhook) {
+        return NGX_CONF_OK;
+    }
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_hashpay_module);
+
+    if (mcf->redis == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"hashpay_webhook\" requires \"hashpay_redis\" "
+                           "in the http block");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->consumer_secrets == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"hashpay_webhook\" requires "
+                           "\"hashpay_consumer_secret\" or "
+                           "\"hashpay_consumer_secret_file\"");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_hashpay_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_hashpay_main_conf_t *mcf = conf;
+
+    u_char                         *p;
+    ngx_str_t                      *value, s;
+    ngx_url_t                       u;
+    ngx_int_t                       n;
+    ngx_uint_t                      i;
+    ngx_http_hashpay_redis_conf_t  *rc;
+
+    if (mcf->redis != NULL) {
+        return "is duplicate";
+    }
+
+    rc = ngx_pcalloc(cf->pool, sizeof(ngx_http_hashpay_redis_conf_t));
+    if (rc == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    rc->name = value[1];
+    rc->db = 0;
+    rc->connect_timeout = 200;
+    rc->timeout = 1000;
+
+    if (value[1].len > 5 && ngx_strncmp(value[1].data, "unix:", 5) == 0) {
+
+        rc->unix_path.len = value[1].len - 5;
+        rc->unix_path.data = ngx_pnalloc(cf->pool, rc->unix_path.len + 1);
+        if (rc->unix_path.data == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memcpy(rc->unix_path.data, value[1].data + 5, rc->unix_path.len);
+        rc->unix_path.data[rc->unix_path.len] = '\0';
+
+    } else {
+
+        /*
+         * hiredis resolves names with a blocking getaddrinfo(): resolve
+         * here, once, at configuration time, and give it an address
+         */
+
+        ngx_memzero(&u, sizeof(ngx_url_t));
+
+        u.url = value[1];
+        u.default_port = 6379;
+
+        if (ngx_parse_url(cf->pool, &u) != NGX_OK) {
+            if (u.err) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "%s in \"hashpay_redis\" address \"%V\"",
+                                   u.err, &u.url);
+            }
+
+            return NGX_CONF_ERROR;
+        }
+
+        if (u.naddrs == 0 || u.uri.len) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid \"hashpay_redis\" address \"%V\"",
+                               &u.url);
+            return NGX_CONF_ERROR;
+        }
+
+        p = ngx_pnalloc(cf->pool, NGX_SOCKADDR_STRLEN + 1);
+        if (p == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        rc->host.data = p;
+        rc->host.len = ngx_sock_ntop(u.addrs[0].sockaddr, u.addrs[0].socklen,
+                                     p, NGX_SOCKADDR_STRLEN, 0);
+        p[rc->host.len] = '\0';
+        rc->port = u.port;
+    }
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "db=", 3) == 0) {
+            n = ngx_atoi(value[i].data + 3, value[i].len - 3);
+            if (n == NGX_ERROR || n > 2147483647) {
+                goto invalid;
+            }
+
+            rc->db = n;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "password=", 9) == 0) {
+            rc->password.data = value[i].data + 9;
+            rc->password.len = value[i].len - 9;
+
+            if (rc->password.len == 0) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "connect_timeout=", 16) == 0) {
+            s.data = value[i].data + 16;
+            s.len = value[i].len - 16;
+
+            n = ngx_parse_time(&s, 0);
+            if (n == NGX_ERROR || n == 0) {
+                goto invalid;
+            }
+
+            rc->connect_timeout = n;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "timeout=", 8) == 0) {
+            s.data = value[i].data + 8;
+            s.len = value[i].len - 8;
+
+            n = ngx_parse_time(&s, 0);
+            if (n == NGX_ERROR || n == 0) {
+                goto invalid;
+            }
+
+            rc->timeout = n;
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    mcf->redis = rc;
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    /* never echo a password back */
+
+    if (ngx_strncmp(value[i].data, "password=", 9) == 0) {
+        ngx_str_set(&value[i], "password=...");
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\" in \"hashpay_redis\"",
+                       &value[i]);
+
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_hashpay_webhook(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_hashpay_loc_conf_t *hlcf = conf;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (hlcf->webhook != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->handler != NULL) {
+        return "conflicts with another content handler in this location";
+    }
+
+    clcf->handler = ngx_http_hashpay_webhook_handler;
+    hlcf->webhook = 1;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_hashpay_secret(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    ngx_str_t     *value;
+    ngx_array_t  **secrets;
+
+    secrets = (ngx_array_t **) (p + cmd->offset);
+    value = cf->args->elts;
+
+    if (ngx_http_hashpay_add_secret(cf, secrets, value[1].data, value[1].len)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_hashpay_secret_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    u_char           *buf, *line, *end, *last, *start;
+    ssize_t           n;
+    ngx_str_t        *value, name;
+    ngx_file_t        file;
+    ngx_uint_t        count;
+    ngx_array_t     **secrets;
+    ngx_file_info_t   fi;
+
+    secrets = (ngx_array_t **) (p + cmd->offset);
+    value = cf->args->elts;
+
+    name = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &name, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&file, sizeof(ngx_file_t));
+
+    file.name = name;
+    file.log = cf->log;
+    file.fd = ngx_open_file(name.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (file.fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"%V\": cannot open secret file \"%s\"",
+                           &cmd->name, name.data);
+        return NGX_CONF_ERROR;
+    }
+
+    buf = NULL;
+
+    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"%V\": cannot stat secret file \"%s\"",
+                           &cmd->name, name.data);
+        goto failed;
+    }
+
+    if (ngx_file_size(&fi) > 65536) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": secret file \"%s\" is too large",
+                           &cmd->name, name.data);
+        goto failed;
+    }
+
+    buf = ngx_pnalloc(cf->temp_pool, (size_t) ngx_file_size(&fi) + 1);
+    if (buf == NULL) {
+        goto failed;
+    }
+
+    n = ngx_read_file(&file, buf, (size_t) ngx_file_size(&fi), 0);
+    if (n == NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"%V\": cannot read secret file \"%s\"",
+                           &cmd->name, name.data);
+        goto failed;
+    }
+
+    (void) ngx_close_file(file.fd);
+    file.fd = NGX_INVALID_FILE;
+
+    /* one secret a line; blank lines and surrounding white space ignored */
+
+    count = 0;
+    end = buf + n;
+
+    for (line = buf; line < end; line = last + 1) {
+
+        last = ngx_strlchr(line, end, '\n');
+        if (last == NULL) {
+            last = end;
+        }
+
+        start = line;
+
+        while (start < last && isspace(*start)) {
+            start++;
+        }
+
+        p = (char *) last;
+
+        while ((u_char *) p > start && isspace(*((u_char *) p - 1))) {
+            p--;
+        }
+
+        if ((u_char *) p == start) {
+            continue;
+        }
+
+        if (ngx_http_hashpay_add_secret(cf, secrets, start,
+                                        (u_char *) p - start)
+            != NGX_OK)
+        {
+            goto failed;
+        }
+
+        count++;
+    }
+
+    if (count == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": secret file \"%s\" holds no secret",
+                           &cmd->name, name.data);
+        goto failed;
+    }
+
+    ngx_explicit_memzero(buf, n);
+
+    return NGX_CONF_OK;
+
+failed:
+
+    if (buf != NULL) {
+        ngx_explicit_memzero(buf, ngx_file_size(&fi));
+    }
+
+    if (file.fd != NGX_INVALID_FILE) {
+        (void) ngx_close_file(file.fd);
+    }
+
+    return NGX_CONF_ERROR;
+}
+
+
+static ngx_int_t
+ngx_http_hashpay_add_secret(ngx_conf_t *cf, ngx_array_t **secrets, u_char *p,
+    size_t len)
+{
+    ngx_str_t  *s;
+
+    if (len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "empty secret");
+        return NGX_ERROR;
+    }
+
+    if (*secrets == NGX_CONF_UNSET_PTR || *secrets == NULL) {
+        *secrets = ngx_array_create(cf->pool, 2, sizeof(ngx_str_t));
+        if (*secrets == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    s = ngx_array_push(*secrets);
+    if (s == NULL) {
+        return NGX_ERROR;
+    }
+
+    s->len = len;
+    s->data = ngx_pnalloc(cf->pool, len);
+    if (s->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(s->data, p, len);
+
+    return NGX_OK;
+}
+
+
+static char *
+ngx_http_hashpay_operators(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    ngx_str_t     *value, *s;
+    ngx_uint_t     i;
+    ngx_array_t  **ops;
+
+    ops = (ngx_array_t **) (p + cmd->offset);
+
+    if (*ops != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    *ops = ngx_array_create(cf->pool, cf->args->nelts - 1, sizeof(ngx_str_t));
+    if (*ops == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_http_hashpay_is_id(value[i].data, value[i].len) != NGX_OK) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid user id \"%V\" in \"%V\": an X user "
+                               "id is 1-%d digits", &value[i], &cmd->name,
+                               NGX_HTTP_HASHPAY_ID_MAX);
+            return NGX_CONF_ERROR;
+        }
+
+        s = ngx_array_push(*ops);
+        if (s == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *s = value[i];
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_hashpay_is_id(u_char *p, size_t len)
+{
+    size_t  i;
+
+    if (len == 0 || len > NGX_HTTP_HASHPAY_ID_MAX) {
+        return NGX_DECLINED;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (p[i] < '0' || p[i] > '9') {
+            return NGX_DECLINED;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_hashpay_init_process(ngx_cycle_t *cycle)
+{
+    ngx_http_hashpay_main_conf_t  *mcf;
+
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
+    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_hashpay_module);
+
+    if (mcf == NULL || mcf->redis == NULL) {
+        return NGX_OK;
+    }
+
+    return ngx_http_hashpay_redis_init_process(cycle, mcf->redis);
+}
+
+
+static void
+ngx_http_hashpay_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_hashpay_redis_exit_process(cycle);
+}

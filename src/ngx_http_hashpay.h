@@ -1,0 +1,70 @@
+
+/*
+ * Copyright (C) hashpay authors
+ *
+ * Types shared by the hashpay module's files: configuration and the
+ * per-request context.
+ */
+
+
+#ifndef _NGX_HTTP_HASHPAY_H_INCLUDED_
+#define _NGX_HTTP_HASHPAY_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+
+typedef struct {
+    ngx_str_t                   name;          /* as written, for logs */
+    ngx_str_t                   host;          /* IP address, null-ended */
+    ngx_int_t                   port;
+    ngx_str_t                   unix_path;     /* null-ended, or empty */
+    ngx_uint_t                  db;
+    ngx_str_t                   password;
+    ngx_msec_t                  connect_timeout;
+    ngx_msec_t                  timeout;
+} ngx_http_hashpay_redis_conf_t;
+
+
+typedef struct {
+    ngx_http_hashpay_redis_conf_t  *redis;     /* NULL: not configured */
+    ngx_str_t                   prefix;
+    ngx_str_t                   events_key;    /* "<prefix>:events" */
+    ngx_uint_t                  events_maxlen;
+    ngx_str_t                   events_maxlen_text;
+} ngx_http_hashpay_main_conf_t;
+
+
+typedef struct {
+    ngx_flag_t                  webhook;
+    ngx_array_t                *consumer_secrets;   /* of ngx_str_t */
+    ngx_msec_t                  confirm_ttl;
+    ngx_str_t                   confirm_prefix;
+    ngx_msec_t                  dedupe_ttl;
+    ngx_array_t                *operators;          /* of ngx_str_t */
+} ngx_http_hashpay_loc_conf_t;
+
+
+typedef struct {
+    /* for $hashpay_outcome */
+    ngx_str_t                   outcome;
+    /* the handler's own state */
+    void                       *data;
+} ngx_http_hashpay_ctx_t;
+
+
+extern ngx_module_t  ngx_http_hashpay_module;
+
+
+ngx_int_t ngx_http_hashpay_webhook_handler(ngx_http_request_t *r);
+
+ngx_http_hashpay_ctx_t *ngx_http_hashpay_get_ctx(ngx_http_request_t *r);
+ngx_int_t ngx_http_hashpay_send_json(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_str_t *json);
+ngx_int_t ngx_http_hashpay_send_error(ngx_http_request_t *r,
+    ngx_uint_t status, char *code, char *field);
+
+
+#endif /* _NGX_HTTP_HASHPAY_H_INCLUDED_ */

@@ -1,0 +1,105 @@
+
+/*
+ * Copyright (C) hashpay authors
+ *
+ * The worker's Redis connection: hiredis's async API on nginx's event
+ * loop, one persistent connection per worker, requests pipelined on it,
+ * every wait under an nginx timer, Lua scripts by EVALSHA.
+ */
+
+
+#ifndef _NGX_HTTP_HASHPAY_REDIS_H_INCLUDED_
+#define _NGX_HTTP_HASHPAY_REDIS_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+#include <hiredis/hiredis.h>
+#include <hiredis/async.h>
+
+#include "ngx_http_hashpay.h"
+
+
+typedef struct {
+    ngx_str_t                       name;      /* file name without .lua */
+    ngx_str_t                       source;
+    ngx_str_t                       sha1;      /* hex, set at worker start */
+} ngx_http_hashpay_script_t;
+
+
+/* generated from src/lua/ by util/lua2c.sh; ends with a null name */
+extern ngx_http_hashpay_script_t  ngx_http_hashpay_scripts[];
+
+
+typedef struct ngx_http_hashpay_batch_s  ngx_http_hashpay_batch_t;
+typedef struct ngx_http_hashpay_token_s  ngx_http_hashpay_token_t;
+
+/* one reply; it is freed when the handler returns: copy what is kept */
+typedef void (*ngx_http_hashpay_reply_pt)(ngx_http_hashpay_batch_t *b,
+    ngx_uint_t index, redisReply *reply);
+
+/*
+ * the batch has ended: NGX_OK when every command was answered (error
+ * replies included), NGX_ERROR when Redis failed or timed out; called
+ * once, never from inside ngx_http_hashpay_batch_send()
+ */
+typedef void (*ngx_http_hashpay_done_pt)(ngx_http_hashpay_batch_t *b,
+    ngx_int_t rc);
+
+
+typedef struct {
+    ngx_http_hashpay_script_t      *script;
+    ngx_uint_t                      argc;
+    const char                    **argv;
+    size_t                         *argvlen;
+    ngx_uint_t                      retried;   /* unsigned:1 */
+} ngx_http_hashpay_cmd_t;
+
+
+/*
+ * Commands of one request, sent together (pipelined) and waited for
+ * under one timer.  Lives in the request pool; hiredis only ever sees a
+ * heap token that the request's cleanup detaches, so a reply that arrives
+ * after the request is gone touches nothing freed.
+ */
+struct ngx_http_hashpay_batch_s {
+    ngx_http_request_t             *request;
+    void                           *data;
+    ngx_http_hashpay_reply_pt       reply;
+    ngx_http_hashpay_done_pt        done;
+
+    ngx_array_t                     cmds;      /* of ngx_http_hashpay_cmd_t */
+    ngx_http_hashpay_token_t       *token;
+    ngx_event_t                     timer;
+    ngx_uint_t                      pending;
+    const char                     *error;     /* why it failed, for logs */
+
+    unsigned                        sent:1;
+    unsigned                        finished:1;
+};
+
+
+ngx_int_t ngx_http_hashpay_redis_init_process(ngx_cycle_t *cycle,
+    ngx_http_hashpay_redis_conf_t *conf);
+void ngx_http_hashpay_redis_exit_process(ngx_cycle_t *cycle);
+
+ngx_http_hashpay_script_t *ngx_http_hashpay_script(const char *name);
+
+ngx_http_hashpay_batch_t *ngx_http_hashpay_batch_create(
+    ngx_http_request_t *r);
+
+/* queues EVALSHA script nkeys keys... args...; args must outlive the batch */
+ngx_int_t ngx_http_hashpay_batch_eval(ngx_http_hashpay_batch_t *b,
+    ngx_http_hashpay_script_t *script, ngx_uint_t nkeys, ngx_str_t *args,
+    ngx_uint_t nargs);
+
+/*
+ * Sends every queued command.  NGX_OK: b->done will be called later.
+ * NGX_DECLINED: Redis is not connected now, nothing was sent (answer
+ * 503).  NGX_ERROR: allocation failure.
+ */
+ngx_int_t ngx_http_hashpay_batch_send(ngx_http_hashpay_batch_t *b);
+
+
+#endif /* _NGX_HTTP_HASHPAY_REDIS_H_INCLUDED_ */

@@ -1,0 +1,133 @@
+
+/*
+ * Copyright (C) hashpay authors
+ *
+ * JSON answers and the request context.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_hashpay.h"
+
+
+ngx_http_hashpay_ctx_t *
+ngx_http_hashpay_get_ctx(ngx_http_request_t *r)
+{
+    ngx_http_hashpay_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_hashpay_module);
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_hashpay_ctx_t));
+        if (ctx == NULL) {
+            return NULL;
+        }
+
+        ngx_http_set_ctx(r, ctx, ngx_http_hashpay_module);
+    }
+
+    return ctx;
+}
+
+
+ngx_int_t
+ngx_http_hashpay_send_json(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *json)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = json->len;
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+
+    if (r->method == NGX_HTTP_HEAD || json->len == 0) {
+        r->header_only = 1;
+        return ngx_http_send_header(r);
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->pos = json->data;
+    b->last = json->data + json->len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+/*
+ * {"error":"<code>"} or {"error":"<code>","field":"<field>"}; code and
+ * field are the module's own names, never client text
+ */
+
+ngx_int_t
+ngx_http_hashpay_send_error(ngx_http_request_t *r, ngx_uint_t status,
+    char *code, char *field)
+{
+    u_char                  *p;
+    size_t                   len;
+    ngx_str_t                json;
+    ngx_table_elt_t         *h;
+    ngx_http_hashpay_ctx_t  *ctx;
+
+    ctx = ngx_http_hashpay_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->outcome.data = (u_char *) code;
+    ctx->outcome.len = ngx_strlen(code);
+
+    len = sizeof("{\"error\":\"\",\"field\":\"\"}") - 1 + ngx_strlen(code)
+          + (field ? ngx_strlen(field) : 0);
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    json.data = p;
+
+    if (field) {
+        p = ngx_sprintf(p, "{\"error\":\"%s\",\"field\":\"%s\"}", code, field);
+
+    } else {
+        p = ngx_sprintf(p, "{\"error\":\"%s\"}", code);
+    }
+
+    json.len = p - json.data;
+
+    if (status == NGX_HTTP_SERVICE_UNAVAILABLE) {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->hash = 1;
+        ngx_str_set(&h->key, "Retry-After");
+        ngx_str_set(&h->value, "1");
+    }
+
+    return ngx_http_hashpay_send_json(r, status, &json);
+}

@@ -1,0 +1,790 @@
+
+/*
+ * Copyright (C) hashpay authors
+ *
+ * The X Account Activity endpoint (hashpay_webhook): the CRC challenge,
+ * signed deliveries, and one Redis step per acting tweet.
+ *
+ *   GET  ?crc_token=T   answered here, without Redis
+ *   POST                signature over the raw body (before any Redis
+ *                       access), JSON, then every acting tweet and revoke
+ *                       goes to Redis in one pipelined batch, in order
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+#include <jansson.h>
+
+#include "ngx_http_hashpay.h"
+#include "ngx_http_hashpay_redis.h"
+#include "ngx_http_hashpay_body.h"
+#include "ngx_http_hashpay_sig.h"
+#include "ngx_http_hashpay_tweet.h"
+
+
+#define NGX_HTTP_HASHPAY_REVOKE  ((ngx_uint_t) -1)
+
+/* the tweet script's arguments before the hashtags */
+#define NGX_HTTP_HASHPAY_TWEET_ARGS  12
+
+
+typedef struct {
+    ngx_str_t                       outcome;
+    ngx_str_t                       reason;
+} ngx_http_hashpay_result_t;
+
+
+typedef struct {
+    ngx_http_hashpay_delivery_t     delivery;
+    ngx_http_hashpay_result_t      *results;     /* one per tweet */
+    ngx_uint_t                     *cmd_tweet;   /* cmd index -> tweet */
+    ngx_uint_t                      failed;      /* unsigned:1 */
+} ngx_http_hashpay_webhook_t;
+
+
+static ngx_int_t ngx_http_hashpay_crc(ngx_http_request_t *r,
+    ngx_http_hashpay_loc_conf_t *hlcf);
+static void ngx_http_hashpay_webhook_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_hashpay_webhook_process(ngx_http_request_t *r);
+static ngx_int_t ngx_http_hashpay_check_signature(ngx_http_request_t *r,
+    ngx_http_hashpay_loc_conf_t *hlcf, ngx_str_t *body);
+static ngx_int_t ngx_http_hashpay_webhook_eval_tweet(ngx_http_request_t *r,
+    ngx_http_hashpay_batch_t *b, ngx_http_hashpay_tweet_t *t);
+static ngx_int_t ngx_http_hashpay_webhook_eval_revoke(ngx_http_request_t *r,
+    ngx_http_hashpay_batch_t *b, ngx_str_t *user);
+static void ngx_http_hashpay_webhook_reply(ngx_http_hashpay_batch_t *b,
+    ngx_uint_t index, redisReply *reply);
+static void ngx_http_hashpay_webhook_done(ngx_http_hashpay_batch_t *b,
+    ngx_int_t rc);
+static ngx_int_t ngx_http_hashpay_webhook_respond(ngx_http_request_t *r,
+    ngx_http_hashpay_webhook_t *wh);
+static ngx_int_t ngx_http_hashpay_copy_token(ngx_pool_t *pool,
+    redisReply *reply, ngx_str_t *dst);
+static void ngx_http_hashpay_json_cleanup(void *data);
+static ngx_str_t *ngx_http_hashpay_msec_arg(ngx_pool_t *pool, ngx_msec_t ms,
+    ngx_str_t *dst);
+static ngx_int_t ngx_http_hashpay_int_arg(ngx_pool_t *pool, int64_t v,
+    ngx_str_t *dst);
+
+
+static ngx_str_t  ngx_http_hashpay_ignored = ngx_string("ignored");
+
+static ngx_str_t  ngx_http_hashpay_ignored_reasons[] = {
+    ngx_null_string,
+    ngx_string("retweet"),
+    ngx_string("operator"),
+    ngx_string("no_hashtag"),
+    ngx_string("malformed")
+};
+
+
+static ngx_str_t  ngx_http_hashpay_sig_header =
+    ngx_string("x-twitter-webhooks-signature");
+static ngx_str_t  ngx_http_hashpay_sig2_header =
+    ngx_string("x-twitter-webhooks-signature-oauth2");
+
+
+ngx_int_t
+ngx_http_hashpay_webhook_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                     rc;
+    ngx_table_elt_t              *h;
+    ngx_http_hashpay_ctx_t       *ctx;
+    ngx_http_hashpay_loc_conf_t  *hlcf;
+
+    hlcf = ngx_http_get_module_loc_conf(r, ngx_http_hashpay_module);
+
+    ctx = ngx_http_hashpay_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (r->method == NGX_HTTP_GET) {
+        rc = ngx_http_discard_request_body(r);
+
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_hashpay_crc(r, hlcf);
+    }
+
+    if (r->method != NGX_HTTP_POST) {
+        rc = ngx_http_discard_request_body(r);
+
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->hash = 1;
+        ngx_str_set(&h->key, "Allow");
+        ngx_str_set(&h->value, "GET, POST");
+
+        return ngx_http_hashpay_send_error(r, NGX_HTTP_NOT_ALLOWED,
+                                           "method_not_allowed", NULL);
+    }
+
+    r->request_body_in_single_buf = 1;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_hashpay_webhook_body);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        if (rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
+            ngx_str_set(&ctx->outcome, "body_too_large");
+        }
+
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+static ngx_int_t
+ngx_http_hashpay_crc(ngx_http_request_t *r, ngx_http_hashpay_loc_conf_t *hlcf)
+{
+    u_char                  *p;
+    ngx_str_t                value, token, json, *secret;
+    ngx_http_hashpay_ctx_t  *ctx;
+
+    if (ngx_http_arg(r, (u_char *) "crc_token", 9, &value) != NGX_OK) {
+        return ngx_http_hashpay_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                           "required", "crc_token");
+    }
+
+    token.data = ngx_pnalloc(r->pool, value.len + 1);
+    if (token.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_hashpay_crc_token(&value, &token) != NGX_OK) {
+        /* never sign what is not shaped like a platform challenge */
+        return ngx_http_hashpay_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                           "invalid_value", "crc_token");
+    }
+
+    json.len = sizeof("{\"response_token\":\"\"}") - 1
+               + NGX_HTTP_HASHPAY_X_SIG_LEN;
+    json.data = ngx_pnalloc(r->pool, json.len);
+    if (json.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    secret = hlcf->consumer_secrets->elts;
+
+    p = ngx_cpymem(json.data, "{\"response_token\":\"",
+                   sizeof("{\"response_token\":\"") - 1);
+
+    if (ngx_http_hashpay_x_sign(&secret[0], token.data, token.len, p)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p += NGX_HTTP_HASHPAY_X_SIG_LEN;
+    *p++ = '"';
+    *p++ = '}';
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_hashpay_module);
+    ngx_str_set(&ctx->outcome, "crc");
+
+    return ngx_http_hashpay_send_json(r, NGX_HTTP_OK, &json);
+}
+
+
+static void
+ngx_http_hashpay_webhook_body(ngx_http_request_t *r)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_hashpay_webhook_process(r);
+
+    if (rc == NGX_DONE) {
+        /* waiting for Redis: the batch's done handler finalizes */
+        return;
+    }
+
+    ngx_http_finalize_request(r, rc);
+}
+
+
+static ngx_int_t
+ngx_http_hashpay_webhook_process(ngx_http_request_t *r)
+{
+    json_t                         *root;
+    ngx_int_t                       rc;
+    ngx_str_t                       body;
+    ngx_uint_t                      i, n;
+    json_error_t                    err;
+    ngx_pool_cleanup_t             *cln;
+    ngx_http_hashpay_ctx_t         *ctx;
+    ngx_http_hashpay_batch_t       *b;
+    ngx_http_hashpay_tweet_t       *t;
+    ngx_http_hashpay_webhook_t     *wh;
+    ngx_http_hashpay_loc_conf_t    *hlcf;
+    ngx_http_hashpay_tweet_conf_t   tconf;
+
+    hlcf = ngx_http_get_module_loc_conf(r, ngx_http_hashpay_module);
+    ctx = ngx_http_get_module_ctx(r, ngx_http_hashpay_module);
+
+    if (ngx_http_hashpay_body_get(r, &body) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the signature comes first: nothing unsigned reaches Redis */
+
+    rc = ngx_http_hashpay_check_signature(r, hlcf, &body);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc != NGX_OK) {
+        return ngx_http_hashpay_send_error(r, NGX_HTTP_UNAUTHORIZED,
+                                           "bad_signature", NULL);
+    }
+
+    root = json_loadb((const char *) body.data, body.len, 0, &err);
+
+    if (root == NULL) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "hashpay: webhook body is not JSON: %s at %d:%d",
+                      err.text, err.line, err.column);
+        return ngx_http_hashpay_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                           "malformed_json", NULL);
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        json_decref(root);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln->handler = ngx_http_hashpay_json_cleanup;
+    cln->data = root;
+
+    wh = ngx_pcalloc(r->pool, sizeof(ngx_http_hashpay_webhook_t));
+    if (wh == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->data = wh;
+
+    if (hlcf->operators) {
+        tconf.operators = hlcf->operators->elts;
+        tconf.noperators = hlcf->operators->nelts;
+
+    } else {
+        tconf.operators = NULL;
+        tconf.noperators = 0;
+    }
+
+    tconf.confirm_prefix = hlcf->confirm_prefix;
+
+    rc = ngx_http_hashpay_delivery_read(root, &tconf, r->pool, &wh->delivery);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "hashpay: webhook body is not an X delivery "
+                      "(not an object, or tweet_create_events not an array)");
+        return ngx_http_hashpay_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                           "malformed_json", NULL);
+    }
+
+    n = wh->delivery.tweets->nelts;
+    t = wh->delivery.tweets->elts;
+
+    wh->results = ngx_pcalloc(r->pool,
+                              (n + 1) * sizeof(ngx_http_hashpay_result_t));
+    wh->cmd_tweet = ngx_pcalloc(r->pool, (n + 1) * sizeof(ngx_uint_t));
+
+    if (wh->results == NULL || wh->cmd_tweet == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b = ngx_http_hashpay_batch_create(r);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->data = wh;
+    b->reply = ngx_http_hashpay_webhook_reply;
+    b->done = ngx_http_hashpay_webhook_done;
+
+    for (i = 0; i < n; i++) {
+
+        if (t[i].state != NGX_HTTP_HASHPAY_TWEET_ACT) {
+
+            if (t[i].state == NGX_HTTP_HASHPAY_TWEET_MALFORMED) {
+                ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                              "hashpay: tweet #%ui \"%V\" ignored: "
+                              "malformed \"%s\"", i, &t[i].id,
+                              t[i].bad_field ? t[i].bad_field : "?");
+            }
+
+            wh->results[i].outcome = ngx_http_hashpay_ignored;
+            wh->results[i].reason = ngx_http_hashpay_ignored_reasons[t[i].state];
+            continue;
+        }
+
+        wh->cmd_tweet[b->cmds.nelts] = i;
+
+        if (ngx_http_hashpay_webhook_eval_tweet(r, b, &t[i]) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    if (wh->delivery.revoke_bad_field) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "hashpay: user_event.revoke ignored: malformed \"%s\"",
+                      wh->delivery.revoke_bad_field);
+    }
+
+    if (wh->delivery.revoke_user.len) {
+        wh->cmd_tweet[b->cmds.nelts] = NGX_HTTP_HASHPAY_REVOKE;
+
+        if (ngx_http_hashpay_webhook_eval_revoke(r, b,
+                                                 &wh->delivery.revoke_user)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    if (b->cmds.nelts == 0) {
+        return ngx_http_hashpay_webhook_respond(r, wh);
+    }
+
+    rc = ngx_http_hashpay_batch_send(b);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_hashpay_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                           "redis_unavailable", NULL);
+    }
+
+    return NGX_DONE;
+}
+
+
+/*
+ * Every signature header present must verify under one of the secrets,
+ * and at least one must be present.  NGX_OK, NGX_DECLINED or NGX_ERROR.
+ */
+
+static ngx_int_t
+ngx_http_hashpay_check_signature(ngx_http_request_t *r,
+    ngx_http_hashpay_loc_conf_t *hlcf, ngx_str_t *body)
+{
+    ngx_int_t         rc;
+    ngx_uint_t        i, found;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    found = 0;
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (!((h[i].key.len == ngx_http_hashpay_sig_header.len
+               && ngx_strncasecmp(h[i].key.data,
+                                  ngx_http_hashpay_sig_header.data,
+                                  h[i].key.len)
+                  == 0)
+              || (h[i].key.len == ngx_http_hashpay_sig2_header.len
+                  && ngx_strncasecmp(h[i].key.data,
+                                     ngx_http_hashpay_sig2_header.data,
+                                     h[i].key.len)
+                     == 0)))
+        {
+            continue;
+        }
+
+        found++;
+
+        rc = ngx_http_hashpay_x_verify(&h[i].value,
+                                       hlcf->consumer_secrets->elts,
+                                       hlcf->consumer_secrets->nelts,
+                                       body->data, body->len);
+        if (rc == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        if (rc != NGX_OK) {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "hashpay: webhook signature in \"%V\" does not "
+                          "verify", &h[i].key);
+            return NGX_DECLINED;
+        }
+    }
+
+    if (found == 0) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "hashpay: webhook without a signature header");
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_hashpay_webhook_eval_tweet(ngx_http_request_t *r,
+    ngx_http_hashpay_batch_t *b, ngx_http_hashpay_tweet_t *t)
+{
+    ngx_str_t                     *args, *tags;
+    ngx_uint_t                     i, n;
+    ngx_http_hashpay_loc_conf_t   *hlcf;
+    ngx_http_hashpay_main_conf_t  *mcf;
+
+    static ngx_http_hashpay_script_t  *script;
+
+    if (script == NULL) {
+        script = ngx_http_hashpay_script("tweet");
+    }
+
+    hlcf = ngx_http_get_module_loc_conf(r, ngx_http_hashpay_module);
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_hashpay_module);
+
+    n = t->hashtags ? t->hashtags->nelts : 0;
+
+    args = ngx_pcalloc(r->pool,
+                       (NGX_HTTP_HASHPAY_TWEET_ARGS + n) * sizeof(ngx_str_t));
+    if (args == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* KEYS */
+    args[0] = mcf->events_key;
+
+    /* ARGV: see src/lua/tweet.lua */
+    args[1] = mcf->prefix;
+    args[2] = mcf->events_maxlen_text;
+
+    if (ngx_http_hashpay_msec_arg(r->pool, hlcf->dedupe_ttl, &args[3]) == NULL
+        || ngx_http_hashpay_msec_arg(r->pool, hlcf->confirm_ttl, &args[4])
+           == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    args[5] = t->id;
+    args[6] = t->author_id;
+    args[7] = t->screen_name;
+
+    if (ngx_http_hashpay_int_arg(r->pool, t->created_at, &args[8]) != NGX_OK
+        || ngx_http_hashpay_int_arg(r->pool, t->timestamp, &args[9])
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (t->has_code) {
+        args[10].data = t->code;
+        args[10].len = NGX_HTTP_HASHPAY_CODE_LEN;
+
+    } else {
+        ngx_str_set(&args[10], "");
+    }
+
+    args[11] = hlcf->confirm_prefix;
+
+    tags = n ? t->hashtags->elts : NULL;
+
+    for (i = 0; i < n; i++) {
+        args[NGX_HTTP_HASHPAY_TWEET_ARGS + i] = tags[i];
+    }
+
+    return ngx_http_hashpay_batch_eval(b, script, 1, args,
+                                       NGX_HTTP_HASHPAY_TWEET_ARGS + n);
+}
+
+
+static ngx_int_t
+ngx_http_hashpay_webhook_eval_revoke(ngx_http_request_t *r,
+    ngx_http_hashpay_batch_t *b, ngx_str_t *user)
+{
+    ngx_str_t                     *args;
+    ngx_http_hashpay_main_conf_t  *mcf;
+
+    static ngx_http_hashpay_script_t  *script;
+
+    if (script == NULL) {
+        script = ngx_http_hashpay_script("revoke");
+    }
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_hashpay_module);
+
+    args = ngx_palloc(r->pool, 4 * sizeof(ngx_str_t));
+    if (args == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* KEYS, then ARGV: see src/lua/revoke.lua */
+    args[0] = mcf->events_key;
+    args[1] = mcf->prefix;
+    args[2] = mcf->events_maxlen_text;
+    args[3] = *user;
+
+    return ngx_http_hashpay_batch_eval(b, script, 1, args, 4);
+}
+
+
+/*
+ * A script answers an array: outcome, then reason ("" for none), then
+ * whatever else the outcome carries.  Anything else is a failure: the
+ * delivery is answered 503 and redelivered.
+ */
+
+static void
+ngx_http_hashpay_webhook_reply(ngx_http_hashpay_batch_t *b, ngx_uint_t index,
+    redisReply *reply)
+{
+    ngx_uint_t                   i;
+    ngx_http_request_t          *r;
+    ngx_http_hashpay_webhook_t  *wh;
+    ngx_http_hashpay_result_t   *res;
+
+    r = b->request;
+    wh = b->data;
+    i = wh->cmd_tweet[index];
+
+    if (reply->type == REDIS_REPLY_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "hashpay: redis script failed: %*s",
+                      (size_t) reply->len, reply->str);
+        wh->failed = 1;
+        return;
+    }
+
+    if (i == NGX_HTTP_HASHPAY_REVOKE) {
+        return;
+    }
+
+    res = &wh->results[i];
+
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2
+        || ngx_http_hashpay_copy_token(r->pool, reply->element[0],
+                                       &res->outcome)
+           != NGX_OK
+        || ngx_http_hashpay_copy_token(r->pool, reply->element[1],
+                                       &res->reason)
+           != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "hashpay: unexpected answer of the tweet script");
+        wh->failed = 1;
+    }
+}
+
+
+static void
+ngx_http_hashpay_webhook_done(ngx_http_hashpay_batch_t *b, ngx_int_t rc)
+{
+    ngx_connection_t            *c;
+    ngx_http_request_t          *r;
+    ngx_http_hashpay_webhook_t  *wh;
+
+    r = b->request;
+    c = r->connection;
+    wh = b->data;
+
+    if (rc != NGX_OK || wh->failed) {
+        ngx_log_error(NGX_LOG_ERR, c->log, 0,
+                      "hashpay: webhook answered 503: redis %s",
+                      rc != NGX_OK ? b->error : "script failed");
+
+        rc = ngx_http_hashpay_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                         "redis_unavailable", NULL);
+
+    } else {
+        rc = ngx_http_hashpay_webhook_respond(r, wh);
+    }
+
+    ngx_http_finalize_request(r, rc);
+    ngx_http_run_posted_requests(c);
+}
+
+
+static ngx_int_t
+ngx_http_hashpay_webhook_respond(ngx_http_request_t *r,
+    ngx_http_hashpay_webhook_t *wh)
+{
+    u_char                     *p, *o;
+    size_t                      len, olen;
+    ngx_str_t                   json;
+    ngx_uint_t                  i, n;
+    ngx_http_hashpay_ctx_t     *ctx;
+    ngx_http_hashpay_tweet_t   *t;
+    ngx_http_hashpay_result_t  *res;
+
+    n = wh->delivery.tweets->nelts;
+    t = wh->delivery.tweets->elts;
+    res = wh->results;
+
+    len = sizeof("{\"results\":[]}") - 1;
+    olen = 0;
+
+    for (i = 0; i < n; i++) {
+        len += sizeof("{\"tweet_id\":\"\",\"outcome\":\"\",\"reason\":\"\"},")
+               - 1 + t[i].id.len + res[i].outcome.len + res[i].reason.len
+               + sizeof("null") - 1;
+        olen += res[i].outcome.len + 1;
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    o = ngx_pnalloc(r->pool, olen + 1);
+
+    if (p == NULL || o == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    json.data = p;
+    p = ngx_cpymem(p, "{\"results\":[", sizeof("{\"results\":[") - 1);
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_hashpay_module);
+    ctx->outcome.data = o;
+
+    for (i = 0; i < n; i++) {
+
+        if (i) {
+            *p++ = ',';
+            *o++ = ',';
+        }
+
+        /* ids are digits, outcomes and reasons [a-z_]: nothing to escape */
+
+        if (t[i].id.len) {
+            p = ngx_sprintf(p, "{\"tweet_id\":\"%V\"", &t[i].id);
+
+        } else {
+            p = ngx_cpymem(p, "{\"tweet_id\":null",
+                           sizeof("{\"tweet_id\":null") - 1);
+        }
+
+        p = ngx_sprintf(p, ",\"outcome\":\"%V\"", &res[i].outcome);
+
+        if (res[i].reason.len) {
+            p = ngx_sprintf(p, ",\"reason\":\"%V\"", &res[i].reason);
+        }
+
+        *p++ = '}';
+
+        o = ngx_cpymem(o, res[i].outcome.data, res[i].outcome.len);
+    }
+
+    *p++ = ']';
+    *p++ = '}';
+
+    json.len = p - json.data;
+    ctx->outcome.len = o - ctx->outcome.data;
+
+    return ngx_http_hashpay_send_json(r, NGX_HTTP_OK, &json);
+}
+
+
+/* a reply element of [a-z_] only, copied into the pool */
+
+static ngx_int_t
+ngx_http_hashpay_copy_token(ngx_pool_t *pool, redisReply *reply,
+    ngx_str_t *dst)
+{
+    size_t  i;
+
+    if (reply->type != REDIS_REPLY_STRING || reply->len > 64) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < (size_t) reply->len; i++) {
+        if ((reply->str[i] < 'a' || reply->str[i] > 'z')
+            && reply->str[i] != '_')
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    dst->len = reply->len;
+    dst->data = ngx_pnalloc(pool, reply->len + 1);
+    if (dst->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(dst->data, reply->str, reply->len);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_hashpay_json_cleanup(void *data)
+{
+    json_t  *root = data;
+
+    json_decref(root);
+}
+
+
+static ngx_str_t *
+ngx_http_hashpay_msec_arg(ngx_pool_t *pool, ngx_msec_t ms, ngx_str_t *dst)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(pool, NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    dst->data = p;
+    dst->len = ngx_sprintf(p, "%M", ms) - p;
+
+    return dst;
+}
+
+
+/* a signed number, or "" for -1 (unknown) */
+
+static ngx_int_t
+ngx_http_hashpay_int_arg(ngx_pool_t *pool, int64_t v, ngx_str_t *dst)
+{
+    u_char  *p;
+
+    if (v < 0) {
+        ngx_str_set(dst, "");
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(pool, NGX_INT64_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    dst->data = p;
+    dst->len = ngx_sprintf(p, "%L", v) - p;
+
+    return NGX_OK;
+}
