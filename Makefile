@@ -50,7 +50,8 @@ $(MODULE): $(NGX_BUILD)/objs/Makefile $(SRCS)
 	|| mv $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_scripts.c.new \
 	    $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_scripts.c
 	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile modules
-	cp $(NGX_BUILD)/objs/ngx_http_hashpay_module.so $@
+	cp $(NGX_BUILD)/objs/ngx_http_hashpay_module.so $@.tmp
+	mv $@.tmp $@
 
 $(BUILD)/unit/%: t/unit/%.c t/unit/unit.h t/unit/ngx_stubs.c \
                  $(wildcard src/*.c src/*.h) $(NGX_BUILD)/objs/Makefile

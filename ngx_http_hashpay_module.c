@@ -132,7 +132,7 @@ static ngx_command_t  ngx_http_hashpay_commands[] = {
 
 static ngx_http_module_t  ngx_http_hashpay_module_ctx = {
     ngx_http_hashpay_add_variables,        /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_hashpay_filter_init,          /* postconfiguration */
 
     ngx_http_hashpay_create_main_conf,     /* create main configuration */
     ngx_http_hashpay_init_main_conf,       /* init main configuration */

@@ -50,6 +50,8 @@ typedef struct {
 typedef struct {
     /* for $hashpay_outcome */
     ngx_str_t                   outcome;
+    /* the 413 filter replaces nginx's HTML body */
+    unsigned                    replace_body:1;
     /* the handler's own state */
     void                       *data;
 } ngx_http_hashpay_ctx_t;
@@ -59,6 +61,7 @@ extern ngx_module_t  ngx_http_hashpay_module;
 
 
 ngx_int_t ngx_http_hashpay_webhook_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_hashpay_filter_init(ngx_conf_t *cf);
 
 ngx_http_hashpay_ctx_t *ngx_http_hashpay_get_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_http_hashpay_send_json(ngx_http_request_t *r,
