@@ -754,6 +754,14 @@ ngx_http_hashpay_batch_send(ngx_http_hashpay_batch_t *b)
 
     ngx_add_timer(&b->timer, rs->conf->timeout);
 
+    /*
+     * while Redis works, notice a client that goes away: nginx then
+     * terminates the request (499), its cleanup detaches the batch, and
+     * the replies, when they come, find nothing to touch
+     */
+
+    b->request->read_event_handler = ngx_http_test_reading;
+
     return NGX_OK;
 }
 

@@ -373,6 +373,9 @@ ngx_http_hashpay_webhook_process(ngx_http_request_t *r)
     }
 
     if (rc == NGX_DECLINED) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "hashpay: webhook answered 503: redis %s", b->error);
+
         return ngx_http_hashpay_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
                                            "redis_unavailable", NULL);
     }

@@ -24,6 +24,9 @@ package HashpayTest;
 #   (a block without --- http_config gets "hashpay_redis" for the private
 #   Redis; one without --- config gets /webhooks/x, secret "test",
 #   operator 15234567, and /ping)
+#   --- after_each eval  [ sub { ... }, undef, ... ]: Perl run after the
+#                        response to request i (to stop or start a Redis
+#                        between two requests of one nginx lifetime)
 #   --- events eval      [ [ type, { field => value or qr// or undef } ], ...]
 #                        the events stream after the last request, every
 #                        entry in order, every field of data (undef: any
@@ -41,7 +44,9 @@ use JSON::PP ();
 use IO::Socket::INET ();
 use Exporter 'import';
 
-our @EXPORT_OK = qw(redis redis_reply sign example redis_port events);
+our @EXPORT_OK = qw(redis redis_reply sign example redis_port events
+                    spawn_redis stop_redis blackhole background_post
+                    background_result);
 
 our $RedisPort = $ENV{TEST_NGINX_REDIS_PORT} || 6379;
 our $RedisHost = $ENV{TEST_NGINX_REDIS_HOST} || '127.0.0.1';
@@ -54,18 +59,167 @@ sub redis_port { $RedisPort }
 
 # One Redis command over a plain socket (RESP).  Simple replies come back
 # as strings (errors as "ERR ..."), nil as undef, arrays as array refs.
+# A first argument that is a hash ref says where and how: { port => N } or
+# { path => unix socket }, password => S, db => N (default: the private
+# Redis of the test run, db 0).
 sub redis_reply {
+    my $to = ref $_[0] eq 'HASH' ? shift : {};
     my @cmd = @_;
-    my $sock = IO::Socket::INET->new(PeerAddr => $RedisHost,
-                                     PeerPort => $RedisPort,
-                                     Proto => 'tcp', Timeout => 5)
-        or die "cannot connect to redis at $RedisHost:$RedisPort: $!";
-    my $req = '*' . scalar(@cmd) . "\r\n";
-    $req .= '$' . length($_) . "\r\n$_\r\n" for @cmd;
-    print $sock $req;
-    my $reply = read_reply($sock);
+    my $sock;
+
+    if (defined $to->{path}) {
+        require IO::Socket::UNIX;
+        $sock = IO::Socket::UNIX->new(Peer => $to->{path})
+            or die "cannot connect to redis at $to->{path}: $!";
+    } else {
+        my $port = $to->{port} || $RedisPort;
+        $sock = IO::Socket::INET->new(PeerAddr => $RedisHost,
+                                      PeerPort => $port,
+                                      Proto => 'tcp', Timeout => 5)
+            or die "cannot connect to redis at $RedisHost:$port: $!";
+    }
+
+    my @pre;
+    push @pre, [ 'AUTH', $to->{password} ] if defined $to->{password};
+    push @pre, [ 'SELECT', $to->{db} ] if $to->{db};
+
+    for my $c (@pre, \@cmd) {
+        my $req = '*' . scalar(@$c) . "\r\n";
+        $req .= '$' . length($_) . "\r\n$_\r\n" for @$c;
+        print $sock $req;
+    }
+
+    my $reply;
+    $reply = read_reply($sock) for 0 .. @pre;
     close $sock;
     return $reply;
+}
+
+# A Redis server of a test file's own (to stop and start, or to configure
+# with a password or a unix socket): spawn_redis(port => N, password => S,
+# unix => 1) returns a hash ref { port, dir, pid, ... } once it
+# answers PING; stop_redis($r) shuts it down and waits for the port to
+# close.  Data is never persisted.
+sub spawn_redis {
+    my (%o) = @_;
+    require File::Temp;
+    my $dir = $o{dir} || File::Temp::tempdir('hashpay-redis-XXXXXX',
+                                             TMPDIR => 1, CLEANUP => 1);
+    my $port = defined $o{port} ? $o{port} : free_port();
+    my $bin = $ENV{REDIS_SERVER} || 'redis-server';
+    my @args = ('--port', $port, '--bind', '127.0.0.1', '--save', '',
+                '--appendonly', 'no', '--dir', $dir,
+                '--pidfile', "$dir/redis.pid", '--logfile', "$dir/redis.log",
+                '--daemonize', 'yes');
+    push @args, '--requirepass', $o{password} if defined $o{password};
+    $o{path} = "$dir/redis.sock" if $o{unix};
+    push @args, '--unixsocket', $o{path}, '--unixsocketperm', '777'
+        if $o{unix};
+
+    system($bin, @args) == 0 or die "cannot start $bin: $?";
+
+    my $r = { %o, port => $port, dir => $dir };
+    my $to = { port => $port, password => $o{password} };
+
+    for (1 .. 100) {
+        my $pong = eval { redis_reply($to, 'PING') };
+        return $r if defined $pong && $pong eq 'PONG';
+        select(undef, undef, undef, 0.05);
+    }
+
+    die "redis-server on port $port did not come up";
+}
+
+sub stop_redis {
+    my ($r) = @_;
+    eval { redis_reply({ port => $r->{port}, password => $r->{password} },
+                       'SHUTDOWN', 'NOSAVE') };
+
+    for (1 .. 100) {
+        my $s = IO::Socket::INET->new(PeerAddr => $RedisHost,
+                                      PeerPort => $r->{port},
+                                      Proto => 'tcp');
+        return unless $s;
+        close $s;
+        select(undef, undef, undef, 0.05);
+    }
+
+    die "redis-server on port $r->{port} did not stop";
+}
+
+sub free_port {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Listen => 1, ReuseAddr => 1)
+        or die "no free port: $!";
+    my $port = $s->sockport;
+    close $s;
+    return $port;
+}
+
+# A signed webhook POST sent by a child process while the test goes on
+# (Test::Nginx sends its requests one after the other).  The child writes
+# the status line it got, or "none" if the connection closed without one,
+# to $file.  With close_after => seconds it hangs up before any answer.
+sub background_post {
+    my ($body, $file, %o) = @_;
+    my $port = Test::Nginx::Util::server_port_for_client();
+    my $req = "POST " . ($o{uri} || '/webhooks/x') . " HTTP/1.1\r\n"
+        . "Host: localhost\r\nConnection: close\r\n"
+        . "Content-Type: application/json\r\n"
+        . "x-twitter-webhooks-signature: " . sign($o{secret} || 'test', $body)
+        . "\r\nContent-Length: " . length($body) . "\r\n\r\n$body";
+
+    unlink $file;
+
+    my $pid = fork();
+    die "fork: $!" unless defined $pid;
+    return $pid if $pid;
+
+    my $status = 'none';
+    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                     PeerPort => $port, Proto => 'tcp');
+    if ($sock) {
+        print $sock $req;
+        if ($o{close_after}) {
+            select(undef, undef, undef, $o{close_after});
+            $status = 'closed';
+        } else {
+            my $line = <$sock>;
+            $status = $1 if defined $line && $line =~ m{^HTTP/1\.1 (\d+)};
+        }
+        close $sock;
+    }
+
+    if (open(my $fh, '>', $file)) {
+        print $fh $status;
+        close $fh;
+    }
+
+    require POSIX;
+    POSIX::_exit(0);
+}
+
+# what the child of background_post wrote, once it is done
+sub background_result {
+    my ($pid, $file) = @_;
+    waitpid($pid, 0);
+    open(my $fh, '<', $file) or return 'missing';
+    local $/;
+    my $s = <$fh>;
+    close $fh;
+    return $s;
+}
+
+# A port that accepts TCP connections (the kernel's backlog does) and never
+# answers: a Redis that hangs.  The socket lives as long as the test file.
+my @blackholes;
+
+sub blackhole {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Listen => 64, ReuseAddr => 1)
+        or die "no blackhole: $!";
+    push @blackholes, $s;
+    return $s->sockport;
 }
 
 sub read_reply {
@@ -211,9 +365,30 @@ CONFIG
                               . (defined $init ? "\n$init" : ''));
 });
 
+# error.log lines written since the block's requests began that match
+# $pat (a string or qr//).  Test::Nginx's own --- error_log looks only at
+# what each request logged; a test that acts between requests (after_each)
+# or in the background asks this instead.
+my $log_start = 0;
+
+sub error_log_file {
+    return Test::Nginx::Util::server_root() . '/logs/error.log';
+}
+
+sub log_lines {
+    my ($pat) = @_;
+    open(my $fh, '<', error_log_file()) or return ();
+    seek($fh, $log_start, 0) if (-s $fh) >= $log_start;
+    my @hits = grep { ref $pat ? /$pat/ : index($_, $pat) >= 0 } <$fh>;
+    close $fh;
+    return @hits;
+}
+
 sub before_requests {
     my ($id) = @_;
     my $block = $blocks{$id};
+
+    $log_start = -s error_log_file() || 0;
 
     my $out = redis('FLUSHDB');
     die "redis FLUSHDB failed: $out" unless $out eq 'OK';
@@ -240,6 +415,13 @@ Test::Nginx::Socket::add_response_body_check(sub {
     my $name = $block->name;
 
     return if $dry_run;
+
+    if (defined $block->after_each) {
+        my $hooks = $block->after_each;
+        die "$name: --- after_each needs eval" unless ref $hooks eq 'ARRAY';
+        $hooks->[$req_idx]->() if ref $hooks->[$req_idx] eq 'CODE';
+    }
+
     return unless $req_idx == request_count($block) - 1;
 
     if (defined $block->redis_after) {

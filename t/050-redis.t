@@ -1,0 +1,283 @@
+# Redis misbehaving: nowhere to be found, accepting and never answering,
+# stalled, stopped and started again, losing its scripts; and the ways of
+# reaching it (db=, password=, unix:).  Every waiting request is answered
+# 503 {"error":"redis_unavailable"} with Retry-After: 1, never hung; the
+# worker keeps serving other locations meanwhile and reconnects by itself.
+
+use lib 't/lib';
+use Test::Nginx::Socket 'no_plan';
+use Time::HiRes ();
+use HashpayTest qw(spawn_redis stop_redis blackhole background_post
+                   background_result redis_reply sign);
+
+our $Own = spawn_redis();
+our $Auth = spawn_redis(password => 'Pw-0f-the-test', unix => 1);
+
+$ENV{TEST_NGINX_OWN_REDIS_PORT} = $Own->{port};
+$ENV{TEST_NGINX_AUTH_REDIS_SOCK} = $Auth->{path};
+$ENV{TEST_NGINX_BLACKHOLE_PORT} = blackhole();
+$ENV{TEST_NGINX_DEAD_PORT} = HashpayTest::free_port();
+
+END {
+    stop_redis($Own) if $Own;
+    stop_redis($Auth) if $Auth;
+}
+
+# a delivery of one tweet by alice with one hashtag
+sub tweet {
+    my ($id, $tag) = @_;
+    return '{"for_user_id":"2244994945","tweet_create_events":[{"id_str":"'
+        . $id . '","text":"#' . $tag . '","user":{"id_str":"2244994945",'
+        . '"screen_name":"alice"},"entities":{"hashtags":[{"text":"'
+        . $tag . '"}]}}]}';
+}
+
+# its answer when the hashtag is a confirmation code nobody minted
+sub unknown {
+    my ($id) = @_;
+    return '{"results":[{"tweet_id":"' . $id
+        . '","outcome":"rejected","reason":"unknown_code"}]}';
+}
+
+our ($PingAt, $ChildPid);
+our $ChildFile = "/tmp/hashpay-050-child.$$";
+
+no_shuffle();
+run_tests();
+
+__DATA__
+
+=== TEST 1: nothing listens at the address: 503 with Retry-After
+--- http_config
+hashpay_redis 127.0.0.1:$TEST_NGINX_DEAD_PORT;
+--- delivery eval
+main::tweet('1500000000000000001', 'ConfirmK7Q2XD')
+--- error_code: 503
+--- response_headers
+Retry-After: 1
+Content-Type: application/json
+--- response_body chomp
+{"error":"redis_unavailable"}
+--- error_log
+connect failed
+hashpay: webhook answered 503
+
+
+
+=== TEST 2: while Redis is down, CRC still answers and signatures still count
+--- http_config
+hashpay_redis 127.0.0.1:$TEST_NGINX_DEAD_PORT;
+--- request eval
+["GET /webhooks/x?crc_token=challenge_string",
+ "POST /webhooks/x\n{}"]
+--- more_headers eval
+["", "x-twitter-webhooks-signature: " . HashpayTest::sign('wrong', '{}')]
+--- error_code eval
+[200, 401]
+--- response_body eval
+['{"response_token":"sha256=SYYKwb5URQ4OnNXL3KWDH9ph6EIaP+4PTQFxLk5FIK4="}',
+ '{"error":"bad_signature"}']
+
+
+
+=== TEST 3: a Redis that accepts the connection and never answers: 503
+The request waits `timeout`, no longer; the connection is dropped.
+--- http_config
+hashpay_redis 127.0.0.1:$TEST_NGINX_BLACKHOLE_PORT connect_timeout=5s timeout=300ms;
+--- delivery eval
+main::tweet('1500000000000000001', 'ConfirmK7Q2XD')
+--- timeout: 3
+--- error_code: 503
+--- response_headers
+Retry-After: 1
+--- response_body chomp
+{"error":"redis_unavailable"}
+--- error_log
+did not answer within 300 ms
+
+
+
+=== TEST 4: a handshake that never completes: 503 after connect_timeout
+--- http_config
+hashpay_redis 127.0.0.1:$TEST_NGINX_BLACKHOLE_PORT connect_timeout=300ms timeout=10s;
+--- delivery eval
+main::tweet('1500000000000000001', 'ConfirmK7Q2XD')
+--- timeout: 3
+--- error_code: 503
+--- response_body chomp
+{"error":"redis_unavailable"}
+--- error_log
+connect timed out
+
+
+
+=== TEST 5: the worker is not blocked while Redis is stalled
+With one worker process, Redis paused for 2 s and timeout=1s, a webhook
+waits on Redis in the background; /ping on the same server answers before
+that webhook does (which then gets 503 after its timeout).
+--- init
+HashpayTest::redis_reply('CLIENT', 'PAUSE', '2000', 'ALL');
+$main::ChildPid = HashpayTest::background_post(
+    main::tweet('1500000000000000001', 'ConfirmK7Q2XD'), $main::ChildFile);
+Time::HiRes::sleep(0.3);
+--- request
+GET /ping
+--- timeout: 1
+--- error_code: 204
+--- after_each eval
+[ sub {
+    my $ping_at = Time::HiRes::time();
+    my $status = HashpayTest::background_result($main::ChildPid,
+                                                $main::ChildFile);
+    my $webhook_at = Time::HiRes::time();
+    Test::More::is($status, '503', 'stalled webhook: 503 after timeout');
+    Test::More::cmp_ok($webhook_at - $ping_at, '>', 0.3,
+                       'ping was answered while the webhook still waited');
+    HashpayTest::redis_reply('CLIENT', 'UNPAUSE');
+} ]
+--- error_log
+did not answer within 1000 ms
+
+
+
+=== TEST 6: a client that goes away while Redis works is let go
+The request is terminated (499) when the client hangs up; the reply that
+arrives later touches nothing of it, the script's effect still lands, and
+the worker goes on serving.
+--- http_config
+hashpay_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT timeout=5s;
+--- init
+HashpayTest::redis_reply('CLIENT', 'PAUSE', '1500', 'ALL');
+$main::ChildPid = HashpayTest::background_post(
+    main::tweet('1500000000000000001', 'ConfirmK7Q2XD'), $main::ChildFile,
+    close_after => 0.3);
+--- request eval
+["GET /ping", "GET /ping"]
+--- error_code eval
+[204, 204]
+--- after_each eval
+[ sub {
+    Test::More::is(HashpayTest::background_result($main::ChildPid,
+                                                  $main::ChildFile),
+                   'closed', 'client hung up before any answer');
+    Test::More::ok(scalar HashpayTest::log_lines(
+                       'client prematurely closed connection'),
+                   'the request was terminated when its client left');
+    # the pause ends: Redis answers the abandoned request
+    Time::HiRes::sleep(1.5);
+} ]
+--- redis_after eval
+[ [ ['GET', 'hashpay:tweet:1500000000000000001'], 'rejected:unknown_code' ] ]
+--- no_error_log
+[alert]
+[crit]
+exited on signal
+
+
+
+=== TEST 7: Redis stopped and started again: 503, then recovery, no reload
+--- http_config
+hashpay_redis 127.0.0.1:$TEST_NGINX_OWN_REDIS_PORT connect_timeout=200ms timeout=500ms;
+--- delivery eval
+[ main::tweet('1500000000000000001', 'ConfirmK7Q2XD'),
+  main::tweet('1500000000000000002', 'ConfirmK7Q2XD'),
+  main::tweet('1500000000000000002', 'ConfirmK7Q2XD') ]
+--- after_each eval
+[ sub { HashpayTest::stop_redis($main::Own) },
+  sub {
+    Test::More::ok(scalar HashpayTest::log_lines('connection lost'),
+                   'the lost connection is logged');
+    my $before = () = HashpayTest::log_lines(': connected');
+    $main::Own = HashpayTest::spawn_redis(port => $main::Own->{port});
+    # the reconnection backoff is at most 2 s
+    Time::HiRes::sleep(2.5);
+    my $after = () = HashpayTest::log_lines(': connected');
+    Test::More::cmp_ok($after, '>', $before,
+                       'the worker reconnected by itself');
+  } ]
+--- error_code eval
+[200, 503, 200]
+--- response_body eval
+[ main::unknown('1500000000000000001'), '{"error":"redis_unavailable"}',
+  main::unknown('1500000000000000002') ]
+
+
+
+=== TEST 8: Redis forgot the scripts (SCRIPT FLUSH): loaded again, no error
+--- delivery eval
+[ main::tweet('1500000000000000001', 'ConfirmK7Q2XD'),
+  main::tweet('1500000000000000002', 'ConfirmK7Q2XD') ]
+--- after_each eval
+[ sub { HashpayTest::redis_reply('SCRIPT', 'FLUSH') },
+  sub { Test::More::ok(scalar HashpayTest::log_lines('loading it again'),
+                       'NOSCRIPT: the script is loaded again') } ]
+--- error_code eval
+[200, 200]
+--- response_body eval
+[ main::unknown('1500000000000000001'), main::unknown('1500000000000000002') ]
+
+
+
+=== TEST 9: db= selects the database
+--- http_config
+hashpay_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT db=5;
+--- init
+HashpayTest::redis_reply({ db => 5 }, 'FLUSHDB');
+--- delivery eval
+main::tweet('1500000000000000001', 'ConfirmK7Q2XD')
+--- error_code: 200
+--- response_body eval
+main::unknown('1500000000000000001')
+--- redis_after eval
+[ [ [{ db => 5 }, 'GET', 'hashpay:tweet:1500000000000000001'],
+    'rejected:unknown_code' ],
+  [ ['EXISTS', 'hashpay:tweet:1500000000000000001'], '0' ] ]
+
+
+
+=== TEST 10: unix: socket with password= and db=; the password is not logged
+--- http_config eval
+"hashpay_redis unix:$main::Auth->{path} password=Pw-0f-the-test db=2;"
+--- init
+HashpayTest::redis_reply({ path => $main::Auth->{path},
+                           password => 'Pw-0f-the-test', db => 2 },
+                         'FLUSHDB');
+--- delivery eval
+main::tweet('1500000000000000001', 'ConfirmK7Q2XD')
+--- error_code: 200
+--- response_body eval
+main::unknown('1500000000000000001')
+--- redis_after eval
+[ [ [{ path => $main::Auth->{path}, password => 'Pw-0f-the-test', db => 2 },
+     'GET', 'hashpay:tweet:1500000000000000001'],
+    'rejected:unknown_code' ] ]
+--- no_error_log
+Pw-0f-the-test
+
+
+
+=== TEST 11: a wrong password: 503, a clear log line, the password unsaid
+--- http_config eval
+"hashpay_redis unix:$main::Auth->{path} password=Wr0ng-pw-value;"
+--- delivery eval
+main::tweet('1500000000000000001', 'ConfirmK7Q2XD')
+--- error_code: 503
+--- response_body chomp
+{"error":"redis_unavailable"}
+--- error_log
+AUTH failed
+--- no_error_log
+Wr0ng-pw-value
+
+
+
+=== TEST 12: a unix socket that does not exist: 503
+--- http_config
+hashpay_redis unix:/nonexistent/hashpay-redis.sock;
+--- delivery eval
+main::tweet('1500000000000000001', 'ConfirmK7Q2XD')
+--- error_code: 503
+--- response_body chomp
+{"error":"redis_unavailable"}
+--- error_log
+connect failed
