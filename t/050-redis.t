@@ -160,7 +160,7 @@ $main::ChildPid = HashpayTest::background_post(
     Test::More::is(HashpayTest::background_result($main::ChildPid,
                                                   $main::ChildFile),
                    'closed', 'client hung up before any answer');
-    Test::More::ok(scalar HashpayTest::log_lines(
+    Test::More::ok(HashpayTest::wait_log(
                        'client prematurely closed connection'),
                    'the request was terminated when its client left');
     # the pause ends: Redis answers the abandoned request

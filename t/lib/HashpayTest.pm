@@ -42,6 +42,7 @@ use Digest::SHA qw(hmac_sha256);
 use MIME::Base64 qw(encode_base64);
 use JSON::PP ();
 use IO::Socket::INET ();
+use Time::HiRes ();
 use Exporter 'import';
 
 our @EXPORT_OK = qw(redis redis_reply sign example redis_port events
@@ -382,6 +383,19 @@ sub log_lines {
     my @hits = grep { ref $pat ? /$pat/ : index($_, $pat) >= 0 } <$fh>;
     close $fh;
     return @hits;
+}
+
+# the same, waiting up to $secs (default 3) for the first such line: for
+# what nginx logs when it notices something on its own time
+sub wait_log {
+    my ($pat, $secs) = @_;
+    my $until = Time::HiRes::time() + ($secs || 3);
+
+    while (1) {
+        my @hits = log_lines($pat);
+        return scalar @hits if @hits || Time::HiRes::time() > $until;
+        Time::HiRes::sleep(0.05);
+    }
 }
 
 sub before_requests {
