@@ -724,11 +724,16 @@ ngx_http_hashpay_id_str(json_t *v, ngx_str_t *id)
 }
 
 
-/* timestamp_ms: an integer >= 0, or a string of 1-19 digits */
+/*
+ * timestamp_ms: a number with an integral value >= 0 (a real such as 1e12
+ * too: jansson reads every integer as a real when the body holds one too
+ * large for 64 bits), or a string of 1-19 digits
+ */
 
 static ngx_int_t
 ngx_http_hashpay_timestamp(json_t *v, int64_t *ts)
 {
+    double         d;
     size_t         i, len;
     int64_t        n;
     json_int_t     j;
@@ -742,6 +747,18 @@ ngx_http_hashpay_timestamp(json_t *v, int64_t *ts)
         }
 
         *ts = (int64_t) j;
+        return NGX_OK;
+    }
+
+    if (json_is_real(v)) {
+        d = json_real_value(v);
+
+        /* exact in a double up to 2^53 */
+        if (d < 0 || d > 9007199254740992.0 || d != (double) (int64_t) d) {
+            return NGX_DECLINED;
+        }
+
+        *ts = (int64_t) d;
         return NGX_OK;
     }
 

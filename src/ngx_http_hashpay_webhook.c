@@ -251,7 +251,21 @@ ngx_http_hashpay_webhook_process(ngx_http_request_t *r)
                                            "bad_signature", NULL);
     }
 
-    root = json_loadb((const char *) body.data, body.len, 0, &err);
+    /*
+     * X payloads carry fields hashpay never reads, and those must never
+     * make a delivery fail: a NUL inside a string is allowed, and an
+     * integer too large for 64 bits (valid JSON) makes jansson read every
+     * integer as a real, which the parser of timestamp_ms accepts
+     */
+
+    root = json_loadb((const char *) body.data, body.len, JSON_ALLOW_NUL,
+                      &err);
+
+    if (root == NULL && json_error_code(&err) == json_error_numeric_overflow)
+    {
+        root = json_loadb((const char *) body.data, body.len,
+                          JSON_ALLOW_NUL|JSON_DECODE_INT_AS_REAL, &err);
+    }
 
     if (root == NULL) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
