@@ -1,5 +1,5 @@
 # What a signed delivery does (SPEC sections 4, 7 and 10): the examples of
-# ../shared/examples, which tweets act and on which hashtag, tweets that do
+# t/data/examples, which tweets act and on which hashtag, tweets that do
 # nothing, malformed events and bodies, idempotency per id_str, the
 # confirmation lockout, the 200 body and $hashpay_outcome.
 #

@@ -7,7 +7,7 @@ package HashpayTest;
 # Sections it adds to a block:
 #
 #   --- delivery         a webhook body (JSON), or "@name.json" for a file of
-#                        ../shared/examples; becomes a signed POST. With
+#                        t/data/examples; becomes a signed POST. With
 #                        "eval", an array ref of bodies: one request each.
 #   --- delivery_uri     where to POST it (default /webhooks/x)
 #   --- signed_with      the secret that signs it (default "test"); "none"
@@ -51,7 +51,7 @@ our @EXPORT_OK = qw(redis redis_reply sign example redis_port events
 
 our $RedisPort = $ENV{TEST_NGINX_REDIS_PORT} || 6379;
 our $RedisHost = $ENV{TEST_NGINX_REDIS_HOST} || '127.0.0.1';
-our $Examples = $ENV{HASHPAY_EXAMPLES} || '../shared/examples';
+our $Examples = $ENV{HASHPAY_EXAMPLES} || 't/data/examples';
 
 my %blocks;
 my $next_id = 0;

@@ -23,7 +23,7 @@ typedef struct {
 
 
 /*
- * The known answers of /work/shared/examples/README.md, then vectors
+ * The known answers of t/data/examples/README.md, then vectors
  * computed apart from this code:
  *
  *   printf %s "$body" | openssl dgst -sha256 -hmac "$key" -binary | base64

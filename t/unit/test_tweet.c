@@ -3,12 +3,12 @@
  * Copyright (C) hashpay authors
  *
  * Unit tests of src/ngx_http_hashpay_tweet.c: reading X Account Activity
- * deliveries (the example payloads of ../shared/examples and malformed
+ * deliveries (the example payloads of t/data/examples and malformed
  * variants), confirmation codes, user.created_at.
  *
  * The examples are looked for in $HASHPAY_EXAMPLES, then
- * ../shared/examples (the tests run from the repository's root), then
- * relative to the test binary (build/unit/../../../shared/examples).
+ * t/data/examples (the tests run from the repository's root), then
+ * relative to the test binary (build/unit/../../t/data/examples).
  */
 
 
@@ -438,7 +438,7 @@ find_examples(const char *argv0)
         goto found;
     }
 
-    snprintf(examples, sizeof(examples), "../shared/examples");
+    snprintf(examples, sizeof(examples), "t/data/examples");
     snprintf(path, sizeof(path), "%s/tweet_offer.json", examples);
 
     f = fopen(path, "r");
@@ -450,7 +450,7 @@ find_examples(const char *argv0)
     slash = strrchr(argv0, '/');
     i = slash ? (size_t) (slash - argv0) : 1;
 
-    snprintf(examples, sizeof(examples), "%.*s/../../../shared/examples",
+    snprintf(examples, sizeof(examples), "%.*s/../../t/data/examples",
              (int) i, slash ? argv0 : ".");
 
 found:
