@@ -91,6 +91,8 @@ static void ngx_http_hashpay_redis_add_read(void *privdata);
 static void ngx_http_hashpay_redis_del_read(void *privdata);
 static void ngx_http_hashpay_redis_add_write(void *privdata);
 static void ngx_http_hashpay_redis_del_write(void *privdata);
+static void ngx_http_hashpay_redis_interest(ngx_http_hashpay_redis_t *rs,
+    ngx_event_t *ev, ngx_int_t event, ngx_uint_t on);
 static void ngx_http_hashpay_redis_cleanup(void *privdata);
 
 static ngx_int_t ngx_http_hashpay_redis_usable(ngx_http_hashpay_redis_t *rs);
@@ -505,69 +507,63 @@ ngx_http_hashpay_redis_write_handler(ngx_event_t *ev)
 }
 
 
+/*
+ * hiredis asks for read or write interest again and again: adding what is
+ * active or deleting what is not is a no-op.  Level-triggered, so that
+ * hiredis, which reads at most 16 KB at a time, is called again while
+ * replies remain in the socket.
+ */
+
+static void
+ngx_http_hashpay_redis_interest(ngx_http_hashpay_redis_t *rs,
+    ngx_event_t *ev, ngx_int_t event, ngx_uint_t on)
+{
+    if (on && !ev->active) {
+        if (ngx_add_event(ev, event, NGX_LEVEL_EVENT) != NGX_OK) {
+            ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                          "hashpay: redis: cannot add %s event",
+                          event == NGX_READ_EVENT ? "read" : "write");
+        }
+
+    } else if (!on && ev->active) {
+        (void) ngx_del_event(ev, event, 0);
+    }
+}
+
+
 static void
 ngx_http_hashpay_redis_add_read(void *privdata)
 {
-    ngx_http_hashpay_redis_t *rs = privdata;
+    ngx_http_hashpay_redis_t  *rs = privdata;
 
-    ngx_event_t  *rev;
-
-    rev = rs->conn->read;
-
-    if (!rev->active) {
-        if (ngx_add_event(rev, NGX_READ_EVENT, NGX_LEVEL_EVENT) != NGX_OK) {
-            ngx_log_error(NGX_LOG_ERR, rs->log, 0,
-                          "hashpay: redis: cannot add read event");
-        }
-    }
+    ngx_http_hashpay_redis_interest(rs, rs->conn->read, NGX_READ_EVENT, 1);
 }
 
 
 static void
 ngx_http_hashpay_redis_del_read(void *privdata)
 {
-    ngx_http_hashpay_redis_t *rs = privdata;
+    ngx_http_hashpay_redis_t  *rs = privdata;
 
-    ngx_event_t  *rev;
-
-    rev = rs->conn->read;
-
-    if (rev->active) {
-        (void) ngx_del_event(rev, NGX_READ_EVENT, 0);
-    }
+    ngx_http_hashpay_redis_interest(rs, rs->conn->read, NGX_READ_EVENT, 0);
 }
 
 
 static void
 ngx_http_hashpay_redis_add_write(void *privdata)
 {
-    ngx_http_hashpay_redis_t *rs = privdata;
+    ngx_http_hashpay_redis_t  *rs = privdata;
 
-    ngx_event_t  *wev;
-
-    wev = rs->conn->write;
-
-    if (!wev->active) {
-        if (ngx_add_event(wev, NGX_WRITE_EVENT, NGX_LEVEL_EVENT) != NGX_OK) {
-            ngx_log_error(NGX_LOG_ERR, rs->log, 0,
-                          "hashpay: redis: cannot add write event");
-        }
-    }
+    ngx_http_hashpay_redis_interest(rs, rs->conn->write, NGX_WRITE_EVENT, 1);
 }
 
 
 static void
 ngx_http_hashpay_redis_del_write(void *privdata)
 {
-    ngx_http_hashpay_redis_t *rs = privdata;
+    ngx_http_hashpay_redis_t  *rs = privdata;
 
-    ngx_event_t  *wev;
-
-    wev = rs->conn->write;
-
-    if (wev->active) {
-        (void) ngx_del_event(wev, NGX_WRITE_EVENT, 0);
-    }
+    ngx_http_hashpay_redis_interest(rs, rs->conn->write, NGX_WRITE_EVENT, 0);
 }
 
 
