@@ -582,23 +582,24 @@ ngx_http_hashpay_webhook_eval_revoke(ngx_http_request_t *r,
     static ngx_http_hashpay_script_t  *script;
 
     if (script == NULL) {
-        script = ngx_http_hashpay_script("revoke");
+        script = ngx_http_hashpay_script("unlink");
     }
 
     mcf = ngx_http_get_module_main_conf(r, ngx_http_hashpay_module);
 
-    args = ngx_palloc(r->pool, 4 * sizeof(ngx_str_t));
+    args = ngx_palloc(r->pool, 5 * sizeof(ngx_str_t));
     if (args == NULL) {
         return NGX_ERROR;
     }
 
-    /* KEYS, then ARGV: see src/lua/revoke.lua */
+    /* KEYS, then ARGV: see src/lua/unlink.lua */
     args[0] = mcf->events_key;
     args[1] = mcf->prefix;
     args[2] = mcf->events_maxlen_text;
     args[3] = *user;
+    ngx_str_set(&args[4], "revoke");
 
-    return ngx_http_hashpay_batch_eval(b, script, 1, args, 4);
+    return ngx_http_hashpay_batch_eval(b, script, 1, args, 5);
 }
 
 
@@ -630,6 +631,14 @@ ngx_http_hashpay_webhook_reply(ngx_http_hashpay_batch_t *b, ngx_uint_t index,
     }
 
     if (i == NGX_HTTP_HASHPAY_REVOKE) {
+        /* { linked, purchases_cancelled, claims_voided }: nothing to say */
+
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "hashpay: unexpected answer of the unlink script");
+            wh->failed = 1;
+        }
+
         return;
     }
 
