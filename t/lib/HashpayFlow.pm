@@ -39,7 +39,7 @@ sub tw {
     my (%o) = @_;
     my $user = $o{user} // $ALICE;
     my $t = {
-        id_str => $o{id},
+        id_str => "$o{id}",
         text => join(' ', map { "#$_" } @{ $o{tags} || [] }),
         truncated => JSON::PP::false,
         user => {
