@@ -16,18 +16,20 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 #include <jansson.h>
+#include <openssl/rand.h>
 
 #include "ngx_http_hashpay.h"
 #include "ngx_http_hashpay_redis.h"
 #include "ngx_http_hashpay_body.h"
 #include "ngx_http_hashpay_sig.h"
 #include "ngx_http_hashpay_tweet.h"
+#include "ngx_http_hashpay_code.h"
 
 
 #define NGX_HTTP_HASHPAY_REVOKE  ((ngx_uint_t) -1)
 
-/* the tweet script's arguments before the hashtags */
-#define NGX_HTTP_HASHPAY_TWEET_ARGS  12
+/* the tweet script's arguments before the fresh codes and the hashtags */
+#define NGX_HTTP_HASHPAY_TWEET_ARGS  13
 
 
 typedef struct {
@@ -474,8 +476,9 @@ static ngx_int_t
 ngx_http_hashpay_webhook_eval_tweet(ngx_http_request_t *r,
     ngx_http_hashpay_batch_t *b, ngx_http_hashpay_tweet_t *t)
 {
+    u_char                        *codes;
     ngx_str_t                     *args, *tags;
-    ngx_uint_t                     i, n;
+    ngx_uint_t                     i, n, ncodes, first;
     ngx_http_hashpay_loc_conf_t   *hlcf;
     ngx_http_hashpay_main_conf_t  *mcf;
 
@@ -490,8 +493,11 @@ ngx_http_hashpay_webhook_eval_tweet(ngx_http_request_t *r,
 
     n = t->hashtags ? t->hashtags->nelts : 0;
 
-    args = ngx_pcalloc(r->pool,
-                       (NGX_HTTP_HASHPAY_TWEET_ARGS + n) * sizeof(ngx_str_t));
+    /* a tweet that may create an intent carries fresh codes for it */
+    ncodes = t->has_code ? 0 : NGX_HTTP_HASHPAY_CODE_CANDIDATES;
+    first = NGX_HTTP_HASHPAY_TWEET_ARGS + ncodes;
+
+    args = ngx_pcalloc(r->pool, (first + n) * sizeof(ngx_str_t));
     if (args == NULL) {
         return NGX_ERROR;
     }
@@ -531,14 +537,38 @@ ngx_http_hashpay_webhook_eval_tweet(ngx_http_request_t *r,
 
     args[11] = hlcf->confirm_prefix;
 
+    if (ngx_http_hashpay_int_arg(r->pool, ncodes, &args[12]) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ncodes) {
+        codes = ngx_pnalloc(r->pool, ncodes * NGX_HTTP_HASHPAY_CODE_LEN);
+        if (codes == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (ngx_http_hashpay_code_mint(codes, ncodes, RAND_bytes) != NGX_OK) {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "hashpay: RAND_bytes() failed to mint "
+                          "confirmation codes");
+            return NGX_ERROR;
+        }
+
+        for (i = 0; i < ncodes; i++) {
+            args[NGX_HTTP_HASHPAY_TWEET_ARGS + i].data =
+                                          codes + i * NGX_HTTP_HASHPAY_CODE_LEN;
+            args[NGX_HTTP_HASHPAY_TWEET_ARGS + i].len =
+                                          NGX_HTTP_HASHPAY_CODE_LEN;
+        }
+    }
+
     tags = n ? t->hashtags->elts : NULL;
 
     for (i = 0; i < n; i++) {
-        args[NGX_HTTP_HASHPAY_TWEET_ARGS + i] = tags[i];
+        args[first + i] = tags[i];
     }
 
-    return ngx_http_hashpay_batch_eval(b, script, 1, args,
-                                       NGX_HTTP_HASHPAY_TWEET_ARGS + n);
+    return ngx_http_hashpay_batch_eval(b, script, 1, args, first + n);
 }
 
 
@@ -552,23 +582,24 @@ ngx_http_hashpay_webhook_eval_revoke(ngx_http_request_t *r,
     static ngx_http_hashpay_script_t  *script;
 
     if (script == NULL) {
-        script = ngx_http_hashpay_script("revoke");
+        script = ngx_http_hashpay_script("unlink");
     }
 
     mcf = ngx_http_get_module_main_conf(r, ngx_http_hashpay_module);
 
-    args = ngx_palloc(r->pool, 4 * sizeof(ngx_str_t));
+    args = ngx_palloc(r->pool, 5 * sizeof(ngx_str_t));
     if (args == NULL) {
         return NGX_ERROR;
     }
 
-    /* KEYS, then ARGV: see src/lua/revoke.lua */
+    /* KEYS, then ARGV: see src/lua/unlink.lua */
     args[0] = mcf->events_key;
     args[1] = mcf->prefix;
     args[2] = mcf->events_maxlen_text;
     args[3] = *user;
+    ngx_str_set(&args[4], "revoke");
 
-    return ngx_http_hashpay_batch_eval(b, script, 1, args, 4);
+    return ngx_http_hashpay_batch_eval(b, script, 1, args, 5);
 }
 
 
@@ -600,6 +631,14 @@ ngx_http_hashpay_webhook_reply(ngx_http_hashpay_batch_t *b, ngx_uint_t index,
     }
 
     if (i == NGX_HTTP_HASHPAY_REVOKE) {
+        /* { linked, purchases_cancelled, claims_voided }: nothing to say */
+
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "hashpay: unexpected answer of the unlink script");
+            wh->failed = 1;
+        }
+
         return;
     }
 

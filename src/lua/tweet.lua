@@ -1,6 +1,6 @@
 --[[
   tweet.lua: what one acting tweet does, atomically, with the event that
-  reports it.  Redis's TIME is the only clock.
+  reports it (SPEC sections 4, 7 and 10).  Redis's TIME is the only clock.
 
   KEYS[1]    <prefix>:events          (the stream; pins the cluster slot)
   ARGV[1]    prefix
@@ -14,11 +14,26 @@
   ARGV[9]    tweet timestamp_ms ("" absent)
   ARGV[10]   confirmation code, upper-cased ("" none)
   ARGV[11]   confirmation prefix      (hashpay_confirm_prefix)
-  ARGV[12..] the tweet's hashtags, lower-cased, in order, no duplicates
+  ARGV[12]   n: how many fresh codes follow (minted by the module from
+             OpenSSL's CSPRNG; 0 when the tweet confirms)
+  ARGV[13 .. 12+n]   the fresh codes, upper case: an intent takes the
+             first one that is not a live code
+  ARGV[13+n ..]      the tweet's hashtags, lower-cased, in order, no
+             duplicates
 
   Answers { outcome, reason } ("" for no reason).  Every outcome but
   "ignored" is recorded under <prefix>:tweet:<id> for the dedupe ttl, so
   that a redelivery answers "duplicate" and has no second effect.
+
+  An error reply (the delivery is answered 503 and redelivered) when every
+  fresh code is live already, and for a cashback offer (not built yet):
+  nothing is changed then.
+
+  Offer hashtag, the first reason that applies: not_linked,
+  offer_inactive, account_too_new, pending, limit_reached, sold_out; else
+  intent.created.  Confirmation hashtag: too_many_attempts, unknown_code,
+  not_owner, not_linked, already_confirmed, expired, offer_inactive; else
+  purchase.confirmed.  The keys are those of src/lua/README.md.
 ]]
 
 local prefix = ARGV[1]
@@ -28,10 +43,15 @@ local confirm_ttl = tonumber(ARGV[4])
 local tweet_id = ARGV[5]
 local author = ARGV[6]
 local screen_name = ARGV[7]
+local created_at = tonumber(ARGV[8])
+local timestamp = tonumber(ARGV[9])
 local code = ARGV[10]
 local confirm_prefix = ARGV[11]
+local ncodes = tonumber(ARGV[12])
+local first_tag = 13 + ncodes
 
 local MAX_ATTEMPTS = 5
+local DAY_MS = 86400000
 
 local tweet_key = prefix .. ':tweet:' .. tweet_id
 
@@ -39,14 +59,10 @@ if redis.call('EXISTS', tweet_key) == 1 then
   return { 'duplicate', '' }
 end
 
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local now = hp.now()
 
-local function emit(etype, data)
-  data.event_id = tostring(redis.call('INCR', prefix .. ':event_seq'))
-  data.at = now
-  redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*',
-             'type', etype, 'data', cjson.encode(data))
+local function emit(etype, keys, data)
+  hp.emit(KEYS[1], maxlen, prefix, now, etype, keys, data)
 end
 
 local function record(outcome, reason)
@@ -54,6 +70,46 @@ local function record(outcome, reason)
   return { outcome, reason }
 end
 
+-- a hash as a table of its fields (empty when the key does not exist)
+local function hgetall(key)
+  local flat = redis.call('HGETALL', key)
+  local t = {}
+  for i = 1, #flat, 2 do
+    t[flat[i]] = flat[i + 1]
+  end
+  return t
+end
+
+-- the offer window, on Redis's clock (see README.md)
+local function offer_active(o)
+  if o.active ~= '1' then
+    return false
+  end
+  local starts = tonumber(o.starts_at or '')
+  local ends = tonumber(o.ends_at or '')
+  if starts and now < starts * 1000 then
+    return false
+  end
+  if ends and now >= ends * 1000 then
+    return false
+  end
+  return true
+end
+
+-- a pending purchase, as read now: its hash, or nil when it is not
+-- pending any more (confirmed, cancelled, expired)
+local function live_purchase(id)
+  if not id then
+    return nil
+  end
+  local p = hgetall(prefix .. ':purchase:' .. id)
+  if p.state == 'pending' and tonumber(p.expires_at) > now then
+    return p
+  end
+  return nil
+end
+
+----------------------------------------------------------------------------
 -- a confirmation hashtag wins over offer hashtags
 
 if code ~= '' then
@@ -61,9 +117,9 @@ if code ~= '' then
   local attempts_key = prefix .. ':attempts:' .. author
 
   local function refuse(reason)
-    emit('confirm.rejected', {
-      user_id = author, tweet_id = tweet_id,
-      confirm_tag = confirm_tag, reason = reason })
+    emit('confirm.rejected', { 'user_id', 'tweet_id', 'confirm_tag', 'reason' },
+         { user_id = author, tweet_id = tweet_id,
+           confirm_tag = confirm_tag, reason = reason })
     return record('rejected', reason)
   end
 
@@ -81,26 +137,75 @@ if code ~= '' then
     return refuse('too_many_attempts')
   end
 
-  local code_key = prefix .. ':code:' .. code
+  local id = redis.call('GET', prefix .. ':code:' .. code)
 
-  if redis.call('EXISTS', code_key) == 0 then
+  if not id then
     return failed_attempt('unknown_code')
   end
 
-  -- codes are minted by the purchase flow, which is not built yet
-  return redis.error_reply('hashpay: confirmation of a live code is not '
-                           .. 'implemented yet')
+  local purchase_key = prefix .. ':purchase:' .. id
+  local p = hgetall(purchase_key)
+
+  if p.user_id ~= author then
+    return failed_attempt('not_owner')
+  end
+
+  local link_key = prefix .. ':link:' .. author
+
+  if p.state == 'cancelled' or redis.call('EXISTS', link_key) == 0 then
+    return refuse('not_linked')
+  end
+
+  if p.state == 'confirmed' then
+    return refuse('already_confirmed')
+  end
+
+  local holds_key = prefix .. ':holds:' .. p.offer_key
+
+  if now >= tonumber(p.expires_at) then
+    -- the hold stopped counting at expires_at; tidy up what is left
+    redis.call('ZREM', holds_key, id)
+    redis.call('SREM', prefix .. ':user_pending:' .. author, id)
+    return refuse('expired')
+  end
+
+  local offer_key = prefix .. ':offer:' .. p.offer_key
+
+  if not offer_active(hgetall(offer_key)) then
+    return refuse('offer_inactive')
+  end
+
+  -- the hold becomes a sale: sold + held does not change
+
+  redis.call('HSET', purchase_key, 'state', 'confirmed',
+             'confirmed_at', now, 'confirm_tweet_id', tweet_id)
+  redis.call('ZREM', holds_key, id)
+  redis.call('HINCRBY', offer_key, 'sold', 1)
+  redis.call('INCR', prefix .. ':bought:' .. p.offer_key .. ':' .. author)
+  redis.call('DEL', prefix .. ':pending:' .. p.offer_key .. ':' .. author)
+  redis.call('SREM', prefix .. ':user_pending:' .. author, id)
+
+  emit('purchase.confirmed',
+       { 'purchase_id', 'offer', 'user_id', 'card_token', 'price_cents',
+         'currency', 'tweet_id', 'confirm_tweet_id' },
+       { purchase_id = id, offer = p.offer, user_id = author,
+         card_token = redis.call('HGET', link_key, 'card_token'),
+         price_cents = tonumber(p.price_cents), currency = p.currency,
+         tweet_id = p.tweet_id, confirm_tweet_id = tweet_id })
+
+  return record('confirmed', '')
 end
 
+----------------------------------------------------------------------------
 -- the first hashtag that names an offer acts
 
-local offer_key, offer
+local tag, offer_key
 
-for i = 12, #ARGV do
+for i = first_tag, #ARGV do
   local key = prefix .. ':offer:' .. ARGV[i]
   if redis.call('EXISTS', key) == 1 then
+    tag = ARGV[i]
     offer_key = key
-    offer = redis.call('HGET', key, 'tag') or ARGV[i]
     break
   end
 end
@@ -109,10 +214,23 @@ if not offer_key then
   return { 'ignored', 'no_offer' }
 end
 
-local function reject(reason)
-  emit('intent.rejected', {
-    offer = offer, user_id = author, screen_name = screen_name,
-    tweet_id = tweet_id, reason = reason })
+local o = hgetall(offer_key)
+local offer = o.tag or tag
+
+if o.kind == 'cashback' then
+  -- the next issue: refuse the whole step rather than do half of it
+  return redis.error_reply('hashpay: cashback offers are not implemented '
+                           .. 'yet (offer ' .. offer .. ')')
+end
+
+local function reject(reason, confirm_tag)
+  local keys = { 'offer', 'user_id', 'screen_name', 'tweet_id', 'reason' }
+  if confirm_tag then
+    keys[#keys + 1] = 'confirm_tag'
+  end
+  emit('intent.rejected', keys,
+       { offer = offer, user_id = author, screen_name = screen_name,
+         tweet_id = tweet_id, reason = reason, confirm_tag = confirm_tag })
   return record('rejected', reason)
 end
 
@@ -120,5 +238,90 @@ if redis.call('EXISTS', prefix .. ':link:' .. author) == 0 then
   return reject('not_linked')
 end
 
--- the purchase of a linked author is not built yet
-return redis.error_reply('hashpay: purchase flow is not implemented yet')
+if not offer_active(o) then
+  return reject('offer_inactive')
+end
+
+-- account age at the tweet's time; an unknown age fails closed
+
+local min_age = tonumber(o.min_account_age_days or '') or 0
+
+if min_age > 0 then
+  local at = timestamp or now
+  if not created_at or at - created_at < min_age * DAY_MS then
+    return reject('account_too_new')
+  end
+end
+
+local pending_key = prefix .. ':pending:' .. tag .. ':' .. author
+local pending = live_purchase(redis.call('GET', pending_key))
+
+if pending then
+  return reject('pending', pending.confirm_tag)
+end
+
+local limit = tonumber(o.per_user_limit or '') or 1
+local bought_key = prefix .. ':bought:' .. tag .. ':' .. author
+
+if tonumber(redis.call('GET', bought_key) or '0') >= limit then
+  return reject('limit_reached')
+end
+
+-- a hold counts while its score (expires_at) > now
+
+local holds_key = prefix .. ':holds:' .. tag
+local stock = tonumber(o.stock or '') or 0
+local sold = tonumber(o.sold or '') or 0
+
+redis.call('ZREMRANGEBYSCORE', holds_key, '-inf', now)
+
+if sold + redis.call('ZCARD', holds_key) >= stock then
+  return reject('sold_out')
+end
+
+-- the intent: a fresh code that is not live, a hold, a pending purchase
+
+local fresh, code_key
+
+for i = 13, 12 + ncodes do
+  local key = prefix .. ':code:' .. ARGV[i]
+  if redis.call('EXISTS', key) == 0 then
+    fresh = ARGV[i]
+    code_key = key
+    break
+  end
+end
+
+if not fresh then
+  return redis.error_reply('hashpay: every fresh confirmation code is live '
+                           .. 'already (' .. ncodes .. ' tried)')
+end
+
+local id = 'pur_' .. redis.call('INCR', prefix .. ':purchase_seq')
+local expires_at = now + confirm_ttl
+local confirm_tag = '#' .. confirm_prefix .. fresh
+local price_cents = tonumber(o.price_cents or '') or 0
+local currency = o.currency or 'USD'
+
+redis.call('HSET', prefix .. ':purchase:' .. id,
+           'id', id, 'offer', offer, 'offer_key', tag, 'user_id', author,
+           'screen_name', screen_name, 'state', 'pending',
+           'tweet_id', tweet_id, 'confirm_tag', confirm_tag, 'code', fresh,
+           'expires_at', expires_at, 'confirmed_at', '',
+           'confirm_tweet_id', '', 'cancelled_at', '',
+           'price_cents', price_cents, 'currency', currency,
+           'created_at', now)
+redis.call('ZADD', holds_key, expires_at, id)
+redis.call('SET', code_key, id, 'PX', confirm_ttl + dedupe_ttl)
+redis.call('SET', pending_key, id, 'PX', confirm_ttl)
+redis.call('SADD', prefix .. ':user_pending:' .. author, id)
+
+emit('intent.created',
+     { 'purchase_id', 'offer', 'user_id', 'screen_name', 'tweet_id',
+       'confirm_tag', 'expires_at', 'price_cents', 'currency' },
+     { purchase_id = id, offer = offer, user_id = author,
+       screen_name = screen_name, tweet_id = tweet_id,
+       confirm_tag = confirm_tag, expires_at = expires_at,
+       price_cents = price_cents, currency = currency })
+
+return record('intent_created', '')

@@ -1,0 +1,97 @@
+--[[
+  unlink.lua: a user's card link goes, and with it what it was paying for
+  (SPEC sections 4, 6 and 10).  Shared by the platform's revoke
+  (user_event.revoke: the user withdrew the app's access) and the admin
+  DELETE of a link.
+
+  KEYS[1]    <prefix>:events
+  ARGV[1]    prefix
+  ARGV[2]    events maxlen (approximate)
+  ARGV[3]    user id_str
+  ARGV[4]    "revoke" (the platform) or "admin" (DELETE links/<user_id>)
+
+  Answers { linked, purchases_cancelled, claims_voided } (integers):
+  { 0, 0, 0 } when the user has no link, and then nothing changes and
+  nothing is emitted (a redelivered revoke, say).  Otherwise the link and
+  its card key are deleted; for "revoke" link.revoked { user_id } is
+  emitted first; every pending purchase of the user that has not expired
+  is cancelled (state cancelled, cancelled_at, hold released, pending key
+  deleted) with one intent.cancelled { purchase_id, offer, user_id,
+  reason "unlinked" } each, oldest first.  Expired pending purchases stay
+  as they are (they read "expired").  claims_voided is 0: cashback claims
+  are the next issue.
+]]
+
+local prefix = ARGV[1]
+local maxlen = ARGV[2]
+local user = ARGV[3]
+local how = ARGV[4]
+
+local link_key = prefix .. ':link:' .. user
+
+if redis.call('EXISTS', link_key) == 0 then
+  return { 0, 0, 0 }
+end
+
+local now = hp.now()
+
+local card_token = redis.call('HGET', link_key, 'card_token')
+
+if card_token then
+  local card_key = prefix .. ':card:' .. card_token
+  if redis.call('GET', card_key) == user then
+    redis.call('DEL', card_key)
+  end
+end
+
+redis.call('DEL', link_key)
+
+if how == 'revoke' then
+  hp.emit(KEYS[1], maxlen, prefix, now, 'link.revoked', { 'user_id' },
+          { user_id = user })
+end
+
+-- the user's pending purchases, oldest (lowest pur_<n>) first
+
+local user_pending_key = prefix .. ':user_pending:' .. user
+local ids = redis.call('SMEMBERS', user_pending_key)
+
+table.sort(ids, function(a, b)
+  local na = tonumber(string.match(a, '(%d+)$')) or 0
+  local nb = tonumber(string.match(b, '(%d+)$')) or 0
+  if na ~= nb then
+    return na < nb
+  end
+  return a < b
+end)
+
+local cancelled = 0
+
+for _, id in ipairs(ids) do
+  local purchase_key = prefix .. ':purchase:' .. id
+  local p = redis.call('HMGET', purchase_key, 'state', 'expires_at',
+                       'offer', 'offer_key')
+  local state, expires_at, offer, tag = p[1], tonumber(p[2]), p[3], p[4]
+
+  if state == 'pending' and expires_at and expires_at > now then
+    redis.call('HSET', purchase_key, 'state', 'cancelled',
+               'cancelled_at', now)
+    redis.call('ZREM', prefix .. ':holds:' .. tag, id)
+
+    local pending_key = prefix .. ':pending:' .. tag .. ':' .. user
+    if redis.call('GET', pending_key) == id then
+      redis.call('DEL', pending_key)
+    end
+
+    hp.emit(KEYS[1], maxlen, prefix, now, 'intent.cancelled',
+            { 'purchase_id', 'offer', 'user_id', 'reason' },
+            { purchase_id = id, offer = offer, user_id = user,
+              reason = 'unlinked' })
+    cancelled = cancelled + 1
+  end
+end
+
+-- what is left there is confirmed, cancelled or expired
+redis.call('DEL', user_pending_key)
+
+return { 1, cancelled, 0 }
