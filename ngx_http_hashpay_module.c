@@ -14,6 +14,7 @@
 
 #include "ngx_http_hashpay.h"
 #include "ngx_http_hashpay_redis.h"
+#include <openssl/evp.h>
 
 
 #define NGX_HTTP_HASHPAY_PREFIX_MAX   100
@@ -36,6 +37,10 @@ static char *ngx_http_hashpay_secret(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_hashpay_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_hashpay_admin(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_hashpay_admin_digests(ngx_conf_t *cf,
+    ngx_http_hashpay_loc_conf_t *conf);
 static char *ngx_http_hashpay_operators(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_hashpay_add_secret(ngx_conf_t *cf,
@@ -124,6 +129,27 @@ static ngx_command_t  ngx_http_hashpay_commands[] = {
       ngx_http_hashpay_operators,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_hashpay_loc_conf_t, operators),
+      NULL },
+
+    { ngx_string("hashpay_admin"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_hashpay_admin,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("hashpay_admin_token"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_hashpay_secret,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_hashpay_loc_conf_t, admin_tokens),
+      NULL },
+
+    { ngx_string("hashpay_admin_token_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_hashpay_secret_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_hashpay_loc_conf_t, admin_tokens),
       NULL },
 
       ngx_null_command
@@ -303,6 +329,8 @@ ngx_http_hashpay_create_loc_conf(ngx_conf_t *cf)
     conf->confirm_ttl = NGX_CONF_UNSET_MSEC;
     conf->dedupe_ttl = NGX_CONF_UNSET_MSEC;
     conf->operators = NGX_CONF_UNSET_PTR;
+    conf->admin = NGX_CONF_UNSET;
+    conf->admin_tokens = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -327,6 +355,8 @@ ngx_http_hashpay_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_msec_value(conf->dedupe_ttl, prev->dedupe_ttl,
                               48 * 60 * 60 * 1000);
     ngx_conf_merge_ptr_value(conf->operators, prev->operators, NULL);
+    ngx_conf_merge_value(conf->admin, prev->admin, 0);
+    ngx_conf_merge_ptr_value(conf->admin_tokens, prev->admin_tokens, NULL);
 
     if (conf->confirm_ttl < 1000) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -360,11 +390,32 @@ ngx_http_hashpay_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         }
     }
 
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_hashpay_module);
+
+    if (conf->admin) {
+        if (mcf->redis == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"hashpay_admin\" requires \"hashpay_redis\" "
+                               "in the http block");
+            return NGX_CONF_ERROR;
+        }
+
+        if (conf->admin_tokens == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"hashpay_admin\" requires "
+                               "\"hashpay_admin_token\" or "
+                               "\"hashpay_admin_token_file\"");
+            return NGX_CONF_ERROR;
+        }
+
+        if (ngx_http_hashpay_admin_digests(cf, conf) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
     if (!conf->webhook) {
         return NGX_CONF_OK;
     }
-
-    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_hashpay_module);
 
     if (mcf->redis == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -558,6 +609,71 @@ ngx_http_hashpay_webhook(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     hlcf->webhook = 1;
 
     return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_hashpay_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_hashpay_loc_conf_t *hlcf = conf;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (hlcf->admin != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->handler != NULL) {
+        return "conflicts with another content handler in this location";
+    }
+
+    clcf->handler = ngx_http_hashpay_admin_handler;
+    hlcf->admin = 1;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * The SHA-256 of every admin token: a request's token is hashed and
+ * compared with each of them in constant time, so that neither its
+ * content nor its length shows in the time of the answer.
+ */
+
+static ngx_int_t
+ngx_http_hashpay_admin_digests(ngx_conf_t *cf,
+    ngx_http_hashpay_loc_conf_t *conf)
+{
+    u_char      *d;
+    ngx_str_t   *tokens;
+    ngx_uint_t   i;
+
+    tokens = conf->admin_tokens->elts;
+
+    d = ngx_pnalloc(cf->pool,
+                    conf->admin_tokens->nelts * NGX_HTTP_HASHPAY_DIGEST_LEN);
+    if (d == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < conf->admin_tokens->nelts; i++) {
+        if (EVP_Digest(tokens[i].data, tokens[i].len,
+                       d + i * NGX_HTTP_HASHPAY_DIGEST_LEN, NULL,
+                       EVP_sha256(), NULL)
+            != 1)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "EVP_Digest(SHA-256) failed");
+            return NGX_ERROR;
+        }
+    }
+
+    conf->admin_digests = d;
+    conf->admin_ndigests = conf->admin_tokens->nelts;
+
+    return NGX_OK;
 }
 
 

@@ -28,6 +28,9 @@ typedef struct {
 } ngx_http_hashpay_redis_conf_t;
 
 
+#define NGX_HTTP_HASHPAY_DIGEST_LEN  32
+
+
 typedef struct {
     ngx_http_hashpay_redis_conf_t  *redis;     /* NULL: not configured */
     ngx_str_t                   prefix;
@@ -44,6 +47,11 @@ typedef struct {
     ngx_str_t                   confirm_prefix;
     ngx_msec_t                  dedupe_ttl;
     ngx_array_t                *operators;          /* of ngx_str_t */
+
+    ngx_flag_t                  admin;
+    ngx_array_t                *admin_tokens;       /* of ngx_str_t */
+    u_char                     *admin_digests;      /* SHA-256 of each */
+    ngx_uint_t                  admin_ndigests;
 } ngx_http_hashpay_loc_conf_t;
 
 
@@ -61,6 +69,7 @@ extern ngx_module_t  ngx_http_hashpay_module;
 
 
 ngx_int_t ngx_http_hashpay_webhook_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_hashpay_admin_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_hashpay_filter_init(ngx_conf_t *cf);
 
 ngx_http_hashpay_ctx_t *ngx_http_hashpay_get_ctx(ngx_http_request_t *r);

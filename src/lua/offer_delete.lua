@@ -1,0 +1,25 @@
+--[[
+  offer_delete.lua: ends an offer.  It stays readable (GET, the list)
+  with active false and ended_at; a later PUT re-opens it with its
+  counters.  Ending an ended offer keeps its first ended_at.  No event.
+
+  KEYS[1]    <prefix>:offer:<tag>
+  ARGV[1]    prefix
+  ARGV[2]    tag, lower-cased
+
+  Answers { 200, offer JSON } or { 404, "not_found", "" }.
+]]
+
+local key = KEYS[1]
+local now = hp.now()
+
+if redis.call('EXISTS', key) == 0 then
+  return { 404, 'not_found', '' }
+end
+
+if redis.call('HGET', key, 'active') ~= '0' then
+  redis.call('HSET', key, 'active', '0',
+             'ended_at', math.floor(now / 1000), 'updated_at', now)
+end
+
+return { 200, hp.offer_view(ARGV[1], ARGV[2], now).json, '' }

@@ -1,0 +1,17 @@
+--[[
+  offer_get.lua: one offer as the admin API shows it (read only).
+
+  KEYS[1]    <prefix>:offer:<tag>
+  ARGV[1]    prefix
+  ARGV[2]    tag, lower-cased
+
+  Answers { 200, offer JSON } or { 404, "not_found", "" }.
+]]
+
+local view = hp.offer_view(ARGV[1], ARGV[2], hp.now())
+
+if view == nil then
+  return { 404, 'not_found', '' }
+end
+
+return { 200, view.json, '' }

@@ -1,0 +1,868 @@
+
+/*
+ * Copyright (C) hashpay authors
+ *
+ * The admin REST API (hashpay_admin), under the location's prefix:
+ *
+ *   offers              GET
+ *   offers/<tag>        GET, PUT, DELETE
+ *   links/<user_id>     GET, PUT, DELETE
+ *   purchases/<id>      GET
+ *
+ * Checks in this order: the bearer token (401), the route (404: an
+ * unknown path, or an id of the wrong shape), the method (405 with
+ * Allow), then for PUT the body (400, 413, 422).  Each request is one
+ * Lua script (src/lua/offer_*.lua, link_*.lua, purchase_get.lua,
+ * unlink.lua) that answers { status, JSON text or error code, field }.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "ngx_http_hashpay.h"
+#include "ngx_http_hashpay_redis.h"
+#include "ngx_http_hashpay_body.h"
+#include "ngx_http_hashpay_json.h"
+
+
+typedef enum {
+    NGX_HTTP_HASHPAY_ROUTE_OFFERS = 0,
+    NGX_HTTP_HASHPAY_ROUTE_OFFER,
+    NGX_HTTP_HASHPAY_ROUTE_LINK,
+    NGX_HTTP_HASHPAY_ROUTE_PURCHASE
+} ngx_http_hashpay_route_e;
+
+
+typedef struct {
+    ngx_http_hashpay_route_e        route;
+    ngx_str_t                       id;        /* as in the URI */
+    ngx_str_t                       key_id;    /* lower-cased tag, or id */
+
+    json_t                         *root;
+
+    ngx_uint_t                      status;
+    ngx_str_t                       text;
+    u_char                         *code;      /* null-ended */
+    u_char                         *field;     /* null-ended, or NULL */
+
+    unsigned                        unlink:1;
+    unsigned                        failed:1;
+} ngx_http_hashpay_admin_t;
+
+
+static ngx_int_t ngx_http_hashpay_admin_auth(ngx_http_request_t *r,
+    ngx_http_hashpay_loc_conf_t *hlcf);
+static ngx_int_t ngx_http_hashpay_admin_route(ngx_http_request_t *r,
+    ngx_http_hashpay_admin_t *ad);
+static ngx_int_t ngx_http_hashpay_admin_refuse(ngx_http_request_t *r,
+    ngx_uint_t status, char *code, char *header, char *value);
+static void ngx_http_hashpay_admin_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_hashpay_admin_put(ngx_http_request_t *r,
+    ngx_http_hashpay_admin_t *ad);
+static ngx_int_t ngx_http_hashpay_admin_eval(ngx_http_request_t *r,
+    ngx_http_hashpay_admin_t *ad, ngx_http_hashpay_offer_t *offer,
+    ngx_http_hashpay_link_t *link);
+static ngx_int_t ngx_http_hashpay_admin_send(ngx_http_request_t *r,
+    ngx_http_hashpay_admin_t *ad, const char *script, ngx_str_t *args,
+    ngx_uint_t nargs);
+static void ngx_http_hashpay_admin_reply(ngx_http_hashpay_batch_t *b,
+    ngx_uint_t index, redisReply *reply);
+static ngx_int_t ngx_http_hashpay_admin_read_reply(ngx_http_request_t *r,
+    ngx_http_hashpay_admin_t *ad, redisReply *reply);
+static void ngx_http_hashpay_admin_done(ngx_http_hashpay_batch_t *b,
+    ngx_int_t rc);
+static ngx_int_t ngx_http_hashpay_admin_respond(ngx_http_request_t *r,
+    ngx_http_hashpay_admin_t *ad);
+static ngx_int_t ngx_http_hashpay_admin_key(ngx_pool_t *pool,
+    ngx_str_t *prefix, char *kind, ngx_str_t *id, ngx_str_t *key);
+static ngx_int_t ngx_http_hashpay_admin_int(ngx_pool_t *pool, int64_t v,
+    ngx_str_t *dst);
+static u_char *ngx_http_hashpay_admin_word(ngx_pool_t *pool,
+    redisReply *reply);
+static void ngx_http_hashpay_admin_json_cleanup(void *data);
+
+
+static char  *ngx_http_hashpay_admin_allow[] = {
+    "GET",                 /* offers */
+    "GET, PUT, DELETE",    /* offers/<tag> */
+    "GET, PUT, DELETE",    /* links/<user_id> */
+    "GET"                  /* purchases/<id> */
+};
+
+
+ngx_int_t
+ngx_http_hashpay_admin_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                     rc;
+    ngx_uint_t                    allowed;
+    ngx_http_hashpay_ctx_t       *ctx;
+    ngx_http_hashpay_admin_t     *ad;
+    ngx_http_hashpay_loc_conf_t  *hlcf;
+
+    hlcf = ngx_http_get_module_loc_conf(r, ngx_http_hashpay_module);
+
+    ctx = ngx_http_hashpay_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ad = ngx_pcalloc(r->pool, sizeof(ngx_http_hashpay_admin_t));
+    if (ad == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->data = ad;
+
+    if (ngx_http_hashpay_admin_auth(r, hlcf) != NGX_OK) {
+        return ngx_http_hashpay_admin_refuse(r, NGX_HTTP_UNAUTHORIZED,
+                                             "unauthorized",
+                                             "WWW-Authenticate", "Bearer");
+    }
+
+    if (ngx_http_hashpay_admin_route(r, ad) != NGX_OK) {
+        return ngx_http_hashpay_admin_refuse(r, NGX_HTTP_NOT_FOUND,
+                                             "not_found", NULL, NULL);
+    }
+
+    switch (ad->route) {
+
+    case NGX_HTTP_HASHPAY_ROUTE_OFFER:
+    case NGX_HTTP_HASHPAY_ROUTE_LINK:
+        allowed = NGX_HTTP_GET|NGX_HTTP_PUT|NGX_HTTP_DELETE;
+        break;
+
+    default:
+        allowed = NGX_HTTP_GET;
+    }
+
+    if (!(r->method & allowed)) {
+        return ngx_http_hashpay_admin_refuse(r, NGX_HTTP_NOT_ALLOWED,
+                                        "method_not_allowed", "Allow",
+                                        ngx_http_hashpay_admin_allow[ad->route]);
+    }
+
+    if (r->method == NGX_HTTP_PUT) {
+        r->request_body_in_single_buf = 1;
+
+        rc = ngx_http_read_client_request_body(r,
+                                               ngx_http_hashpay_admin_body);
+
+        if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+            if (rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
+                ngx_str_set(&ctx->outcome, "body_too_large");
+            }
+
+            return rc;
+        }
+
+        return NGX_DONE;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rc = ngx_http_hashpay_admin_eval(r, ad, NULL, NULL);
+
+    if (rc == NGX_DONE) {
+        /* the batch's done handler finalizes */
+        r->main->count++;
+    }
+
+    return rc;
+}
+
+
+/*
+ * "Authorization: Bearer <token>": the SHA-256 of the token against the
+ * SHA-256 of every configured token, each compared with CRYPTO_memcmp and
+ * none skipped, so the answer's time tells nothing of the token.
+ */
+
+static ngx_int_t
+ngx_http_hashpay_admin_auth(ngx_http_request_t *r,
+    ngx_http_hashpay_loc_conf_t *hlcf)
+{
+    u_char      *p, *last, digest[NGX_HTTP_HASHPAY_DIGEST_LEN];
+    ngx_uint_t   i, match;
+
+    if (r->headers_in.authorization == NULL) {
+        return NGX_DECLINED;
+    }
+
+    p = r->headers_in.authorization->value.data;
+    last = p + r->headers_in.authorization->value.len;
+
+    if (last - p < 7 || ngx_strncasecmp(p, (u_char *) "Bearer ", 7) != 0) {
+        return NGX_DECLINED;
+    }
+
+    p += 7;
+
+    while (p < last && *p == ' ') {
+        p++;
+    }
+
+    while (last > p && last[-1] == ' ') {
+        last--;
+    }
+
+    if (p == last) {
+        return NGX_DECLINED;
+    }
+
+    if (EVP_Digest(p, last - p, digest, NULL, EVP_sha256(), NULL) != 1) {
+        return NGX_DECLINED;
+    }
+
+    match = 0;
+
+    for (i = 0; i < hlcf->admin_ndigests; i++) {
+        match |= (CRYPTO_memcmp(digest,
+                                hlcf->admin_digests
+                                + i * NGX_HTTP_HASHPAY_DIGEST_LEN,
+                                NGX_HTTP_HASHPAY_DIGEST_LEN)
+                  == 0);
+    }
+
+    ngx_explicit_memzero(digest, sizeof(digest));
+
+    return match ? NGX_OK : NGX_DECLINED;
+}
+
+
+/* the path after the location's prefix; NGX_DECLINED: no such route */
+
+static ngx_int_t
+ngx_http_hashpay_admin_route(ngx_http_request_t *r,
+    ngx_http_hashpay_admin_t *ad)
+{
+    u_char                    *p, *last, *slash;
+    ngx_str_t                  name;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    if (r->uri.len < clcf->name.len
+        || ngx_strncmp(r->uri.data, clcf->name.data, clcf->name.len) != 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    p = r->uri.data + clcf->name.len;
+    last = r->uri.data + r->uri.len;
+
+    if (p < last && *p == '/' && clcf->name.len
+        && clcf->name.data[clcf->name.len - 1] != '/')
+    {
+        p++;
+    }
+
+    slash = ngx_strlchr(p, last, '/');
+
+    name.data = p;
+    name.len = (slash ? slash : last) - p;
+
+    if (slash == NULL) {
+        if (name.len == 6 && ngx_strncmp(name.data, "offers", 6) == 0) {
+            ad->route = NGX_HTTP_HASHPAY_ROUTE_OFFERS;
+            return NGX_OK;
+        }
+
+        return NGX_DECLINED;
+    }
+
+    ad->id.data = slash + 1;
+    ad->id.len = last - ad->id.data;
+
+    if (name.len == 6 && ngx_strncmp(name.data, "offers", 6) == 0) {
+        if (!ngx_http_hashpay_is_tag(ad->id.data, ad->id.len)) {
+            return NGX_DECLINED;
+        }
+
+        ad->route = NGX_HTTP_HASHPAY_ROUTE_OFFER;
+
+        ad->key_id.len = ad->id.len;
+        ad->key_id.data = ngx_pnalloc(r->pool, ad->id.len);
+        if (ad->key_id.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_strlow(ad->key_id.data, ad->id.data, ad->id.len);
+
+        return NGX_OK;
+    }
+
+    ad->key_id = ad->id;
+
+    if (name.len == 5 && ngx_strncmp(name.data, "links", 5) == 0) {
+        if (!ngx_http_hashpay_is_user_id(ad->id.data, ad->id.len)) {
+            return NGX_DECLINED;
+        }
+
+        ad->route = NGX_HTTP_HASHPAY_ROUTE_LINK;
+        return NGX_OK;
+    }
+
+    if (name.len == 9 && ngx_strncmp(name.data, "purchases", 9) == 0) {
+        if (!ngx_http_hashpay_is_purchase_id(ad->id.data, ad->id.len)) {
+            return NGX_DECLINED;
+        }
+
+        ad->route = NGX_HTTP_HASHPAY_ROUTE_PURCHASE;
+        return NGX_OK;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* an answer before any body is read: the body is discarded first */
+
+static ngx_int_t
+ngx_http_hashpay_admin_refuse(ngx_http_request_t *r, ngx_uint_t status,
+    char *code, char *header, char *value)
+{
+    ngx_int_t         rc;
+    ngx_table_elt_t  *h;
+
+    rc = ngx_http_discard_request_body(r);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (header) {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->hash = 1;
+        h->key.data = (u_char *) header;
+        h->key.len = ngx_strlen(header);
+        h->value.data = (u_char *) value;
+        h->value.len = ngx_strlen(value);
+    }
+
+    return ngx_http_hashpay_send_error(r, status, code, NULL);
+}
+
+
+static void
+ngx_http_hashpay_admin_body(ngx_http_request_t *r)
+{
+    ngx_int_t                  rc;
+    ngx_http_hashpay_ctx_t    *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_hashpay_module);
+
+    rc = ngx_http_hashpay_admin_put(r, ctx->data);
+
+    if (rc == NGX_DONE) {
+        /* waiting for Redis: the batch's done handler finalizes */
+        return;
+    }
+
+    ngx_http_finalize_request(r, rc);
+}
+
+
+static ngx_int_t
+ngx_http_hashpay_admin_put(ngx_http_request_t *r,
+    ngx_http_hashpay_admin_t *ad)
+{
+    ngx_int_t                     rc;
+    ngx_str_t                     body;
+    ngx_pool_cleanup_t           *cln;
+    ngx_http_hashpay_link_t       link;
+    ngx_http_hashpay_offer_t      offer;
+    ngx_http_hashpay_json_err_t   err;
+
+    if (ngx_http_hashpay_body_get(r, &body) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memzero(&err, sizeof(ngx_http_hashpay_json_err_t));
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ad->root = ngx_http_hashpay_json_parse(body.data, body.len, &err);
+
+    if (ad->root != NULL) {
+        cln->handler = ngx_http_hashpay_admin_json_cleanup;
+        cln->data = ad->root;
+
+        if (ad->route == NGX_HTTP_HASHPAY_ROUTE_OFFER) {
+            rc = ngx_http_hashpay_offer_read(ad->root, &offer, &err);
+
+        } else {
+            rc = ngx_http_hashpay_link_read(ad->root, &link, &err);
+        }
+
+    } else {
+        rc = NGX_DECLINED;
+    }
+
+    if (rc != NGX_OK) {
+        /* names of the contract only: never a value (a card number) */
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "hashpay: admin body refused: %s%s%s", err.code,
+                      err.field ? " " : "", err.field ? err.field : "");
+
+        return ngx_http_hashpay_send_error(r, err.status, (char *) err.code,
+                                           (char *) err.field);
+    }
+
+    if (ad->route == NGX_HTTP_HASHPAY_ROUTE_OFFER) {
+        return ngx_http_hashpay_admin_eval(r, ad, &offer, NULL);
+    }
+
+    return ngx_http_hashpay_admin_eval(r, ad, NULL, &link);
+}
+
+
+/*
+ * The script of the request and its arguments (KEYS, then ARGV: see each
+ * script's header).  NGX_DONE when sent, or an answer.
+ */
+
+static ngx_int_t
+ngx_http_hashpay_admin_eval(ngx_http_request_t *r,
+    ngx_http_hashpay_admin_t *ad, ngx_http_hashpay_offer_t *offer,
+    ngx_http_hashpay_link_t *link)
+{
+    ngx_str_t                     *args;
+    ngx_pool_t                    *pool;
+    ngx_http_hashpay_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_hashpay_module);
+    pool = r->pool;
+
+    args = ngx_pcalloc(pool, 16 * sizeof(ngx_str_t));
+    if (args == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    args[1] = mcf->prefix;
+
+    switch (ad->route) {
+
+    case NGX_HTTP_HASHPAY_ROUTE_OFFERS:
+        if (ngx_http_hashpay_admin_key(pool, &mcf->prefix, "offers", NULL,
+                                       &args[0])
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_hashpay_admin_send(r, ad, "offer_list", args, 2);
+
+    case NGX_HTTP_HASHPAY_ROUTE_OFFER:
+        if (ngx_http_hashpay_admin_key(pool, &mcf->prefix, "offer",
+                                       &ad->key_id, &args[0])
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        args[2] = ad->key_id;
+
+        if (r->method == NGX_HTTP_GET) {
+            return ngx_http_hashpay_admin_send(r, ad, "offer_get", args, 3);
+        }
+
+        if (r->method == NGX_HTTP_DELETE) {
+            return ngx_http_hashpay_admin_send(r, ad, "offer_delete", args,
+                                               3);
+        }
+
+        args[3] = ad->id;
+        args[4] = offer->kind;
+        args[5] = offer->title;
+        args[7] = offer->currency;
+        args[13] = offer->merchant_id;
+
+        if (ngx_http_hashpay_admin_int(pool, offer->price_cents, &args[6])
+            != NGX_OK
+            || ngx_http_hashpay_admin_int(pool, offer->stock, &args[8])
+               != NGX_OK
+            || ngx_http_hashpay_admin_int(pool, offer->per_user_limit,
+                                          &args[9])
+               != NGX_OK
+            || ngx_http_hashpay_admin_int(pool, offer->starts_at, &args[10])
+               != NGX_OK
+            || ngx_http_hashpay_admin_int(pool, offer->ends_at, &args[11])
+               != NGX_OK
+            || ngx_http_hashpay_admin_int(pool, offer->min_account_age_days,
+                                          &args[12])
+               != NGX_OK
+            || ngx_http_hashpay_admin_int(pool, offer->cashback_cents,
+                                          &args[14])
+               != NGX_OK
+            || ngx_http_hashpay_admin_int(pool, offer->min_spend_cents,
+                                          &args[15])
+               != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_hashpay_admin_send(r, ad, "offer_put", args, 16);
+
+    case NGX_HTTP_HASHPAY_ROUTE_LINK:
+
+        if (r->method == NGX_HTTP_DELETE) {
+            ad->unlink = 1;
+
+            args[0] = mcf->events_key;
+            args[2] = mcf->events_maxlen_text;
+            args[3] = ad->id;
+            ngx_str_set(&args[4], "admin");
+
+            return ngx_http_hashpay_admin_send(r, ad, "unlink", args, 5);
+        }
+
+        if (ngx_http_hashpay_admin_key(pool, &mcf->prefix, "link", &ad->id,
+                                       &args[0])
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (r->method == NGX_HTTP_GET) {
+            return ngx_http_hashpay_admin_send(r, ad, "link_get", args, 2);
+        }
+
+        args[2] = ad->id;
+        args[3] = link->card_token;
+        args[4] = link->screen_name;
+
+        return ngx_http_hashpay_admin_send(r, ad, "link_put", args, 5);
+
+    default: /* NGX_HTTP_HASHPAY_ROUTE_PURCHASE */
+        if (ngx_http_hashpay_admin_key(pool, &mcf->prefix, "purchase",
+                                       &ad->id, &args[0])
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_hashpay_admin_send(r, ad, "purchase_get", args, 2);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_hashpay_admin_send(ngx_http_request_t *r,
+    ngx_http_hashpay_admin_t *ad, const char *name, ngx_str_t *args,
+    ngx_uint_t nargs)
+{
+    ngx_int_t                   rc;
+    ngx_http_hashpay_batch_t   *b;
+    ngx_http_hashpay_script_t  *script;
+
+    script = ngx_http_hashpay_script(name);
+
+    if (script == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "hashpay: no script \"%s\"", name);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b = ngx_http_hashpay_batch_create(r);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->data = ad;
+    b->reply = ngx_http_hashpay_admin_reply;
+    b->done = ngx_http_hashpay_admin_done;
+
+    if (ngx_http_hashpay_batch_eval(b, script, 1, args, nargs) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_hashpay_batch_send(b);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "hashpay: admin answered 503: redis %s", b->error);
+
+        return ngx_http_hashpay_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                           "redis_unavailable", NULL);
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_hashpay_admin_reply(ngx_http_hashpay_batch_t *b, ngx_uint_t index,
+    redisReply *reply)
+{
+    ngx_http_request_t        *r;
+    ngx_http_hashpay_admin_t  *ad;
+
+    r = b->request;
+    ad = b->data;
+
+    if (reply->type == REDIS_REPLY_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "hashpay: redis admin script failed: %*s",
+                      (size_t) reply->len, reply->str);
+        ad->failed = 1;
+        return;
+    }
+
+    if (ngx_http_hashpay_admin_read_reply(r, ad, reply) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "hashpay: unexpected answer of an admin script");
+        ad->failed = 1;
+    }
+}
+
+
+static ngx_int_t
+ngx_http_hashpay_admin_read_reply(ngx_http_request_t *r,
+    ngx_http_hashpay_admin_t *ad, redisReply *reply)
+{
+    u_char      *p;
+    ngx_uint_t   i;
+    redisReply  *e;
+
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
+        return NGX_ERROR;
+    }
+
+    e = reply->element[0];
+
+    if (ad->unlink) {
+
+        /* { deleted, purchases_cancelled, claims_voided } */
+
+        for (i = 0; i < 3; i++) {
+            if (reply->element[i]->type != REDIS_REPLY_INTEGER
+                || reply->element[i]->integer < 0)
+            {
+                return NGX_ERROR;
+            }
+        }
+
+        if (e->integer == 0) {
+            ad->status = NGX_HTTP_NOT_FOUND;
+            ad->code = (u_char *) "not_found";
+            return NGX_OK;
+        }
+
+        p = ngx_pnalloc(r->pool, sizeof("{\"user_id\":\"\",\"deleted\":true,"
+                                        "\"purchases_cancelled\":,"
+                                        "\"claims_voided\":}")
+                                 + ad->id.len + 2 * NGX_INT64_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        ad->status = NGX_HTTP_OK;
+        ad->text.data = p;
+        ad->text.len = ngx_sprintf(p, "{\"user_id\":\"%V\",\"deleted\":true,"
+                                   "\"purchases_cancelled\":%L,"
+                                   "\"claims_voided\":%L}", &ad->id,
+                                   (int64_t) reply->element[1]->integer,
+                                   (int64_t) reply->element[2]->integer)
+                       - p;
+        return NGX_OK;
+    }
+
+    /* { status, JSON text or error code, field or "" } */
+
+    if (e->type != REDIS_REPLY_INTEGER || e->integer < 200
+        || e->integer > 599
+        || reply->element[1]->type != REDIS_REPLY_STRING
+        || reply->element[2]->type != REDIS_REPLY_STRING)
+    {
+        return NGX_ERROR;
+    }
+
+    ad->status = (ngx_uint_t) e->integer;
+
+    if (ad->status < 300) {
+        e = reply->element[1];
+
+        ad->text.len = e->len;
+        ad->text.data = ngx_pnalloc(r->pool, e->len);
+        if (ad->text.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(ad->text.data, e->str, e->len);
+        return NGX_OK;
+    }
+
+    ad->code = ngx_http_hashpay_admin_word(r->pool, reply->element[1]);
+    if (ad->code == NULL || *ad->code == '\0') {
+        return NGX_ERROR;
+    }
+
+    if (reply->element[2]->len) {
+        ad->field = ngx_http_hashpay_admin_word(r->pool, reply->element[2]);
+        if (ad->field == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_hashpay_admin_done(ngx_http_hashpay_batch_t *b, ngx_int_t rc)
+{
+    ngx_connection_t          *c;
+    ngx_http_request_t        *r;
+    ngx_http_hashpay_admin_t  *ad;
+
+    r = b->request;
+    c = r->connection;
+    ad = b->data;
+
+    if (rc != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, c->log, 0,
+                      "hashpay: admin answered 503: redis %s", b->error);
+
+        rc = ngx_http_hashpay_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                         "redis_unavailable", NULL);
+
+    } else if (ad->failed || ad->status == 0) {
+        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+    } else {
+        rc = ngx_http_hashpay_admin_respond(r, ad);
+    }
+
+    ngx_http_finalize_request(r, rc);
+    ngx_http_run_posted_requests(c);
+}
+
+
+static ngx_int_t
+ngx_http_hashpay_admin_respond(ngx_http_request_t *r,
+    ngx_http_hashpay_admin_t *ad)
+{
+    if (ad->status >= 300) {
+        return ngx_http_hashpay_send_error(r, ad->status, (char *) ad->code,
+                                           (char *) ad->field);
+    }
+
+    return ngx_http_hashpay_send_json(r, ad->status, &ad->text);
+}
+
+
+/* "<prefix>:<kind>" or "<prefix>:<kind>:<id>" */
+
+static ngx_int_t
+ngx_http_hashpay_admin_key(ngx_pool_t *pool, ngx_str_t *prefix, char *kind,
+    ngx_str_t *id, ngx_str_t *key)
+{
+    u_char  *p;
+    size_t   len;
+
+    len = prefix->len + 1 + ngx_strlen(kind) + (id ? 1 + id->len : 0);
+
+    p = ngx_pnalloc(pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    key->data = p;
+
+    if (id) {
+        p = ngx_sprintf(p, "%V:%s:%V", prefix, kind, id);
+
+    } else {
+        p = ngx_sprintf(p, "%V:%s", prefix, kind);
+    }
+
+    key->len = p - key->data;
+
+    return NGX_OK;
+}
+
+
+/* a number, or "" for NGX_HTTP_HASHPAY_UNSET */
+
+static ngx_int_t
+ngx_http_hashpay_admin_int(ngx_pool_t *pool, int64_t v, ngx_str_t *dst)
+{
+    u_char  *p;
+
+    if (v == NGX_HTTP_HASHPAY_UNSET) {
+        ngx_str_set(dst, "");
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(pool, NGX_INT64_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    dst->data = p;
+    dst->len = ngx_sprintf(p, "%L", v) - p;
+
+    return NGX_OK;
+}
+
+
+/* a reply of [a-z_] only, null-ended in the pool; NULL otherwise */
+
+static u_char *
+ngx_http_hashpay_admin_word(ngx_pool_t *pool, redisReply *reply)
+{
+    u_char  *p;
+    size_t   i;
+
+    if (reply->type != REDIS_REPLY_STRING || reply->len > 64) {
+        return NULL;
+    }
+
+    for (i = 0; i < (size_t) reply->len; i++) {
+        if ((reply->str[i] < 'a' || reply->str[i] > 'z')
+            && reply->str[i] != '_')
+        {
+            return NULL;
+        }
+    }
+
+    p = ngx_pnalloc(pool, reply->len + 1);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    ngx_memcpy(p, reply->str, reply->len);
+    p[reply->len] = '\0';
+
+    return p;
+}
+
+
+static void
+ngx_http_hashpay_admin_json_cleanup(void *data)
+{
+    json_t  *root = data;
+
+    json_decref(root);
+}

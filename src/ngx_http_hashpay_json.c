@@ -1,0 +1,774 @@
+
+/*
+ * Copyright (C) hashpay authors
+ *
+ * Strict reading of admin bodies: see ngx_http_hashpay_json.h.
+ *
+ * Order of checks, so that one body always gets the same answer: the JSON
+ * (400), then unknown fields (the first in body order), then kind, then
+ * each field of the contract in a fixed order (title, kind, price_cents,
+ * currency, stock, per_user_limit, starts_at, ends_at,
+ * min_account_age_days, merchant_id, cashback_cents, min_spend_cents):
+ * not_applicable, invalid_type, then required, then the value
+ * (out_of_range for numbers, invalid_value for the rest).
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <jansson.h>
+
+#include "ngx_http_hashpay_json.h"
+
+
+typedef enum {
+    ngx_http_hashpay_any = 0,
+    ngx_http_hashpay_purchase_only,
+    ngx_http_hashpay_cashback_only
+} ngx_http_hashpay_applies_e;
+
+
+static ngx_int_t ngx_http_hashpay_json_depth(const u_char *p, size_t len);
+static ngx_int_t ngx_http_hashpay_unknown_field(json_t *root,
+    const char **known, ngx_http_hashpay_json_err_t *err);
+static ngx_int_t ngx_http_hashpay_get_int(json_t *root, const char *name,
+    int64_t min, ngx_uint_t nullable, int64_t *out,
+    ngx_http_hashpay_json_err_t *err);
+static ngx_int_t ngx_http_hashpay_get_str(json_t *root, const char *name,
+    ngx_str_t *out, ngx_http_hashpay_json_err_t *err);
+static ngx_int_t ngx_http_hashpay_applies(json_t *root, const char *name,
+    ngx_http_hashpay_applies_e applies, ngx_uint_t cashback,
+    ngx_http_hashpay_json_err_t *err);
+static ngx_int_t ngx_http_hashpay_fail(ngx_http_hashpay_json_err_t *err,
+    ngx_uint_t status, const char *code, const char *field);
+static ngx_uint_t ngx_http_hashpay_is_printable(const u_char *p, size_t len);
+
+
+static const char  *ngx_http_hashpay_offer_fields[] = {
+    "title", "kind", "price_cents", "currency", "stock", "per_user_limit",
+    "starts_at", "ends_at", "min_account_age_days", "merchant_id",
+    "cashback_cents", "min_spend_cents", NULL
+};
+
+static const char  *ngx_http_hashpay_link_fields[] = {
+    "card_token", "screen_name", NULL
+};
+
+
+json_t *
+ngx_http_hashpay_json_parse(const u_char *data, size_t len,
+    ngx_http_hashpay_json_err_t *err)
+{
+    json_t        *root;
+    json_error_t   jerr;
+
+    if (ngx_http_hashpay_json_depth(data, len) != NGX_OK) {
+        (void) ngx_http_hashpay_fail(err, 400, "malformed_json", NULL);
+        return NULL;
+    }
+
+    /* no JSON_ALLOW_NUL: a NUL inside a string is refused */
+
+    root = json_loadb((const char *) data, len, JSON_REJECT_DUPLICATES,
+                      &jerr);
+
+    if (root == NULL) {
+        if (json_error_code(&jerr) == json_error_numeric_overflow) {
+            (void) ngx_http_hashpay_fail(err, 422, "out_of_range", NULL);
+
+        } else {
+            (void) ngx_http_hashpay_fail(err, 400, "malformed_json", NULL);
+        }
+
+        return NULL;
+    }
+
+    if (!json_is_object(root)) {
+        json_decref(root);
+        (void) ngx_http_hashpay_fail(err, 400, "malformed_json", NULL);
+        return NULL;
+    }
+
+    return root;
+}
+
+
+/* arrays and objects nested deeper than the limit, before jansson sees it */
+
+static ngx_int_t
+ngx_http_hashpay_json_depth(const u_char *p, size_t len)
+{
+    size_t      i;
+    ngx_uint_t  depth, in_string;
+
+    depth = 0;
+    in_string = 0;
+
+    for (i = 0; i < len; i++) {
+
+        if (in_string) {
+            if (p[i] == '\\') {
+                i++;
+
+            } else if (p[i] == '"') {
+                in_string = 0;
+            }
+
+            continue;
+        }
+
+        switch (p[i]) {
+
+        case '"':
+            in_string = 1;
+            break;
+
+        case '[':
+        case '{':
+            if (++depth > NGX_HTTP_HASHPAY_JSON_MAX_DEPTH) {
+                return NGX_DECLINED;
+            }
+
+            break;
+
+        case ']':
+        case '}':
+            if (depth) {
+                depth--;
+            }
+
+            break;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_hashpay_offer_read(json_t *root, ngx_http_hashpay_offer_t *o,
+    ngx_http_hashpay_json_err_t *err)
+{
+    size_t      i;
+    ngx_int_t   rc, n;
+    ngx_uint_t  cashback;
+
+    ngx_memzero(o, sizeof(ngx_http_hashpay_offer_t));
+
+    if (ngx_http_hashpay_unknown_field(root, ngx_http_hashpay_offer_fields,
+                                       err)
+        != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    /* kind first: it decides which fields apply */
+
+    rc = ngx_http_hashpay_get_str(root, "kind", &o->kind, err);
+    if (rc == NGX_DECLINED) {
+        return NGX_DECLINED;
+    }
+
+    if (rc == NGX_DONE) {
+        ngx_str_set(&o->kind, "purchase");
+    }
+
+    if (o->kind.len == 8
+        && ngx_strncmp(o->kind.data, "purchase", 8) == 0)
+    {
+        cashback = 0;
+
+    } else if (o->kind.len == 8
+               && ngx_strncmp(o->kind.data, "cashback", 8) == 0)
+    {
+        cashback = 1;
+
+    } else {
+        return ngx_http_hashpay_fail(err, 422, "invalid_value", "kind");
+    }
+
+    /* title: 1-200 characters, no control characters */
+
+    rc = ngx_http_hashpay_get_str(root, "title", &o->title, err);
+    if (rc == NGX_DECLINED) {
+        return NGX_DECLINED;
+    }
+
+    if (rc == NGX_DONE) {
+        return ngx_http_hashpay_fail(err, 422, "required", "title");
+    }
+
+    n = ngx_http_hashpay_utf8_chars(o->title.data, o->title.len);
+    if (n < 1 || n > 200) {
+        return ngx_http_hashpay_fail(err, 422, "invalid_value", "title");
+    }
+
+    for (i = 0; i < o->title.len; i++) {
+        if (o->title.data[i] < 0x20 || o->title.data[i] == 0x7f) {
+            return ngx_http_hashpay_fail(err, 422, "invalid_value", "title");
+        }
+    }
+
+    /* price_cents: purchase only, required, >= 1 */
+
+    o->price_cents = NGX_HTTP_HASHPAY_UNSET;
+
+    if (ngx_http_hashpay_applies(root, "price_cents",
+                                 ngx_http_hashpay_purchase_only, cashback,
+                                 err)
+        != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    if (!cashback) {
+        rc = ngx_http_hashpay_get_int(root, "price_cents", 1, 0,
+                                      &o->price_cents, err);
+        if (rc == NGX_DECLINED) {
+            return NGX_DECLINED;
+        }
+
+        if (rc == NGX_DONE) {
+            return ngx_http_hashpay_fail(err, 422, "required", "price_cents");
+        }
+    }
+
+    /* currency: 3 upper-case letters, USD by default */
+
+    rc = ngx_http_hashpay_get_str(root, "currency", &o->currency, err);
+    if (rc == NGX_DECLINED) {
+        return NGX_DECLINED;
+    }
+
+    if (rc == NGX_DONE) {
+        ngx_str_set(&o->currency, "USD");
+    }
+
+    if (o->currency.len != 3) {
+        return ngx_http_hashpay_fail(err, 422, "invalid_value", "currency");
+    }
+
+    for (i = 0; i < 3; i++) {
+        if (o->currency.data[i] < 'A' || o->currency.data[i] > 'Z') {
+            return ngx_http_hashpay_fail(err, 422, "invalid_value",
+                                         "currency");
+        }
+    }
+
+    /* stock: required, >= 0 */
+
+    rc = ngx_http_hashpay_get_int(root, "stock", 0, 0, &o->stock, err);
+    if (rc == NGX_DECLINED) {
+        return NGX_DECLINED;
+    }
+
+    if (rc == NGX_DONE) {
+        return ngx_http_hashpay_fail(err, 422, "required", "stock");
+    }
+
+    /* per_user_limit: >= 1, 1 by default */
+
+    rc = ngx_http_hashpay_get_int(root, "per_user_limit", 1, 0,
+                                  &o->per_user_limit, err);
+    if (rc == NGX_DECLINED) {
+        return NGX_DECLINED;
+    }
+
+    if (rc == NGX_DONE) {
+        o->per_user_limit = 1;
+    }
+
+    /* the window: unix seconds, each optional (null is unset) */
+
+    o->starts_at = NGX_HTTP_HASHPAY_UNSET;
+    o->ends_at = NGX_HTTP_HASHPAY_UNSET;
+
+    if (ngx_http_hashpay_get_int(root, "starts_at", 0, 1, &o->starts_at, err)
+        == NGX_DECLINED
+        || ngx_http_hashpay_get_int(root, "ends_at", 0, 1, &o->ends_at, err)
+           == NGX_DECLINED)
+    {
+        return NGX_DECLINED;
+    }
+
+    if (o->starts_at != NGX_HTTP_HASHPAY_UNSET
+        && o->ends_at != NGX_HTTP_HASHPAY_UNSET
+        && o->ends_at <= o->starts_at)
+    {
+        return ngx_http_hashpay_fail(err, 422, "invalid_value", "ends_at");
+    }
+
+    /* min_account_age_days: >= 0, 0 by default */
+
+    rc = ngx_http_hashpay_get_int(root, "min_account_age_days", 0, 0,
+                                  &o->min_account_age_days, err);
+    if (rc == NGX_DECLINED) {
+        return NGX_DECLINED;
+    }
+
+    if (rc == NGX_DONE) {
+        o->min_account_age_days = 0;
+    }
+
+    /* the cashback fields */
+
+    o->cashback_cents = NGX_HTTP_HASHPAY_UNSET;
+    o->min_spend_cents = NGX_HTTP_HASHPAY_UNSET;
+
+    if (ngx_http_hashpay_applies(root, "merchant_id",
+                                 ngx_http_hashpay_cashback_only, cashback,
+                                 err)
+        != NGX_OK
+        || ngx_http_hashpay_applies(root, "cashback_cents",
+                                    ngx_http_hashpay_cashback_only, cashback,
+                                    err)
+           != NGX_OK
+        || ngx_http_hashpay_applies(root, "min_spend_cents",
+                                    ngx_http_hashpay_cashback_only, cashback,
+                                    err)
+           != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    if (!cashback) {
+        return NGX_OK;
+    }
+
+    rc = ngx_http_hashpay_get_str(root, "merchant_id", &o->merchant_id, err);
+    if (rc == NGX_DECLINED) {
+        return NGX_DECLINED;
+    }
+
+    if (rc == NGX_DONE) {
+        return ngx_http_hashpay_fail(err, 422, "required", "merchant_id");
+    }
+
+    if (o->merchant_id.len == 0 || o->merchant_id.len > 64
+        || !ngx_http_hashpay_is_printable(o->merchant_id.data,
+                                          o->merchant_id.len))
+    {
+        return ngx_http_hashpay_fail(err, 422, "invalid_value",
+                                     "merchant_id");
+    }
+
+    rc = ngx_http_hashpay_get_int(root, "cashback_cents", 1, 0,
+                                  &o->cashback_cents, err);
+    if (rc == NGX_DECLINED) {
+        return NGX_DECLINED;
+    }
+
+    if (rc == NGX_DONE) {
+        return ngx_http_hashpay_fail(err, 422, "required", "cashback_cents");
+    }
+
+    rc = ngx_http_hashpay_get_int(root, "min_spend_cents", 0, 0,
+                                  &o->min_spend_cents, err);
+    if (rc == NGX_DECLINED) {
+        return NGX_DECLINED;
+    }
+
+    if (rc == NGX_DONE) {
+        o->min_spend_cents = 0;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_hashpay_link_read(json_t *root, ngx_http_hashpay_link_t *l,
+    ngx_http_hashpay_json_err_t *err)
+{
+    size_t     i;
+    ngx_int_t  rc;
+
+    ngx_memzero(l, sizeof(ngx_http_hashpay_link_t));
+
+    if (ngx_http_hashpay_unknown_field(root, ngx_http_hashpay_link_fields,
+                                       err)
+        != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    rc = ngx_http_hashpay_get_str(root, "card_token", &l->card_token, err);
+    if (rc == NGX_DECLINED) {
+        return NGX_DECLINED;
+    }
+
+    if (rc == NGX_DONE) {
+        return ngx_http_hashpay_fail(err, 422, "required", "card_token");
+    }
+
+    /* a card number first, whatever else is wrong with it */
+
+    if (ngx_http_hashpay_looks_like_pan(l->card_token.data,
+                                        l->card_token.len))
+    {
+        return ngx_http_hashpay_fail(err, 422, "looks_like_pan",
+                                     "card_token");
+    }
+
+    if (l->card_token.len < 4 || l->card_token.len > 200
+        || !ngx_http_hashpay_is_printable(l->card_token.data,
+                                          l->card_token.len))
+    {
+        return ngx_http_hashpay_fail(err, 422, "invalid_value",
+                                     "card_token");
+    }
+
+    /* an X screen name: 1-15 of [A-Za-z0-9_] */
+
+    rc = ngx_http_hashpay_get_str(root, "screen_name", &l->screen_name, err);
+    if (rc == NGX_DECLINED) {
+        return NGX_DECLINED;
+    }
+
+    if (rc == NGX_DONE) {
+        return ngx_http_hashpay_fail(err, 422, "required", "screen_name");
+    }
+
+    if (l->screen_name.len == 0 || l->screen_name.len > 15) {
+        return ngx_http_hashpay_fail(err, 422, "invalid_value",
+                                     "screen_name");
+    }
+
+    for (i = 0; i < l->screen_name.len; i++) {
+        if (!isalnum(l->screen_name.data[i])
+            && l->screen_name.data[i] != '_')
+        {
+            return ngx_http_hashpay_fail(err, 422, "invalid_value",
+                                         "screen_name");
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The first field not in known.  Its name is given back as the error's
+ * field only when it is a plain identifier (the answer never echoes
+ * arbitrary client text).
+ */
+
+static ngx_int_t
+ngx_http_hashpay_unknown_field(json_t *root, const char **known,
+    ngx_http_hashpay_json_err_t *err)
+{
+    size_t       i, len;
+    json_t      *v;
+    const char  *key, **k;
+
+    json_object_foreach(root, key, v) {
+
+        for (k = known; *k; k++) {
+            if (ngx_strcmp(key, *k) == 0) {
+                break;
+            }
+        }
+
+        if (*k) {
+            continue;
+        }
+
+        len = ngx_strlen(key);
+
+        for (i = 0; i < len; i++) {
+            if (!isalnum((u_char) key[i]) && key[i] != '_') {
+                break;
+            }
+        }
+
+        return ngx_http_hashpay_fail(err, 422, "unknown_field",
+                                     (len && len <= 64 && i == len) ? key
+                                                                    : NULL);
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * NGX_OK with *out set, NGX_DONE when the field is absent (or null when
+ * nullable: *out is left alone), NGX_DECLINED with err set.  Only integer
+ * literals are integers: 1.0, 1e3 and "5" are invalid_type.
+ */
+
+static ngx_int_t
+ngx_http_hashpay_get_int(json_t *root, const char *name, int64_t min,
+    ngx_uint_t nullable, int64_t *out, ngx_http_hashpay_json_err_t *err)
+{
+    json_t     *v;
+    json_int_t  n;
+
+    v = json_object_get(root, name);
+
+    if (v == NULL || (nullable && json_is_null(v))) {
+        return NGX_DONE;
+    }
+
+    if (!json_is_integer(v)) {
+        return ngx_http_hashpay_fail(err, 422, "invalid_type", name);
+    }
+
+    n = json_integer_value(v);
+
+    if (n < min || n > NGX_HTTP_HASHPAY_INT_MAX) {
+        return ngx_http_hashpay_fail(err, 422, "out_of_range", name);
+    }
+
+    *out = n;
+
+    return NGX_OK;
+}
+
+
+/* NGX_OK with *out pointing into the JSON, NGX_DONE absent, NGX_DECLINED */
+
+static ngx_int_t
+ngx_http_hashpay_get_str(json_t *root, const char *name, ngx_str_t *out,
+    ngx_http_hashpay_json_err_t *err)
+{
+    json_t  *v;
+
+    v = json_object_get(root, name);
+
+    if (v == NULL) {
+        return NGX_DONE;
+    }
+
+    if (!json_is_string(v)) {
+        return ngx_http_hashpay_fail(err, 422, "invalid_type", name);
+    }
+
+    out->data = (u_char *) json_string_value(v);
+    out->len = json_string_length(v);
+
+    return NGX_OK;
+}
+
+
+/* a field of the other kind of offer, present: not_applicable */
+
+static ngx_int_t
+ngx_http_hashpay_applies(json_t *root, const char *name,
+    ngx_http_hashpay_applies_e applies, ngx_uint_t cashback,
+    ngx_http_hashpay_json_err_t *err)
+{
+    if (json_object_get(root, name) == NULL) {
+        return NGX_OK;
+    }
+
+    if ((applies == ngx_http_hashpay_purchase_only && cashback)
+        || (applies == ngx_http_hashpay_cashback_only && !cashback))
+    {
+        return ngx_http_hashpay_fail(err, 422, "not_applicable", name);
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_hashpay_fail(ngx_http_hashpay_json_err_t *err, ngx_uint_t status,
+    const char *code, const char *field)
+{
+    err->status = status;
+    err->code = code;
+    err->field = field;
+
+    return NGX_DECLINED;
+}
+
+
+/* printable ASCII, no space */
+
+static ngx_uint_t
+ngx_http_hashpay_is_printable(const u_char *p, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if (p[i] <= 0x20 || p[i] >= 0x7f) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+ngx_uint_t
+ngx_http_hashpay_is_tag(const u_char *p, size_t len)
+{
+    size_t      i;
+    ngx_uint_t  digits;
+
+    if (len == 0 || len > 100) {
+        return 0;
+    }
+
+    digits = 0;
+
+    for (i = 0; i < len; i++) {
+        if (p[i] >= '0' && p[i] <= '9') {
+            digits++;
+            continue;
+        }
+
+        if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z')
+              || p[i] == '_'))
+        {
+            return 0;
+        }
+    }
+
+    return digits != len;
+}
+
+
+ngx_uint_t
+ngx_http_hashpay_is_user_id(const u_char *p, size_t len)
+{
+    size_t  i;
+
+    if (len == 0 || len > 20) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (p[i] < '0' || p[i] > '9') {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+ngx_uint_t
+ngx_http_hashpay_is_purchase_id(const u_char *p, size_t len)
+{
+    size_t  i;
+
+    if (len == 0 || len > 64) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (!isalnum(p[i]) && p[i] != '_') {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+ngx_uint_t
+ngx_http_hashpay_looks_like_pan(const u_char *p, size_t len)
+{
+    size_t      i;
+    ngx_uint_t  n, sum, d, digits[19];
+
+    n = 0;
+
+    for (i = 0; i < len; i++) {
+
+        if (p[i] == ' ' || p[i] == '-') {
+            continue;
+        }
+
+        if (p[i] < '0' || p[i] > '9' || n == 19) {
+            return 0;
+        }
+
+        digits[n++] = p[i] - '0';
+    }
+
+    if (n < 12) {
+        return 0;
+    }
+
+    /* Luhn: from the right, every second digit doubled */
+
+    sum = 0;
+
+    for (i = 0; i < n; i++) {
+        d = digits[n - 1 - i];
+
+        if (i % 2) {
+            d *= 2;
+
+            if (d > 9) {
+                d -= 9;
+            }
+        }
+
+        sum += d;
+    }
+
+    return sum % 10 == 0;
+}
+
+
+ngx_int_t
+ngx_http_hashpay_utf8_chars(const u_char *p, size_t len)
+{
+    size_t     i, k, need;
+    ngx_int_t  n;
+    uint32_t   c, min;
+
+    n = 0;
+
+    for (i = 0; i < len; n++) {
+
+        c = p[i];
+
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+
+        if ((c & 0xe0) == 0xc0) {
+            need = 1;
+            min = 0x80;
+            c &= 0x1f;
+
+        } else if ((c & 0xf0) == 0xe0) {
+            need = 2;
+            min = 0x800;
+            c &= 0x0f;
+
+        } else if ((c & 0xf8) == 0xf0) {
+            need = 3;
+            min = 0x10000;
+            c &= 0x07;
+
+        } else {
+            return -1;
+        }
+
+        if (i + need >= len) {
+            return -1;
+        }
+
+        for (k = 1; k <= need; k++) {
+            if ((p[i + k] & 0xc0) != 0x80) {
+                return -1;
+            }
+
+            c = (c << 6) | (p[i + k] & 0x3f);
+        }
+
+        if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
+            return -1;
+        }
+
+        i += need + 1;
+    }
+
+    return n;
+}

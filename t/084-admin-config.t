@@ -1,0 +1,94 @@
+# nginx -t and the admin API: hashpay_admin needs hashpay_redis and a token
+# (inline, from a file, or inherited); an empty token file is refused.
+
+use strict;
+use warnings;
+use Test::More;
+use File::Temp qw(tempdir);
+use Cwd qw(getcwd);
+
+my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
+my $module = $ENV{TEST_NGINX_LOAD_MODULES}
+             || getcwd() . '/build/ngx_http_hashpay_module.so';
+my $redis_port = $ENV{TEST_NGINX_REDIS_PORT} || 6379;
+
+plan skip_all => "module not built ($module)" unless -f $module;
+
+my $dir = tempdir(CLEANUP => 1);
+mkdir "$dir/logs";
+
+sub write_file {
+    my ($name, $text) = @_;
+    open(my $fh, '>', "$dir/$name") or die "$name: $!";
+    print $fh $text;
+    close $fh;
+    return "$dir/$name";
+}
+
+# nginx -t on an http block; (exit status, stderr)
+sub nginx_t {
+    my ($http, $main) = @_;
+    $main //= '';
+    write_file('nginx.conf', <<"CONF");
+load_module $module;
+error_log $dir/logs/error.log;
+pid $dir/logs/nginx.pid;
+$main
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $dir/body;
+$http
+}
+CONF
+    my $out = `$nginx -t -p $dir/ -c $dir/nginx.conf 2>&1`;
+    return ($? >> 8, $out);
+}
+
+sub refused {
+    my ($http, $re, $what) = @_;
+    my ($status, $out) = nginx_t($http);
+    isnt($status, 0, "$what: nginx -t fails");
+    like($out, $re, "$what: says why");
+    return $out;
+}
+
+sub accepted {
+    my ($http, $what) = @_;
+    my ($status, $out) = nginx_t($http);
+    is($status, 0, "$what: nginx -t succeeds") or diag $out;
+}
+
+my $tokens = write_file('tokens', "\n  tok-a \n\ntok-b\n");
+my $blank = write_file('blank', "\n  \n");
+my $redis = "hashpay_redis 127.0.0.1:$redis_port;";
+
+accepted("$redis server { listen 127.0.0.1:1; location /a/ { hashpay_admin;"
+         . " hashpay_admin_token t; } }", 'inline token');
+accepted("$redis server { listen 127.0.0.1:1; location /a/ { hashpay_admin;"
+         . " hashpay_admin_token_file $tokens; } }", 'token file');
+accepted("$redis hashpay_admin_token t; server { listen 127.0.0.1:1;"
+         . " location /a/ { hashpay_admin; } }", 'token inherited from http');
+refused("$redis server { listen 127.0.0.1:1; location /a/ { hashpay_admin; } }",
+        qr/"hashpay_admin" requires "hashpay_admin_token" or "hashpay_admin_token_file"/,
+        'no token');
+refused("server { listen 127.0.0.1:1; location /a/ { hashpay_admin;"
+        . " hashpay_admin_token t; } }",
+        qr/"hashpay_admin" requires "hashpay_redis" in the http block/,
+        'no redis');
+refused("$redis server { listen 127.0.0.1:1; location /a/ { hashpay_admin;"
+        . " hashpay_admin_token_file $blank; } }", qr/holds no secret/,
+        'blank token file');
+refused("$redis server { listen 127.0.0.1:1; location /a/ { hashpay_admin;"
+        . " hashpay_admin; hashpay_admin_token t; } }", qr/is duplicate/,
+        'duplicate');
+refused("$redis server { listen 127.0.0.1:1; location /a/ { hashpay_admin;"
+        . " hashpay_webhook; hashpay_admin_token t;"
+        . " hashpay_consumer_secret s; } }",
+        qr/conflicts with another content handler/, 'two handlers');
+
+refused("$redis server { listen 127.0.0.1:1; location /a/ {"
+                  . " hashpay_admin; hashpay_admin_token ''; } }",
+                  qr/empty secret/, 'empty token');
+
+done_testing();

@@ -1,0 +1,464 @@
+
+/*
+ * Copyright (C) hashpay authors
+ *
+ * Unit tests of src/ngx_http_hashpay_json.c: strict parsing of admin
+ * bodies, offer and link validation, route ids, Luhn, UTF-8 counting.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_http_hashpay_json.h"
+#include "unit.h"
+
+
+typedef struct {
+    const char  *body;
+    int          status;       /* 0: accepted */
+    const char  *code;
+    const char  *field;        /* NULL: no field */
+} test_case_t;
+
+
+#define P  "\"title\":\"Gift card\",\"price_cents\":2500,\"stock\":10"
+#define C  "\"kind\":\"cashback\",\"title\":\"5 off\",\"stock\":10," \
+           "\"merchant_id\":\"m_1\",\"cashback_cents\":500"
+
+
+static const test_case_t  offers[] = {
+    { "{" P "}", 0, NULL, NULL },
+    { "{" C "}", 0, NULL, NULL },
+    { "{" P ",\"kind\":\"purchase\",\"currency\":\"EUR\",\"per_user_limit\":2,"
+      "\"starts_at\":1700000000,\"ends_at\":1700000001,"
+      "\"min_account_age_days\":30}", 0, NULL, NULL },
+    { "{" P ",\"starts_at\":null,\"ends_at\":null}", 0, NULL, NULL },
+
+    /* the JSON itself */
+    { "", 400, "malformed_json", NULL },
+    { "[]", 400, "malformed_json", NULL },
+    { "\"x\"", 400, "malformed_json", NULL },
+    { "{" P ",}", 400, "malformed_json", NULL },
+    { "{" P ",\"stock\":11}", 400, "malformed_json", NULL },
+    { "{" P ",\"title\":\"x\\u0000y\"}", 400, "malformed_json", NULL },
+    { "{\"title\":\"t\",\"stock\":99999999999999999999}", 422, "out_of_range",
+      NULL },
+
+    /* unknown fields, first in body order */
+    { "{" P ",\"colour\":\"red\",\"size\":1}", 422, "unknown_field",
+      "colour" },
+    { "{\"a b\":1," P "}", 422, "unknown_field", NULL },
+    { "{\"Title\":\"x\"," P "}", 422, "unknown_field", "Title" },
+
+    /* kind */
+    { "{" P ",\"kind\":\"gift\"}", 422, "invalid_value", "kind" },
+    { "{" P ",\"kind\":1}", 422, "invalid_type", "kind" },
+
+    /* title */
+    { "{\"price_cents\":1,\"stock\":1}", 422, "required", "title" },
+    { "{\"title\":\"\",\"price_cents\":1,\"stock\":1}", 422, "invalid_value",
+      "title" },
+    { "{\"title\":7,\"price_cents\":1,\"stock\":1}", 422, "invalid_type",
+      "title" },
+    { "{\"title\":\"a\\nb\",\"price_cents\":1,\"stock\":1}", 422,
+      "invalid_value", "title" },
+
+    /* price_cents */
+    { "{\"title\":\"t\",\"stock\":1}", 422, "required", "price_cents" },
+    { "{\"title\":\"t\",\"price_cents\":0,\"stock\":1}", 422, "out_of_range",
+      "price_cents" },
+    { "{\"title\":\"t\",\"price_cents\":1.0,\"stock\":1}", 422,
+      "invalid_type", "price_cents" },
+    { "{\"title\":\"t\",\"price_cents\":1e3,\"stock\":1}", 422,
+      "invalid_type", "price_cents" },
+    { "{\"title\":\"t\",\"price_cents\":\"5\",\"stock\":1}", 422,
+      "invalid_type", "price_cents" },
+    { "{\"title\":\"t\",\"price_cents\":true,\"stock\":1}", 422,
+      "invalid_type", "price_cents" },
+    { "{\"title\":\"t\",\"price_cents\":null,\"stock\":1}", 422,
+      "invalid_type", "price_cents" },
+    { "{\"title\":\"t\",\"price_cents\":9007199254740992,\"stock\":1}", 0,
+      NULL, NULL },
+    { "{\"title\":\"t\",\"price_cents\":9007199254740993,\"stock\":1}", 422,
+      "out_of_range", "price_cents" },
+    { "{" C ",\"price_cents\":1}", 422, "not_applicable", "price_cents" },
+
+    /* currency */
+    { "{" P ",\"currency\":\"usd\"}", 422, "invalid_value", "currency" },
+    { "{" P ",\"currency\":\"USDT\"}", 422, "invalid_value", "currency" },
+    { "{" P ",\"currency\":840}", 422, "invalid_type", "currency" },
+
+    /* stock, per_user_limit, age */
+    { "{\"title\":\"t\",\"price_cents\":1}", 422, "required", "stock" },
+    { "{\"title\":\"t\",\"price_cents\":1,\"stock\":-1}", 422, "out_of_range",
+      "stock" },
+    { "{" P ",\"per_user_limit\":0}", 422, "out_of_range", "per_user_limit" },
+    { "{" P ",\"min_account_age_days\":-1}", 422, "out_of_range",
+      "min_account_age_days" },
+
+    /* the window */
+    { "{" P ",\"starts_at\":\"2024\"}", 422, "invalid_type", "starts_at" },
+    { "{" P ",\"starts_at\":10,\"ends_at\":10}", 422, "invalid_value",
+      "ends_at" },
+    { "{" P ",\"ends_at\":-5}", 422, "out_of_range", "ends_at" },
+
+    /* cashback fields */
+    { "{" P ",\"merchant_id\":\"m\"}", 422, "not_applicable", "merchant_id" },
+    { "{" P ",\"cashback_cents\":1}", 422, "not_applicable",
+      "cashback_cents" },
+    { "{" P ",\"min_spend_cents\":0}", 422, "not_applicable",
+      "min_spend_cents" },
+    { "{\"kind\":\"cashback\",\"title\":\"t\",\"stock\":1,"
+      "\"cashback_cents\":5}", 422, "required", "merchant_id" },
+    { "{\"kind\":\"cashback\",\"title\":\"t\",\"stock\":1,"
+      "\"merchant_id\":\"m\"}", 422, "required", "cashback_cents" },
+    { "{" C ",\"min_spend_cents\":-1}", 422, "out_of_range",
+      "min_spend_cents" },
+    { "{\"kind\":\"cashback\",\"title\":\"t\",\"stock\":1,"
+      "\"merchant_id\":\"m 1\",\"cashback_cents\":5}", 422, "invalid_value",
+      "merchant_id" },
+};
+
+
+static const test_case_t  links[] = {
+    { "{\"card_token\":\"tok_abc123\",\"screen_name\":\"alice_1\"}", 0, NULL,
+      NULL },
+    { "{\"card_token\":\"tok_abc123\"}", 422, "required", "screen_name" },
+    { "{\"screen_name\":\"alice\"}", 422, "required", "card_token" },
+    { "{\"card_token\":\"tok\",\"screen_name\":\"alice\"}", 422,
+      "invalid_value", "card_token" },
+    { "{\"card_token\":\"tok en\",\"screen_name\":\"alice\"}", 422,
+      "invalid_value", "card_token" },
+    { "{\"card_token\":\"tok\\u00e9n\",\"screen_name\":\"alice\"}", 422,
+      "invalid_value", "card_token" },
+    { "{\"card_token\":\"4111111111111111\",\"screen_name\":\"alice\"}", 422,
+      "looks_like_pan", "card_token" },
+    { "{\"card_token\":\"4111 1111-1111 1111\",\"screen_name\":\"a\"}", 422,
+      "looks_like_pan", "card_token" },
+    { "{\"card_token\":\"4111111111111112\",\"screen_name\":\"alice\"}", 0,
+      NULL, NULL },
+    { "{\"card_token\":1234,\"screen_name\":\"alice\"}", 422, "invalid_type",
+      "card_token" },
+    { "{\"card_token\":\"tok_1\",\"screen_name\":\"alice bob\"}", 422,
+      "invalid_value", "screen_name" },
+    { "{\"card_token\":\"tok_1\",\"screen_name\":\"a\",\"pan\":\"x\"}", 422,
+      "unknown_field", "pan" },
+};
+
+
+static void run_cases(const char *what, const test_case_t *cases, size_t n,
+    ngx_uint_t offer);
+static void test_offer_values(void);
+static void test_depth(void);
+static void test_ids(void);
+static void test_luhn(void);
+static void test_utf8(void);
+static void test_title_length(void);
+
+
+int
+main(void)
+{
+    run_cases("offer", offers, sizeof(offers) / sizeof(offers[0]), 1);
+    run_cases("link", links, sizeof(links) / sizeof(links[0]), 0);
+    test_offer_values();
+    test_depth();
+    test_ids();
+    test_luhn();
+    test_utf8();
+    test_title_length();
+
+    return unit_done();
+}
+
+
+static void
+run_cases(const char *what, const test_case_t *cases, size_t n,
+    ngx_uint_t offer)
+{
+    size_t                        i;
+    json_t                       *root;
+    ngx_int_t                     rc;
+    ngx_http_hashpay_json_err_t   err;
+    ngx_http_hashpay_offer_t      o;
+    ngx_http_hashpay_link_t       l;
+
+    for (i = 0; i < n; i++) {
+        ngx_memzero(&err, sizeof(err));
+
+        root = ngx_http_hashpay_json_parse((u_char *) cases[i].body,
+                                           strlen(cases[i].body), &err);
+        if (root == NULL) {
+            rc = NGX_DECLINED;
+
+        } else if (offer) {
+            rc = ngx_http_hashpay_offer_read(root, &o, &err);
+
+        } else {
+            rc = ngx_http_hashpay_link_read(root, &l, &err);
+        }
+
+        if (cases[i].status == 0) {
+            CHECK(rc == NGX_OK, "%s %zu accepted: %s (got %s %s)", what, i,
+                  cases[i].body, err.code ? err.code : "-",
+                  err.field ? err.field : "-");
+
+        } else {
+            CHECK(rc == NGX_DECLINED
+                  && (int) err.status == cases[i].status
+                  && err.code && strcmp(err.code, cases[i].code) == 0
+                  && ((err.field == NULL && cases[i].field == NULL)
+                      || (err.field && cases[i].field
+                          && strcmp(err.field, cases[i].field) == 0)),
+                  "%s %zu: %s: want %d %s %s, got %d %s %s", what, i,
+                  cases[i].body, cases[i].status, cases[i].code,
+                  cases[i].field ? cases[i].field : "-", (int) err.status,
+                  err.code ? err.code : "-", err.field ? err.field : "-");
+        }
+
+        if (root) {
+            json_decref(root);
+        }
+    }
+}
+
+
+static void
+test_offer_values(void)
+{
+    json_t                       *root;
+    const char                   *body;
+    ngx_http_hashpay_offer_t      o;
+    ngx_http_hashpay_json_err_t   err;
+
+    body = "{" P "}";
+    root = ngx_http_hashpay_json_parse((u_char *) body, strlen(body), &err);
+    CHECK(root != NULL, "defaults parse");
+
+    if (root == NULL) {
+        return;
+    }
+
+    CHECK_INT(ngx_http_hashpay_offer_read(root, &o, &err), NGX_OK, "read");
+    CHECK_NGX_STR(o.kind, "purchase", "default kind");
+    CHECK_NGX_STR(o.currency, "USD", "default currency");
+    CHECK_NGX_STR(o.title, "Gift card", "title");
+    CHECK_INT(o.price_cents, 2500, "price_cents");
+    CHECK_INT(o.stock, 10, "stock");
+    CHECK_INT(o.per_user_limit, 1, "default per_user_limit");
+    CHECK_INT(o.min_account_age_days, 0, "default age");
+    CHECK_INT(o.starts_at, NGX_HTTP_HASHPAY_UNSET, "starts_at unset");
+    CHECK_INT(o.ends_at, NGX_HTTP_HASHPAY_UNSET, "ends_at unset");
+    CHECK_INT(o.cashback_cents, NGX_HTTP_HASHPAY_UNSET, "no cashback");
+    CHECK_INT(o.merchant_id.len, 0, "no merchant");
+    json_decref(root);
+
+    body = "{" C "}";
+    root = ngx_http_hashpay_json_parse((u_char *) body, strlen(body), &err);
+    CHECK(root != NULL, "cashback parse");
+
+    if (root == NULL) {
+        return;
+    }
+
+    CHECK_INT(ngx_http_hashpay_offer_read(root, &o, &err), NGX_OK, "read");
+    CHECK_NGX_STR(o.kind, "cashback", "kind");
+    CHECK_NGX_STR(o.merchant_id, "m_1", "merchant_id");
+    CHECK_INT(o.cashback_cents, 500, "cashback_cents");
+    CHECK_INT(o.min_spend_cents, 0, "default min_spend_cents");
+    CHECK_INT(o.price_cents, NGX_HTTP_HASHPAY_UNSET, "no price");
+    json_decref(root);
+}
+
+
+static void
+test_depth(void)
+{
+    int                           i;
+    char                          buf[256];
+    json_t                       *root;
+    size_t                        n;
+    ngx_http_hashpay_json_err_t   err;
+
+    /* 32 levels: the object, then 31 arrays as the value of a field */
+
+    n = 0;
+    n += sprintf(buf + n, "{\"title\":");
+
+    for (i = 0; i < 31; i++) {
+        buf[n++] = '[';
+    }
+
+    for (i = 0; i < 31; i++) {
+        buf[n++] = ']';
+    }
+
+    buf[n++] = '}';
+    buf[n] = '\0';
+
+    root = ngx_http_hashpay_json_parse((u_char *) buf, n, &err);
+    CHECK(root != NULL, "depth 32 parses");
+
+    if (root) {
+        json_decref(root);
+    }
+
+    n = 0;
+    n += sprintf(buf + n, "{\"title\":");
+
+    for (i = 0; i < 32; i++) {
+        buf[n++] = '[';
+    }
+
+    for (i = 0; i < 32; i++) {
+        buf[n++] = ']';
+    }
+
+    buf[n++] = '}';
+    buf[n] = '\0';
+
+    err.status = 0;
+    root = ngx_http_hashpay_json_parse((u_char *) buf, n, &err);
+    CHECK(root == NULL && err.status == 400, "depth 33 refused");
+
+    /* brackets inside strings do not count */
+
+    n = sprintf(buf, "{\"title\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\""
+                "[[[[\"}");
+    root = ngx_http_hashpay_json_parse((u_char *) buf, n, &err);
+    CHECK(root != NULL, "brackets in strings");
+
+    if (root) {
+        json_decref(root);
+    }
+}
+
+
+static void
+test_ids(void)
+{
+    CHECK(ngx_http_hashpay_is_tag((u_char *) "BuyGiftCard25", 13), "tag");
+    CHECK(ngx_http_hashpay_is_tag((u_char *) "_", 1), "tag _");
+    CHECK(ngx_http_hashpay_is_tag((u_char *) "1a", 2), "tag 1a");
+    CHECK(!ngx_http_hashpay_is_tag((u_char *) "123", 3), "all digits");
+    CHECK(!ngx_http_hashpay_is_tag((u_char *) "", 0), "empty tag");
+    CHECK(!ngx_http_hashpay_is_tag((u_char *) "a-b", 3), "tag with -");
+    CHECK(!ngx_http_hashpay_is_tag((u_char *) "caf\xc3\xa9", 5), "non-ASCII");
+    CHECK(ngx_http_hashpay_is_tag((u_char *)
+          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 100),
+          "tag of 100");
+    CHECK(!ngx_http_hashpay_is_tag((u_char *)
+          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 101),
+          "tag of 101");
+
+    CHECK(ngx_http_hashpay_is_user_id((u_char *) "1", 1), "user 1");
+    CHECK(ngx_http_hashpay_is_user_id((u_char *) "12345678901234567890", 20),
+          "user of 20");
+    CHECK(!ngx_http_hashpay_is_user_id((u_char *) "123456789012345678901",
+                                       21), "user of 21");
+    CHECK(!ngx_http_hashpay_is_user_id((u_char *) "12a", 3), "user 12a");
+    CHECK(!ngx_http_hashpay_is_user_id((u_char *) "", 0), "user empty");
+
+    CHECK(ngx_http_hashpay_is_purchase_id((u_char *) "pur_1", 5), "pur_1");
+    CHECK(!ngx_http_hashpay_is_purchase_id((u_char *) "pur-1", 5), "pur-1");
+}
+
+
+static void
+test_luhn(void)
+{
+    size_t       i;
+    const char  *pan[] = {
+        "4111111111111111", "5555555555554444", "378282246310005",
+        "4111-1111-1111-1111", " 4111 1111 1111 1111 ", "6011000990139424",
+        "4222222222222", "4000056655665556", "6304000000000000"
+    };
+    const char  *not_pan[] = {
+        "4111111111111112", "411111111111", "41111111111111111111",
+        "4111x1111111111111", "tok_4111111111111111", "", "0000",
+        "4111.1111.1111.1111"
+    };
+
+    for (i = 0; i < sizeof(pan) / sizeof(pan[0]); i++) {
+        CHECK(ngx_http_hashpay_looks_like_pan((u_char *) pan[i],
+                                              strlen(pan[i])),
+              "a card number: %s", pan[i]);
+    }
+
+    for (i = 0; i < sizeof(not_pan) / sizeof(not_pan[0]); i++) {
+        CHECK(!ngx_http_hashpay_looks_like_pan((u_char *) not_pan[i],
+                                               strlen(not_pan[i])),
+              "not a card number: %s", not_pan[i]);
+    }
+
+    /* 12 digits passing Luhn is the shortest */
+    CHECK(ngx_http_hashpay_looks_like_pan((u_char *) "000000000000", 12),
+          "12 zeros");
+    CHECK(!ngx_http_hashpay_looks_like_pan((u_char *) "00000000000", 11),
+          "11 zeros");
+    CHECK(ngx_http_hashpay_looks_like_pan((u_char *) "0000000000000000000",
+                                          19), "19 zeros");
+    CHECK(!ngx_http_hashpay_looks_like_pan((u_char *) "00000000000000000000",
+                                           20), "20 zeros");
+}
+
+
+static void
+test_utf8(void)
+{
+    CHECK_INT(ngx_http_hashpay_utf8_chars((u_char *) "abc", 3), 3, "ascii");
+    CHECK_INT(ngx_http_hashpay_utf8_chars((u_char *) "caf\xc3\xa9", 5), 4,
+              "2 bytes");
+    CHECK_INT(ngx_http_hashpay_utf8_chars((u_char *) "\xe2\x82\xac", 3), 1,
+              "3 bytes");
+    CHECK_INT(ngx_http_hashpay_utf8_chars((u_char *) "\xf0\x9f\x98\x80", 4),
+              1, "4 bytes");
+    CHECK_INT(ngx_http_hashpay_utf8_chars((u_char *) "\xc3", 1), -1,
+              "truncated");
+    CHECK_INT(ngx_http_hashpay_utf8_chars((u_char *) "\xc0\xaf", 2), -1,
+              "overlong");
+    CHECK_INT(ngx_http_hashpay_utf8_chars((u_char *) "\xed\xa0\x80", 3), -1,
+              "surrogate");
+    CHECK_INT(ngx_http_hashpay_utf8_chars((u_char *) "", 0), 0, "empty");
+}
+
+
+/* 200 characters of 2 bytes each are a title; 201 are not */
+
+static void
+test_title_length(void)
+{
+    int                           i, n;
+    char                          buf[1024];
+    json_t                       *root;
+    size_t                        len;
+    ngx_http_hashpay_offer_t      o;
+    ngx_http_hashpay_json_err_t   err;
+
+    for (n = 200; n <= 201; n++) {
+        len = sprintf(buf, "{\"stock\":1,\"price_cents\":1,\"title\":\"");
+
+        for (i = 0; i < n; i++) {
+            len += sprintf(buf + len, "\xc3\xa9");
+        }
+
+        len += sprintf(buf + len, "\"}");
+
+        root = ngx_http_hashpay_json_parse((u_char *) buf, len, &err);
+        CHECK(root != NULL, "title of %d parses", n);
+
+        if (root == NULL) {
+            continue;
+        }
+
+        err.code = NULL;
+        CHECK_INT(ngx_http_hashpay_offer_read(root, &o, &err),
+                  n == 200 ? NGX_OK : NGX_DECLINED, "title length");
+        CHECK(n == 200 || (err.code && strcmp(err.code, "invalid_value") == 0),
+              "title of %d characters", n);
+        json_decref(root);
+    }
+}
