@@ -168,6 +168,11 @@ fi
 (umask 077 && printf '%s\n' "$SECRET" > "$RUN/conf/consumer_secret") \
     || die "cannot write $RUN/conf/consumer_secret"
 
+# the admin API's bearer token
+TOKEN=${HASHPAY_ADMIN_TOKEN:-hashpay-demo-admin-token}
+(umask 077 && printf '%s\n' "$TOKEN" > "$RUN/conf/admin_token") \
+    || die "cannot write $RUN/conf/admin_token"
+
 # escape a string for the replacement side of sed s|||
 sed_escape() {
     printf '%s\n' "$1" | sed -e 's/[\\|&]/\\&/g'
@@ -196,6 +201,7 @@ sed -e "s|^\($sp*\)load_module$sp.*;|\1load_module $m;|" \
     -e "s|127\.0\.0\.1:6379|127.0.0.1:$REDIS_PORT|g" \
     -e "s|^\($sp*\)listen$sp$sp*[0-9][0-9]*|\1listen 127.0.0.1:$PORT|" \
     -e "s|/etc/nginx/hashpay/consumer_secret|$r/conf/consumer_secret|g" \
+    -e "s|/etc/nginx/hashpay/admin_token|$r/conf/admin_token|g" \
     conf.example \
 | HASHPAY_TEMP="$temp" awk '
     { print }
@@ -268,21 +274,32 @@ SIG=\$(openssl dgst -sha256 -hmac '$SECRET' -binary \\
 curl -s -H "x-twitter-webhooks-signature: sha256=\$SIG" \\
      -H 'Content-Type: application/json' \\
      --data-binary @$RUN/tweet_offer.json $URL; echo
-#    200 {"results":[...,"outcome":"ignored","reason":"no_offer"}]}:
-#    no offer is named BuyGiftCard25.  A wrong signature is 401:
+#    200 {"results":[...,"outcome":"ignored","reason":"no_offer"}]}
+#    until step 3 creates the offer.  A wrong signature is 401:
 curl -s -H 'x-twitter-webhooks-signature: sha256=AAAA' \\
      --data-binary @$RUN/tweet_offer.json $URL; echo
 
-# 3. offers come with the admin API (not built yet); a stand-in made by
-#    hand lets the tweet act: the author has no linked card, so it is
-#    rejected (not_linked) and an event is written.  Post it twice: the
-#    second answer is "duplicate".
-$RCLI HSET hashpay:offer:buygiftcard25 tag BuyGiftCard25
-#    ... then the curl of step 2 again (SIG is the same), twice.
-
-# 4. the events stream, and the stand-in removed again:
+# 3. a purchase, end to end (README: "A purchase by hand"):
+curl -s -X PUT -H 'Authorization: Bearer $TOKEN' \\
+     -d '{"title":"Gift card 25","price_cents":2500,"stock":10}' \\
+     http://127.0.0.1:$PORT/hashpay/admin/offers/BuyGiftCard25; echo
+curl -s -X PUT -H 'Authorization: Bearer $TOKEN' \\
+     -d '{"card_token":"tok_visa_4242","screen_name":"alice"}' \\
+     http://127.0.0.1:$PORT/hashpay/admin/links/1297234567890123457; echo
+export HASHPAY_URL=$URL HASHPAY_SECRET='$SECRET'
+util/hashpay-tweet --user 1297234567890123457 --screen-name alice \\
+    'Treating myself #BuyGiftCard25'
+#    the confirmation hashtag is in the intent.created event:
 $RCLI XRANGE hashpay:events - +
-$RCLI DEL hashpay:offer:buygiftcard25
+util/hashpay-tweet --user 1297234567890123457 --screen-name alice \\
+    'yes #ConfirmXXXXXX'          # the code from the event
+curl -s -H 'Authorization: Bearer $TOKEN' \\
+     http://127.0.0.1:$PORT/hashpay/admin/offers/BuyGiftCard25; echo
+
+# 4. the operator's workers read the stream with a consumer group:
+$RCLI XGROUP CREATE hashpay:events workers 0
+$RCLI XREADGROUP GROUP workers w1 COUNT 10 STREAMS hashpay:events '>'
+$RCLI XACK hashpay:events workers <entry id>
 
 # logs:  tail -f $RUN/logs/access.log $RUN/logs/error.log
 
