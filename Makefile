@@ -78,5 +78,9 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh
 
+bench-purchase: deps
+	@$(MAKE) --no-print-directory all
+	@sh bench/purchase.sh
+
 clean:
 	rm -rf $(BUILD) t/servroot
