@@ -25,7 +25,7 @@ UNIT_INCS   := -I src -I $(NGX_BUILD)/src/core -I $(NGX_BUILD)/src/event \
 UNIT_CFLAGS := -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
                -fsanitize=address,undefined -fno-omit-frame-pointer
 
-.PHONY: all deps test unit run bench clean
+.PHONY: all deps test unit run bench bench-purchase clean
 
 all: $(MODULE)
 
