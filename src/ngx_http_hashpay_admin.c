@@ -142,8 +142,8 @@ ngx_http_hashpay_admin_handler(ngx_http_request_t *r)
 
     if (!(r->method & allowed)) {
         return ngx_http_hashpay_admin_refuse(r, NGX_HTTP_NOT_ALLOWED,
-                                        "method_not_allowed", "Allow",
-                                        ngx_http_hashpay_admin_allow[ad->route]);
+                   "method_not_allowed", "Allow",
+                   ngx_http_hashpay_admin_allow[ad->route]);
     }
 
     if (r->method == NGX_HTTP_PUT) {
@@ -568,7 +568,6 @@ ngx_http_hashpay_admin_send(ngx_http_request_t *r,
     ngx_http_hashpay_admin_t *ad, const char *name, ngx_str_t *args,
     ngx_uint_t nargs)
 {
-    ngx_int_t                   rc;
     ngx_http_hashpay_batch_t   *b;
     ngx_http_hashpay_script_t  *script;
 
@@ -593,21 +592,7 @@ ngx_http_hashpay_admin_send(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    rc = ngx_http_hashpay_batch_send(b);
-
-    if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (rc == NGX_DECLINED) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "hashpay: admin answered 503: redis %s", b->error);
-
-        return ngx_http_hashpay_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                           "redis_unavailable", NULL);
-    }
-
-    return NGX_DONE;
+    return ngx_http_hashpay_send_batch(r, b, "admin");
 }
 
 
@@ -741,11 +726,7 @@ ngx_http_hashpay_admin_done(ngx_http_hashpay_batch_t *b, ngx_int_t rc)
     ad = b->data;
 
     if (rc != NGX_OK) {
-        ngx_log_error(NGX_LOG_ERR, c->log, 0,
-                      "hashpay: admin answered 503: redis %s", b->error);
-
-        rc = ngx_http_hashpay_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                         "redis_unavailable", NULL);
+        rc = ngx_http_hashpay_send_unavailable(r, "admin", b->error);
 
     } else if (ad->failed || ad->status == 0) {
         rc = NGX_HTTP_INTERNAL_SERVER_ERROR;

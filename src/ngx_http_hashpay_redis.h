@@ -101,5 +101,11 @@ ngx_int_t ngx_http_hashpay_batch_eval(ngx_http_hashpay_batch_t *b,
  */
 ngx_int_t ngx_http_hashpay_batch_send(ngx_http_hashpay_batch_t *b);
 
+/* the handlers' side: in ngx_http_hashpay_response.c */
+ngx_int_t ngx_http_hashpay_send_batch(ngx_http_request_t *r,
+    ngx_http_hashpay_batch_t *b, char *who);
+ngx_int_t ngx_http_hashpay_send_unavailable(ngx_http_request_t *r,
+    char *who, const char *why);
+
 
 #endif /* _NGX_HTTP_HASHPAY_REDIS_H_INCLUDED_ */

@@ -11,6 +11,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_hashpay.h"
+#include "ngx_http_hashpay_redis.h"
 
 
 ngx_http_hashpay_ctx_t *
@@ -130,4 +131,43 @@ ngx_http_hashpay_send_error(ngx_http_request_t *r, ngx_uint_t status,
     }
 
     return ngx_http_hashpay_send_json(r, status, &json);
+}
+
+
+/* 503 redis_unavailable, logged with who answered it and why */
+
+ngx_int_t
+ngx_http_hashpay_send_unavailable(ngx_http_request_t *r, char *who,
+    const char *why)
+{
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "hashpay: %s answered 503: redis %s", who, why);
+
+    return ngx_http_hashpay_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                       "redis_unavailable", NULL);
+}
+
+
+/*
+ * Sends a handler's batch: NGX_DONE while Redis works (b->done answers
+ * later), else the answer made now (503 when Redis is not connected)
+ */
+
+ngx_int_t
+ngx_http_hashpay_send_batch(ngx_http_request_t *r,
+    ngx_http_hashpay_batch_t *b, char *who)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_hashpay_batch_send(b);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_hashpay_send_unavailable(r, who, b->error);
+    }
+
+    return NGX_DONE;
 }

@@ -350,7 +350,8 @@ ngx_http_hashpay_webhook_process(ngx_http_request_t *r)
             }
 
             wh->results[i].outcome = ngx_http_hashpay_ignored;
-            wh->results[i].reason = ngx_http_hashpay_ignored_reasons[t[i].state];
+            wh->results[i].reason =
+                                  ngx_http_hashpay_ignored_reasons[t[i].state];
             continue;
         }
 
@@ -382,21 +383,7 @@ ngx_http_hashpay_webhook_process(ngx_http_request_t *r)
         return ngx_http_hashpay_webhook_respond(r, wh);
     }
 
-    rc = ngx_http_hashpay_batch_send(b);
-
-    if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (rc == NGX_DECLINED) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "hashpay: webhook answered 503: redis %s", b->error);
-
-        return ngx_http_hashpay_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                           "redis_unavailable", NULL);
-    }
-
-    return NGX_DONE;
+    return ngx_http_hashpay_send_batch(r, b, "webhook");
 }
 
 
@@ -671,12 +658,8 @@ ngx_http_hashpay_webhook_done(ngx_http_hashpay_batch_t *b, ngx_int_t rc)
     wh = b->data;
 
     if (rc != NGX_OK || wh->failed) {
-        ngx_log_error(NGX_LOG_ERR, c->log, 0,
-                      "hashpay: webhook answered 503: redis %s",
-                      rc != NGX_OK ? b->error : "script failed");
-
-        rc = ngx_http_hashpay_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                         "redis_unavailable", NULL);
+        rc = ngx_http_hashpay_send_unavailable(r, "webhook",
+                                    rc != NGX_OK ? b->error : "script failed");
 
     } else {
         rc = ngx_http_hashpay_webhook_respond(r, wh);
