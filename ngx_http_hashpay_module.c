@@ -14,6 +14,8 @@
 
 #include "ngx_http_hashpay.h"
 #include "ngx_http_hashpay_redis.h"
+#include "ngx_http_hashpay_sig.h"
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 
@@ -39,12 +41,17 @@ static char *ngx_http_hashpay_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_hashpay_admin(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_hashpay_transactions(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_hashpay_whsec(ngx_conf_t *cf, void *post, void *data);
+static char *ngx_http_hashpay_handler(ngx_conf_t *cf, ngx_flag_t *flag,
+    ngx_http_handler_pt handler);
 static ngx_int_t ngx_http_hashpay_admin_digests(ngx_conf_t *cf,
     ngx_http_hashpay_loc_conf_t *conf);
 static char *ngx_http_hashpay_operators(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_hashpay_add_secret(ngx_conf_t *cf,
-    ngx_array_t **secrets, u_char *p, size_t len);
+    ngx_command_t *cmd, ngx_array_t **secrets, u_char *p, size_t len);
 static ngx_int_t ngx_http_hashpay_is_id(u_char *p, size_t len);
 
 static ngx_int_t ngx_http_hashpay_outcome_variable(ngx_http_request_t *r,
@@ -56,6 +63,11 @@ static void ngx_http_hashpay_exit_process(ngx_cycle_t *cycle);
 
 static ngx_conf_num_bounds_t  ngx_http_hashpay_maxlen_bounds = {
     ngx_conf_check_num_bounds, 1, 2147483647
+};
+
+/* a Standard Webhooks secret is kept as its decoded HMAC key */
+static ngx_conf_post_t  ngx_http_hashpay_whsec_post = {
+    ngx_http_hashpay_whsec
 };
 
 
@@ -129,6 +141,34 @@ static ngx_command_t  ngx_http_hashpay_commands[] = {
       ngx_http_hashpay_operators,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_hashpay_loc_conf_t, operators),
+      NULL },
+
+    { ngx_string("hashpay_transactions"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_hashpay_transactions,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("hashpay_transactions_secret"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_hashpay_secret,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_hashpay_loc_conf_t, transactions_keys),
+      &ngx_http_hashpay_whsec_post },
+
+    { ngx_string("hashpay_transactions_secret_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_hashpay_secret_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_hashpay_loc_conf_t, transactions_keys),
+      &ngx_http_hashpay_whsec_post },
+
+    { ngx_string("hashpay_transactions_tolerance"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_hashpay_loc_conf_t, transactions_tolerance),
       NULL },
 
     { ngx_string("hashpay_admin"),
@@ -329,6 +369,9 @@ ngx_http_hashpay_create_loc_conf(ngx_conf_t *cf)
     conf->confirm_ttl = NGX_CONF_UNSET_MSEC;
     conf->dedupe_ttl = NGX_CONF_UNSET_MSEC;
     conf->operators = NGX_CONF_UNSET_PTR;
+    conf->transactions = NGX_CONF_UNSET;
+    conf->transactions_keys = NGX_CONF_UNSET_PTR;
+    conf->transactions_tolerance = NGX_CONF_UNSET;
     conf->admin = NGX_CONF_UNSET;
     conf->admin_tokens = NGX_CONF_UNSET_PTR;
 
@@ -355,6 +398,11 @@ ngx_http_hashpay_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_msec_value(conf->dedupe_ttl, prev->dedupe_ttl,
                               48 * 60 * 60 * 1000);
     ngx_conf_merge_ptr_value(conf->operators, prev->operators, NULL);
+    ngx_conf_merge_value(conf->transactions, prev->transactions, 0);
+    ngx_conf_merge_ptr_value(conf->transactions_keys, prev->transactions_keys,
+                             NULL);
+    ngx_conf_merge_sec_value(conf->transactions_tolerance,
+                             prev->transactions_tolerance, 300);
     ngx_conf_merge_value(conf->admin, prev->admin, 0);
     ngx_conf_merge_ptr_value(conf->admin_tokens, prev->admin_tokens, NULL);
 
@@ -390,7 +438,38 @@ ngx_http_hashpay_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         }
     }
 
+    if (conf->transactions_tolerance < 1) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"hashpay_transactions_tolerance\" must be at "
+                           "least 1s");
+        return NGX_CONF_ERROR;
+    }
+
     mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_hashpay_module);
+
+    if (conf->transactions) {
+        if (mcf->redis == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"hashpay_transactions\" requires "
+                               "\"hashpay_redis\" in the http block");
+            return NGX_CONF_ERROR;
+        }
+
+        if (conf->transactions_keys == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"hashpay_transactions\" requires "
+                               "\"hashpay_transactions_secret\" or "
+                               "\"hashpay_transactions_secret_file\"");
+            return NGX_CONF_ERROR;
+        }
+
+        if (conf->transactions_keys->nelts > NGX_HTTP_HASHPAY_SW_MAX_KEYS) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"hashpay_transactions\" accepts at most "
+                               "%d secrets", NGX_HTTP_HASHPAY_SW_MAX_KEYS);
+            return NGX_CONF_ERROR;
+        }
+    }
 
     if (conf->admin) {
         if (mcf->redis == NULL) {
@@ -593,22 +672,8 @@ ngx_http_hashpay_webhook(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_hashpay_loc_conf_t *hlcf = conf;
 
-    ngx_http_core_loc_conf_t  *clcf;
-
-    if (hlcf->webhook != NGX_CONF_UNSET) {
-        return "is duplicate";
-    }
-
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-
-    if (clcf->handler != NULL) {
-        return "conflicts with another content handler in this location";
-    }
-
-    clcf->handler = ngx_http_hashpay_webhook_handler;
-    hlcf->webhook = 1;
-
-    return NGX_CONF_OK;
+    return ngx_http_hashpay_handler(cf, &hlcf->webhook,
+                                    ngx_http_hashpay_webhook_handler);
 }
 
 
@@ -617,9 +682,30 @@ ngx_http_hashpay_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_hashpay_loc_conf_t *hlcf = conf;
 
+    return ngx_http_hashpay_handler(cf, &hlcf->admin,
+                                    ngx_http_hashpay_admin_handler);
+}
+
+
+static char *
+ngx_http_hashpay_transactions(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_hashpay_loc_conf_t *hlcf = conf;
+
+    return ngx_http_hashpay_handler(cf, &hlcf->transactions,
+                                    ngx_http_hashpay_transactions_handler);
+}
+
+
+/* the location's content handler, set by one of the flag directives */
+
+static char *
+ngx_http_hashpay_handler(ngx_conf_t *cf, ngx_flag_t *flag,
+    ngx_http_handler_pt handler)
+{
     ngx_http_core_loc_conf_t  *clcf;
 
-    if (hlcf->admin != NGX_CONF_UNSET) {
+    if (*flag != NGX_CONF_UNSET) {
         return "is duplicate";
     }
 
@@ -629,8 +715,8 @@ ngx_http_hashpay_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return "conflicts with another content handler in this location";
     }
 
-    clcf->handler = ngx_http_hashpay_admin_handler;
-    hlcf->admin = 1;
+    clcf->handler = handler;
+    *flag = 1;
 
     return NGX_CONF_OK;
 }
@@ -688,7 +774,8 @@ ngx_http_hashpay_secret(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     secrets = (ngx_array_t **) (p + cmd->offset);
     value = cf->args->elts;
 
-    if (ngx_http_hashpay_add_secret(cf, secrets, value[1].data, value[1].len)
+    if (ngx_http_hashpay_add_secret(cf, cmd, secrets, value[1].data,
+                                    value[1].len)
         != NGX_OK)
     {
         return NGX_CONF_ERROR;
@@ -793,7 +880,7 @@ ngx_http_hashpay_secret_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
-        if (ngx_http_hashpay_add_secret(cf, secrets, start,
+        if (ngx_http_hashpay_add_secret(cf, cmd, secrets, start,
                                         (u_char *) p - start)
             != NGX_OK)
         {
@@ -829,10 +916,11 @@ failed:
 
 
 static ngx_int_t
-ngx_http_hashpay_add_secret(ngx_conf_t *cf, ngx_array_t **secrets, u_char *p,
-    size_t len)
+ngx_http_hashpay_add_secret(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_array_t **secrets, u_char *p, size_t len)
 {
-    ngx_str_t  *s;
+    ngx_str_t        *s;
+    ngx_conf_post_t  *post;
 
     if (len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "empty secret");
@@ -859,7 +947,48 @@ ngx_http_hashpay_add_secret(ngx_conf_t *cf, ngx_array_t **secrets, u_char *p,
 
     ngx_memcpy(s->data, p, len);
 
+    if (cmd->post) {
+        post = cmd->post;
+
+        if (post->post_handler(cf, post, s) != NGX_CONF_OK) {
+            return NGX_ERROR;
+        }
+    }
+
     return NGX_OK;
+}
+
+
+/* "whsec_<base64>" becomes the HMAC key it holds; the secret is wiped */
+
+static char *
+ngx_http_hashpay_whsec(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_str_t  *s = data;
+
+    u_char   *key;
+    ssize_t   n;
+
+    key = ngx_pnalloc(cf->pool, s->len);
+    if (key == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    n = ngx_http_hashpay_sw_key(s->data, s->len, key);
+
+    ngx_explicit_memzero(s->data, s->len);
+
+    if (n < 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "a transactions secret must be \"whsec_\" "
+                           "followed by base64");
+        return NGX_CONF_ERROR;
+    }
+
+    s->data = key;
+    s->len = n;
+
+    return NGX_CONF_OK;
 }
 
 

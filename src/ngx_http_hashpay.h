@@ -48,6 +48,10 @@ typedef struct {
     ngx_msec_t                  dedupe_ttl;
     ngx_array_t                *operators;          /* of ngx_str_t */
 
+    ngx_flag_t                  transactions;
+    ngx_array_t                *transactions_keys;  /* of ngx_str_t */
+    time_t                      transactions_tolerance;
+
     ngx_flag_t                  admin;
     ngx_array_t                *admin_tokens;       /* of ngx_str_t */
     u_char                     *admin_digests;      /* SHA-256 of each */
@@ -70,6 +74,7 @@ extern ngx_module_t  ngx_http_hashpay_module;
 
 ngx_int_t ngx_http_hashpay_webhook_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_hashpay_admin_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_hashpay_transactions_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_hashpay_filter_init(ngx_conf_t *cf);
 
 ngx_http_hashpay_ctx_t *ngx_http_hashpay_get_ctx(ngx_http_request_t *r);

@@ -43,7 +43,7 @@ ngx_http_hashpay_header_filter(ngx_http_request_t *r)
 
     hlcf = ngx_http_get_module_loc_conf(r, ngx_http_hashpay_module);
 
-    if (!hlcf->webhook && !hlcf->admin) {
+    if (!hlcf->webhook && !hlcf->admin && !hlcf->transactions) {
         return ngx_http_next_header_filter(r);
     }
 

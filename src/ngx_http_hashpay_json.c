@@ -42,6 +42,12 @@ static ngx_int_t ngx_http_hashpay_applies(json_t *root, const char *name,
 static ngx_int_t ngx_http_hashpay_fail(ngx_http_hashpay_json_err_t *err,
     ngx_uint_t status, const char *code, const char *field);
 static ngx_uint_t ngx_http_hashpay_is_printable(const u_char *p, size_t len);
+static ngx_int_t ngx_http_hashpay_txn_fields_read(json_t *root,
+    ngx_http_hashpay_txn_t *t, ngx_http_hashpay_json_err_t *err);
+static ngx_int_t ngx_http_hashpay_get_word(json_t *root, const char *name,
+    size_t min, size_t max, ngx_str_t *out,
+    ngx_http_hashpay_json_err_t *err);
+static ngx_uint_t ngx_http_hashpay_is_currency(ngx_str_t *s);
 
 
 static const char  *ngx_http_hashpay_offer_fields[] = {
@@ -52,6 +58,11 @@ static const char  *ngx_http_hashpay_offer_fields[] = {
 
 static const char  *ngx_http_hashpay_link_fields[] = {
     "card_token", "screen_name", NULL
+};
+
+static const char  *ngx_http_hashpay_txn_fields[] = {
+    "txn_id", "card_token", "merchant_id", "amount_cents", "currency", "at",
+    NULL
 };
 
 
@@ -244,15 +255,8 @@ ngx_http_hashpay_offer_read(json_t *root, ngx_http_hashpay_offer_t *o,
         ngx_str_set(&o->currency, "USD");
     }
 
-    if (o->currency.len != 3) {
+    if (!ngx_http_hashpay_is_currency(&o->currency)) {
         return ngx_http_hashpay_fail(err, 422, "invalid_value", "currency");
-    }
-
-    for (i = 0; i < 3; i++) {
-        if (o->currency.data[i] < 'A' || o->currency.data[i] > 'Z') {
-            return ngx_http_hashpay_fail(err, 422, "invalid_value",
-                                         "currency");
-        }
     }
 
     /* stock: required, >= 0 */
@@ -335,21 +339,11 @@ ngx_http_hashpay_offer_read(json_t *root, ngx_http_hashpay_offer_t *o,
         return NGX_OK;
     }
 
-    rc = ngx_http_hashpay_get_str(root, "merchant_id", &o->merchant_id, err);
-    if (rc == NGX_DECLINED) {
-        return NGX_DECLINED;
-    }
-
-    if (rc == NGX_DONE) {
-        return ngx_http_hashpay_fail(err, 422, "required", "merchant_id");
-    }
-
-    if (o->merchant_id.len == 0 || o->merchant_id.len > 64
-        || !ngx_http_hashpay_is_printable(o->merchant_id.data,
-                                          o->merchant_id.len))
+    if (ngx_http_hashpay_get_word(root, "merchant_id", 1, 64,
+                                  &o->merchant_id, err)
+        != NGX_OK)
     {
-        return ngx_http_hashpay_fail(err, 422, "invalid_value",
-                                     "merchant_id");
+        return NGX_DECLINED;
     }
 
     rc = ngx_http_hashpay_get_int(root, "cashback_cents", 1, 0,
@@ -444,6 +438,159 @@ ngx_http_hashpay_link_read(json_t *root, ngx_http_hashpay_link_t *l,
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * A card transaction: every field required.  The shared readers answer
+ * 422 as the admin API does; a transaction's bad body is 400, but for a
+ * card number, which is 422 everywhere.
+ */
+
+ngx_int_t
+ngx_http_hashpay_txn_read(json_t *root, ngx_http_hashpay_txn_t *t,
+    ngx_http_hashpay_json_err_t *err)
+{
+    ngx_memzero(t, sizeof(ngx_http_hashpay_txn_t));
+
+    if (ngx_http_hashpay_txn_fields_read(root, t, err) == NGX_OK) {
+        return NGX_OK;
+    }
+
+    if (ngx_strcmp(err->code, "looks_like_pan") != 0) {
+        err->status = 400;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_hashpay_txn_fields_read(json_t *root, ngx_http_hashpay_txn_t *t,
+    ngx_http_hashpay_json_err_t *err)
+{
+    ngx_int_t  rc;
+
+    if (ngx_http_hashpay_unknown_field(root, ngx_http_hashpay_txn_fields, err)
+        != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_hashpay_get_word(root, "txn_id", 1, 128, &t->txn_id, err)
+        != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    /* a card number first, whatever else is wrong with it */
+
+    rc = ngx_http_hashpay_get_str(root, "card_token", &t->card_token, err);
+    if (rc == NGX_DECLINED) {
+        return NGX_DECLINED;
+    }
+
+    if (rc == NGX_OK
+        && ngx_http_hashpay_looks_like_pan(t->card_token.data,
+                                           t->card_token.len))
+    {
+        return ngx_http_hashpay_fail(err, 422, "looks_like_pan",
+                                     "card_token");
+    }
+
+    if (ngx_http_hashpay_get_word(root, "card_token", 4, 200, &t->card_token,
+                                  err)
+        != NGX_OK
+        || ngx_http_hashpay_get_word(root, "merchant_id", 1, 64,
+                                     &t->merchant_id, err)
+           != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    /* a transaction of nothing earns nothing: at least one cent */
+
+    rc = ngx_http_hashpay_get_int(root, "amount_cents", 1, 0,
+                                  &t->amount_cents, err);
+    if (rc == NGX_DECLINED) {
+        return NGX_DECLINED;
+    }
+
+    if (rc == NGX_DONE) {
+        return ngx_http_hashpay_fail(err, 422, "required", "amount_cents");
+    }
+
+    rc = ngx_http_hashpay_get_str(root, "currency", &t->currency, err);
+    if (rc == NGX_DECLINED) {
+        return NGX_DECLINED;
+    }
+
+    if (rc == NGX_DONE) {
+        return ngx_http_hashpay_fail(err, 422, "required", "currency");
+    }
+
+    if (!ngx_http_hashpay_is_currency(&t->currency)) {
+        return ngx_http_hashpay_fail(err, 422, "invalid_value", "currency");
+    }
+
+    rc = ngx_http_hashpay_get_int(root, "at", 0, 0, &t->at, err);
+    if (rc == NGX_DECLINED) {
+        return NGX_DECLINED;
+    }
+
+    if (rc == NGX_DONE) {
+        return ngx_http_hashpay_fail(err, 422, "required", "at");
+    }
+
+    return NGX_OK;
+}
+
+
+/* a required string of min-max printable ASCII characters, no space */
+
+static ngx_int_t
+ngx_http_hashpay_get_word(json_t *root, const char *name, size_t min,
+    size_t max, ngx_str_t *out, ngx_http_hashpay_json_err_t *err)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_hashpay_get_str(root, name, out, err);
+    if (rc == NGX_DECLINED) {
+        return NGX_DECLINED;
+    }
+
+    if (rc == NGX_DONE) {
+        return ngx_http_hashpay_fail(err, 422, "required", name);
+    }
+
+    if (out->len < min || out->len > max
+        || !ngx_http_hashpay_is_printable(out->data, out->len))
+    {
+        return ngx_http_hashpay_fail(err, 422, "invalid_value", name);
+    }
+
+    return NGX_OK;
+}
+
+
+/* 3 upper-case ASCII letters */
+
+static ngx_uint_t
+ngx_http_hashpay_is_currency(ngx_str_t *s)
+{
+    size_t  i;
+
+    if (s->len != 3) {
+        return 0;
+    }
+
+    for (i = 0; i < 3; i++) {
+        if (s->data[i] < 'A' || s->data[i] > 'Z') {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 

@@ -2,11 +2,12 @@
 /*
  * Copyright (C) hashpay authors
  *
- * Strict reading of admin bodies (SPEC sections 6 and 10, "Admin"): the
- * JSON itself (one object, no duplicate keys, nesting at most 32, numbers
- * jansson can hold), then the fields of an offer or a card link, and the
- * shapes of the ids that appear in admin routes.  Pure code: no request,
- * no Redis, no logging (a card number must be written nowhere).
+ * Strict reading of admin and transaction bodies (SPEC sections 5, 6 and
+ * 10): the JSON itself (one object, no duplicate keys, nesting at most 32,
+ * numbers jansson can hold), then the fields of an offer, a card link or a
+ * card transaction, and the shapes of the ids that appear in admin routes.
+ * Pure code: no request, no Redis, no logging (a card number must be
+ * written nowhere).
  */
 
 
@@ -60,6 +61,19 @@ typedef struct {
 
 
 /*
+ * A card transaction (SPEC section 5): strings point into the parsed JSON.
+ */
+typedef struct {
+    ngx_str_t                   txn_id;
+    ngx_str_t                   card_token;
+    ngx_str_t                   merchant_id;
+    ngx_str_t                   currency;
+    int64_t                     amount_cents;
+    int64_t                     at;            /* unix seconds */
+} ngx_http_hashpay_txn_t;
+
+
+/*
  * The body as a JSON object, or NULL with err set (400 malformed_json for
  * bad JSON, duplicate keys, nesting deeper than 32 or a body that is not
  * an object; 422 out_of_range for a number beyond 64 bits).  The caller
@@ -73,6 +87,13 @@ ngx_int_t ngx_http_hashpay_offer_read(json_t *root,
     ngx_http_hashpay_offer_t *offer, ngx_http_hashpay_json_err_t *err);
 ngx_int_t ngx_http_hashpay_link_read(json_t *root,
     ngx_http_hashpay_link_t *link, ngx_http_hashpay_json_err_t *err);
+
+/*
+ * NGX_OK, or NGX_DECLINED with err set: 400 with the code and field, but
+ * 422 looks_like_pan for a card number (SPEC section 10, "Cashback")
+ */
+ngx_int_t ngx_http_hashpay_txn_read(json_t *root,
+    ngx_http_hashpay_txn_t *txn, ngx_http_hashpay_json_err_t *err);
 
 /* 1-100 of [A-Za-z0-9_], not all digits */
 ngx_uint_t ngx_http_hashpay_is_tag(const u_char *p, size_t len);

@@ -3,7 +3,7 @@
  * Copyright (C) hashpay authors
  *
  * Signatures and tokens: HMAC-SHA256, base64, constant-time comparison,
- * the X CRC challenge.
+ * the X CRC challenge, Standard Webhooks.
  */
 
 
@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/core_names.h>
 
 #include "ngx_http_hashpay_sig.h"
 
@@ -20,6 +21,9 @@
 
 
 static ngx_int_t ngx_http_hashpay_unhex(u_char c);
+static ngx_int_t ngx_http_hashpay_sw_time(ngx_str_t *ts, time_t *t);
+static ngx_int_t ngx_http_hashpay_sw_mac(ngx_http_hashpay_sw_msg_t *m,
+    ngx_str_t *key, u_char *md);
 static ngx_uint_t ngx_http_hashpay_crc_char(u_char c);
 
 
@@ -280,6 +284,235 @@ ngx_http_hashpay_x_verify(ngx_str_t *value, ngx_str_t *secrets,
     }
 
     return match ? NGX_OK : NGX_DECLINED;
+}
+
+
+ssize_t
+ngx_http_hashpay_sw_key(const u_char *secret, size_t len, u_char *key)
+{
+    u_char   buf[4];
+    size_t   n, rest;
+    ssize_t  k, last;
+
+    if (len <= sizeof("whsec_") - 1
+        || ngx_strncmp(secret, "whsec_", sizeof("whsec_") - 1) != 0)
+    {
+        return -1;
+    }
+
+    secret += sizeof("whsec_") - 1;
+    len -= sizeof("whsec_") - 1;
+
+    /* whole groups as they are, then the last one padded if it is not */
+
+    rest = len % 4;
+    n = len - rest;
+
+    if (rest == 1) {
+        return -1;
+    }
+
+    k = ngx_http_hashpay_base64_decode(key, secret, n);
+    if (k < 0) {
+        return -1;
+    }
+
+    if (rest) {
+        if (n && secret[n - 1] == '=') {
+            return -1;
+        }
+
+        ngx_memcpy(buf, secret + n, rest);
+        ngx_memset(buf + rest, '=', 4 - rest);
+
+        last = ngx_http_hashpay_base64_decode(key + k, buf, 4);
+        if (last < 0) {
+            return -1;
+        }
+
+        k += last;
+    }
+
+    return k ? k : -1;
+}
+
+
+ngx_int_t
+ngx_http_hashpay_sw_verify(ngx_http_hashpay_sw_msg_t *m, ngx_str_t *keys,
+    ngx_uint_t nkeys, const char **why)
+{
+    u_char      *p, *last, *end;
+    u_char       md[NGX_HTTP_HASHPAY_SW_MAX_KEYS]
+                   [NGX_HTTP_HASHPAY_SHA256_LEN];
+    u_char       got[NGX_HTTP_HASHPAY_SHA256_B64_LEN / 4 * 3];
+    time_t       t;
+    ssize_t      n;
+    ngx_uint_t   i, match;
+
+    if (m->id.len == 0) {
+        *why = "no webhook-id header";
+        return NGX_DECLINED;
+    }
+
+    if (m->timestamp.len == 0) {
+        *why = "no webhook-timestamp header";
+        return NGX_DECLINED;
+    }
+
+    if (m->signature.len == 0) {
+        *why = "no webhook-signature header";
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_hashpay_sw_time(&m->timestamp, &t) != NGX_OK) {
+        *why = "malformed webhook-timestamp";
+        return NGX_DECLINED;
+    }
+
+    if (t < m->now - m->tolerance) {
+        *why = "webhook-timestamp too old";
+        return NGX_DECLINED;
+    }
+
+    if (t > m->now + m->tolerance) {
+        *why = "webhook-timestamp too far in the future";
+        return NGX_DECLINED;
+    }
+
+    if (nkeys > NGX_HTTP_HASHPAY_SW_MAX_KEYS) {
+        nkeys = NGX_HTTP_HASHPAY_SW_MAX_KEYS;
+    }
+
+    for (i = 0; i < nkeys; i++) {
+        if (ngx_http_hashpay_sw_mac(m, &keys[i], md[i]) != NGX_OK) {
+            OPENSSL_cleanse(md, sizeof(md));
+            return NGX_ERROR;
+        }
+    }
+
+    /*
+     * every v1 entry against every key, none skipped once one matched, so
+     * that the time taken tells nothing of which did
+     */
+
+    match = 0;
+    p = m->signature.data;
+    end = p + m->signature.len;
+
+    while (p < end) {
+
+        while (p < end && *p == ' ') {
+            p++;
+        }
+
+        last = p;
+
+        while (last < end && *last != ' ') {
+            last++;
+        }
+
+        if (last - p == sizeof("v1,") - 1 + NGX_HTTP_HASHPAY_SHA256_B64_LEN
+            && ngx_strncmp(p, "v1,", sizeof("v1,") - 1) == 0)
+        {
+            n = ngx_http_hashpay_base64_decode(got, p + sizeof("v1,") - 1,
+                                            NGX_HTTP_HASHPAY_SHA256_B64_LEN);
+
+            if (n == NGX_HTTP_HASHPAY_SHA256_LEN) {
+                for (i = 0; i < nkeys; i++) {
+                    match |= ngx_http_hashpay_const_eq(md[i],
+                                                 NGX_HTTP_HASHPAY_SHA256_LEN,
+                                                 got, (size_t) n);
+                }
+            }
+        }
+
+        p = last;
+    }
+
+    OPENSSL_cleanse(md, sizeof(md));
+
+    if (!match) {
+        *why = "no valid v1 signature";
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/* unix seconds: 1-12 digits, nothing else */
+
+static ngx_int_t
+ngx_http_hashpay_sw_time(ngx_str_t *ts, time_t *t)
+{
+    size_t  i;
+    time_t  v;
+
+    if (ts->len == 0 || ts->len > 12) {
+        return NGX_DECLINED;
+    }
+
+    v = 0;
+
+    for (i = 0; i < ts->len; i++) {
+        if (ts->data[i] < '0' || ts->data[i] > '9') {
+            return NGX_DECLINED;
+        }
+
+        v = v * 10 + (ts->data[i] - '0');
+    }
+
+    *t = v;
+
+    return NGX_OK;
+}
+
+
+/* HMAC-SHA256(key, id "." timestamp "." body), without copying the body */
+
+static ngx_int_t
+ngx_http_hashpay_sw_mac(ngx_http_hashpay_sw_msg_t *m, ngx_str_t *key,
+    u_char *md)
+{
+    size_t         md_len;
+    ngx_int_t      rc;
+    OSSL_PARAM     params[2];
+    EVP_MAC_CTX   *ctx;
+
+    static EVP_MAC  *mac;
+
+    if (mac == NULL) {
+        mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+        if (mac == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    ctx = EVP_MAC_CTX_new(mac);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                 (char *) "SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
+
+    md_len = 0;
+
+    rc = (EVP_MAC_init(ctx, key->data, key->len, params) == 1
+          && EVP_MAC_update(ctx, m->id.data, m->id.len) == 1
+          && EVP_MAC_update(ctx, (u_char *) ".", 1) == 1
+          && EVP_MAC_update(ctx, m->timestamp.data, m->timestamp.len) == 1
+          && EVP_MAC_update(ctx, (u_char *) ".", 1) == 1
+          && (m->len == 0 || EVP_MAC_update(ctx, m->body, m->len) == 1)
+          && EVP_MAC_final(ctx, md, &md_len, NGX_HTTP_HASHPAY_SHA256_LEN)
+             == 1
+          && md_len == NGX_HTTP_HASHPAY_SHA256_LEN)
+         ? NGX_OK : NGX_ERROR;
+
+    EVP_MAC_CTX_free(ctx);
+
+    return rc;
 }
 
 

@@ -25,6 +25,9 @@
 #define NGX_HTTP_HASHPAY_CRC_MIN         8
 #define NGX_HTTP_HASHPAY_CRC_MAX         256
 
+/* Standard Webhooks: at most this many keys are tried */
+#define NGX_HTTP_HASHPAY_SW_MAX_KEYS     16
+
 
 /* HMAC-SHA256(key, msg) into md (32 bytes); NGX_OK or NGX_ERROR */
 ngx_int_t ngx_http_hashpay_hmac_sha256(const u_char *key, size_t key_len,
@@ -64,6 +67,43 @@ ngx_int_t ngx_http_hashpay_x_sign(ngx_str_t *secret, const u_char *msg,
  */
 ngx_int_t ngx_http_hashpay_x_verify(ngx_str_t *value, ngx_str_t *secrets,
     ngx_uint_t nsecrets, const u_char *body, size_t len);
+
+/*
+ * Standard Webhooks (the card network's transactions).  A secret is
+ * "whsec_" + base64 of the HMAC key, padding optional; the key is written
+ * to key, which must hold (len - 6) * 3 / 4 + 3 bytes.  Returns the key's
+ * length, or -1 when secret is not of that shape or the key is empty.
+ */
+ssize_t ngx_http_hashpay_sw_key(const u_char *secret, size_t len,
+    u_char *key);
+
+
+/* what a Standard Webhooks message is checked on */
+typedef struct {
+    ngx_str_t                   id;          /* webhook-id, empty: absent */
+    ngx_str_t                   timestamp;   /* webhook-timestamp */
+    ngx_str_t                   signature;   /* webhook-signature */
+    const u_char               *body;
+    size_t                      len;
+    time_t                      now;         /* unix seconds */
+    time_t                      tolerance;   /* seconds, either way */
+} ngx_http_hashpay_sw_msg_t;
+
+
+/*
+ * Verifies a Standard Webhooks message: the three headers present, the
+ * timestamp digits within the tolerance of now, and one "v1,<base64>"
+ * entry of the space-separated signature list equal, in constant time, to
+ * HMAC-SHA256(key, id "." timestamp "." body) under one of the keys (from
+ * ngx_http_hashpay_sw_key; several for rotation; entries of other versions
+ * are skipped).  NGX_OK; NGX_DECLINED with *why set ("no webhook-id
+ * header", "no webhook-timestamp header", "no webhook-signature header",
+ * "malformed webhook-timestamp", "webhook-timestamp too old",
+ * "webhook-timestamp too far in the future", "no valid v1 signature");
+ * NGX_ERROR on an OpenSSL failure.
+ */
+ngx_int_t ngx_http_hashpay_sw_verify(ngx_http_hashpay_sw_msg_t *m,
+    ngx_str_t *keys, ngx_uint_t nkeys, const char **why);
 
 /*
  * The CRC token from a query-string argument value: percent-decoded

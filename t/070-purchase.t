@@ -369,21 +369,21 @@ The hashtag is written in another case; the event names the offer's tag.
 
 
 
-=== TEST 15: a cashback offer is not built yet: 503, nothing written
-The next issue builds claims; until then the delivery fails as a whole
-(the platform redelivers) rather than half-acting.
+=== TEST 15: a cashback offer's hashtag saves a claim, not a purchase
+No purchase, hold, code or pending key; the claim is t/077-cashback.t's
+subject.
 --- delivery eval
 ::dl(::tw(id => '15001', tags => ['Cash']))
 --- redis_init eval
 ::offer('Cash', kind => 'cashback', price_cents => undef, merchant_id => 'm1',
-        cashback_cents => 500) . ::linked($::ALICE)
---- error_code: 503
---- response_body chomp
-{"error":"redis_unavailable"}
---- error_log
-cashback offers are not implemented yet
+        cashback_cents => 500, claimed => 0) . ::linked($::ALICE)
+--- error_code: 200
+--- response_body eval
+::results(['15001', 'claim_saved'])
 --- redis_after eval
-[@::NOTHING, [['EXISTS', 'hashpay:tweet:15001', 'hashpay:events'], '0']]
+[@::NOTHING, [['GET', 'hashpay:tweet:15001'], 'claim_saved:'],
+ [['HGET', 'hashpay:claim:clm_1', 'state'], 'saved'],
+ [['HMGET', 'hashpay:offer:cash', 'claimed', 'sold'], "1\n0"]]
 
 
 

@@ -1,6 +1,7 @@
 --[[
   tweet.lua: what one acting tweet does, atomically, with the event that
-  reports it (SPEC sections 4, 7 and 10).  Redis's TIME is the only clock.
+  reports it (SPEC sections 4, 7 and 10): an intent, a confirmation, or a
+  cashback claim.  Redis's TIME is the only clock.
 
   KEYS[1]    <prefix>:events          (the stream; pins the cluster slot)
   ARGV[1]    prefix
@@ -26,13 +27,14 @@
   that a redelivery answers "duplicate" and has no second effect.
 
   An error reply (the delivery is answered 503 and redelivered) when every
-  fresh code is live already, and for a cashback offer (not built yet):
-  nothing is changed then.
+  fresh code is live already: nothing is changed then.
 
   Offer hashtag, the first reason that applies: not_linked,
   offer_inactive, account_too_new, pending, limit_reached, sold_out; else
-  intent.created.  Confirmation hashtag: too_many_attempts, unknown_code,
-  not_owner, not_linked, already_confirmed, expired, offer_inactive; else
+  intent.created.  A cashback offer's hashtag: the same without pending;
+  else the claim is saved at once, claim.saved (outcome claim_saved).
+  Confirmation hashtag: too_many_attempts, unknown_code, not_owner,
+  not_linked, already_confirmed, expired, offer_inactive; else
   purchase.confirmed.  The keys are those of src/lua/README.md.
 ]]
 
@@ -216,12 +218,7 @@ end
 
 local o = hgetall(offer_key)
 local offer = o.tag or tag
-
-if o.kind == 'cashback' then
-  -- the next issue: refuse the whole step rather than do half of it
-  return redis.error_reply('hashpay: cashback offers are not implemented '
-                           .. 'yet (offer ' .. offer .. ')')
-end
+local cashback = o.kind == 'cashback'
 
 local function reject(reason, confirm_tag)
   local keys = { 'offer', 'user_id', 'screen_name', 'tweet_id', 'reason' }
@@ -253,11 +250,16 @@ if min_age > 0 then
   end
 end
 
-local pending_key = prefix .. ':pending:' .. tag .. ':' .. author
-local pending = live_purchase(redis.call('GET', pending_key))
+-- a cashback claim has no pending state: it is saved at once
 
-if pending then
-  return reject('pending', pending.confirm_tag)
+local pending_key = prefix .. ':pending:' .. tag .. ':' .. author
+
+if not cashback then
+  local pending = live_purchase(redis.call('GET', pending_key))
+
+  if pending then
+    return reject('pending', pending.confirm_tag)
+  end
 end
 
 local limit = tonumber(o.per_user_limit or '') or 1
@@ -265,6 +267,47 @@ local bought_key = prefix .. ':bought:' .. tag .. ':' .. author
 
 if tonumber(redis.call('GET', bought_key) or '0') >= limit then
   return reject('limit_reached')
+end
+
+----------------------------------------------------------------------------
+-- a cashback claim: stock counts every claim ever saved; the terms are
+-- saved with the claim, the card is the one linked now
+
+if cashback then
+  local stock = tonumber(o.stock or '') or 0
+  local claimed = tonumber(o.claimed or '') or 0
+
+  if claimed >= stock then
+    return reject('sold_out')
+  end
+
+  local n = redis.call('INCR', prefix .. ':claim_seq')
+  local id = 'clm_' .. n
+  local card_token = redis.call('HGET', prefix .. ':link:' .. author,
+                                'card_token')
+  local cents = tonumber(o.cashback_cents or '') or 0
+
+  redis.call('HSET', prefix .. ':claim:' .. id,
+             'id', id, 'offer', offer, 'offer_key', tag, 'user_id', author,
+             'screen_name', screen_name, 'card_token', card_token,
+             'tweet_id', tweet_id, 'state', 'saved',
+             'merchant_id', o.merchant_id or '',
+             'currency', o.currency or 'USD', 'cashback_cents', cents,
+             'min_spend_cents', tonumber(o.min_spend_cents or '') or 0,
+             'created_at', now, 'redeemed_at', '', 'voided_at', '',
+             'txn_id', '')
+  redis.call('ZADD', prefix .. ':claims:' .. author, n, id)
+  redis.call('HINCRBY', offer_key, 'claimed', 1)
+  redis.call('INCR', bought_key)
+
+  emit('claim.saved',
+       { 'claim_id', 'offer', 'user_id', 'card_token', 'merchant_id',
+         'cashback_cents' },
+       { claim_id = id, offer = offer, user_id = author,
+         card_token = card_token, merchant_id = o.merchant_id or '',
+         cashback_cents = cents })
+
+  return record('claim_saved', '')
 end
 
 -- a hold counts while its score (expires_at) > now

@@ -1,8 +1,8 @@
 --[[
   unlink.lua: a user's card link goes, and with it what it was paying for
-  (SPEC sections 4, 6 and 10).  Shared by the platform's revoke
-  (user_event.revoke: the user withdrew the app's access) and the admin
-  DELETE of a link.
+  and the cashback it had claimed (SPEC sections 4, 6 and 10).  Shared by
+  the platform's revoke (user_event.revoke: the user withdrew the app's
+  access) and the admin DELETE of a link.
 
   KEYS[1]    <prefix>:events
   ARGV[1]    prefix
@@ -18,8 +18,11 @@
   is cancelled (state cancelled, cancelled_at, hold released, pending key
   deleted) with one intent.cancelled { purchase_id, offer, user_id,
   reason "unlinked" } each, oldest first.  Expired pending purchases stay
-  as they are (they read "expired").  claims_voided is 0: cashback claims
-  are the next issue.
+  as they are (they read "expired").  Every claim that could still be
+  redeemed (<prefix>:claims:<user>) becomes void (state void, voided_at)
+  and the set goes, so linking the same card again brings none back; no
+  event reports a voided claim (the SPEC has none), claims_voided counts
+  them.
 ]]
 
 local prefix = ARGV[1]
@@ -94,4 +97,16 @@ end
 -- what is left there is confirmed, cancelled or expired
 redis.call('DEL', user_pending_key)
 
-return { 1, cancelled, 0 }
+-- the link's unredeemed claims are void, whatever is linked later
+
+local claims_key = prefix .. ':claims:' .. user
+local claims = redis.call('ZRANGE', claims_key, 0, -1)
+
+for _, id in ipairs(claims) do
+  redis.call('HSET', prefix .. ':claim:' .. id, 'state', 'void',
+             'voided_at', now)
+end
+
+redis.call('DEL', claims_key)
+
+return { 1, cancelled, #claims }

@@ -1,0 +1,117 @@
+--[[
+  transaction.lua: one signed card transaction (SPEC sections 5 and 10,
+  "Cashback"), atomically with the event that reports it.  The signature
+  and the body were checked by the module; Redis's TIME is the clock.
+
+  KEYS[1]    <prefix>:events
+  ARGV[1]    prefix
+  ARGV[2]    events maxlen (approximate)
+  ARGV[3]    dedupe ttl, ms           (hashpay_dedupe_ttl)
+  ARGV[4]    webhook-id               (Standard Webhooks message id)
+  ARGV[5]    txn_id
+  ARGV[6]    card_token
+  ARGV[7]    merchant_id
+  ARGV[8]    amount_cents
+  ARGV[9]    currency
+  ARGV[10]   at (unix s, as the card network sent it)
+
+  Answers { outcome, cashback_cents }:
+    duplicate   the webhook-id (looked up first) or the txn_id was seen
+                within the dedupe ttl: the cents recorded then, and nothing
+                is written
+    credited    the oldest eligible claim of the card's user is redeemed:
+                cashback.credited
+    no_claim    0: no link, or no eligible claim
+  Both ids are recorded as "<outcome>:<cents>" for the dedupe ttl, whatever
+  the outcome.
+
+  Eligible: a claim of <prefix>:claims:<user> (saved, oldest first) whose
+  saved merchant_id and currency are the transaction's, whose saved
+  min_spend_cents the amount reaches, and whose offer is active now.
+]]
+
+local prefix = ARGV[1]
+local maxlen = ARGV[2]
+local dedupe_ttl = tonumber(ARGV[3])
+local webhook_id = ARGV[4]
+local txn_id = ARGV[5]
+local card_token = ARGV[6]
+local merchant_id = ARGV[7]
+local amount = tonumber(ARGV[8])
+local currency = ARGV[9]
+local at = ARGV[10]
+
+local webhook_key = prefix .. ':webhook_id:' .. webhook_id
+local txn_key = prefix .. ':txn:' .. txn_id
+
+-- a duplicate answers what the first delivery answered
+
+for _, key in ipairs({ webhook_key, txn_key }) do
+  local seen = redis.call('GET', key)
+  if seen then
+    return { 'duplicate', tonumber(string.match(seen, ':(%d+)$')) or 0 }
+  end
+end
+
+local now = hp.now()
+
+local function record(outcome, cents)
+  local v = outcome .. ':' .. cents
+  redis.call('SET', webhook_key, v, 'PX', dedupe_ttl)
+  redis.call('SET', txn_key, v, 'PX', dedupe_ttl)
+  return { outcome, cents }
+end
+
+local user = redis.call('GET', prefix .. ':card:' .. card_token)
+
+if not user then
+  return record('no_claim', 0)
+end
+
+local claims_key = prefix .. ':claims:' .. user
+local offers = {}
+
+-- the offer's window, on Redis's clock (see README.md); one read per offer
+local function offer_active(tag)
+  if offers[tag] == nil then
+    local o = redis.call('HMGET', prefix .. ':offer:' .. tag,
+                         'active', 'starts_at', 'ends_at')
+    local starts = tonumber(o[2] or '')
+    local ends = tonumber(o[3] or '')
+    offers[tag] = o[1] == '1'
+                  and not (starts and now < starts * 1000)
+                  and not (ends and now >= ends * 1000)
+  end
+  return offers[tag]
+end
+
+for _, id in ipairs(redis.call('ZRANGE', claims_key, 0, -1)) do
+  local claim_key = prefix .. ':claim:' .. id
+  local c = redis.call('HMGET', claim_key, 'state', 'offer', 'offer_key',
+                       'merchant_id', 'currency', 'cashback_cents',
+                       'min_spend_cents')
+  local state, offer, tag = c[1], c[2], c[3]
+  local cents = tonumber(c[6])
+
+  if state == 'saved' and c[4] == merchant_id and c[5] == currency
+     and amount >= (tonumber(c[7]) or 0) and cents
+     and offer_active(tag)
+  then
+    redis.call('HSET', claim_key, 'state', 'redeemed', 'redeemed_at', now,
+               'txn_id', txn_id, 'txn_amount_cents', amount, 'txn_at', at,
+               'txn_card_token', card_token)
+    redis.call('ZREM', claims_key, id)
+    redis.call('HINCRBY', prefix .. ':offer:' .. tag, 'redeemed', 1)
+
+    hp.emit(KEYS[1], maxlen, prefix, now, 'cashback.credited',
+            { 'claim_id', 'offer', 'user_id', 'card_token', 'txn_id',
+              'cashback_cents' },
+            { claim_id = id, offer = offer, user_id = user,
+              card_token = card_token, txn_id = txn_id,
+              cashback_cents = cents })
+
+    return record('credited', cents)
+  end
+end
+
+return record('no_claim', 0)

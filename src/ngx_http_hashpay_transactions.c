@@ -1,0 +1,533 @@
+
+/*
+ * Copyright (C) hashpay authors
+ *
+ * The card network's transaction endpoint (hashpay_transactions, SPEC
+ * section 5): a POST signed per Standard Webhooks, a strict JSON body, and
+ * one Redis step (src/lua/transaction.lua) that credits the cashback of the
+ * oldest eligible claim, once per webhook-id and per txn_id.
+ *
+ *   405   not a POST
+ *   401   the signature (checked before the body is parsed and before any
+ *         Redis access)
+ *   400   the webhook-id, the JSON, a field (422 for a card number)
+ *   200   {"outcome":"credited"|"no_claim"|"duplicate","cashback_cents":N}
+ *   503   Redis down or too slow: the network redelivers
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+#include <jansson.h>
+
+#include "ngx_http_hashpay.h"
+#include "ngx_http_hashpay_redis.h"
+#include "ngx_http_hashpay_body.h"
+#include "ngx_http_hashpay_json.h"
+#include "ngx_http_hashpay_sig.h"
+
+
+#define NGX_HTTP_HASHPAY_WEBHOOK_ID_MAX  256
+
+
+typedef struct {
+    json_t                         *root;
+    ngx_str_t                       outcome;
+    int64_t                         cashback_cents;
+    unsigned                        failed:1;
+} ngx_http_hashpay_txn_ctx_t;
+
+
+static void ngx_http_hashpay_transactions_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_hashpay_transactions_process(ngx_http_request_t *r);
+static ngx_int_t ngx_http_hashpay_transactions_verify(ngx_http_request_t *r,
+    ngx_str_t *body, ngx_str_t *id);
+static ngx_int_t ngx_http_hashpay_transactions_header(ngx_http_request_t *r,
+    ngx_str_t *name, ngx_str_t *value);
+static ngx_int_t ngx_http_hashpay_transactions_eval(ngx_http_request_t *r,
+    ngx_http_hashpay_txn_ctx_t *tc, ngx_str_t *id,
+    ngx_http_hashpay_txn_t *txn);
+static void ngx_http_hashpay_transactions_reply(ngx_http_hashpay_batch_t *b,
+    ngx_uint_t index, redisReply *reply);
+static void ngx_http_hashpay_transactions_done(ngx_http_hashpay_batch_t *b,
+    ngx_int_t rc);
+static ngx_int_t ngx_http_hashpay_transactions_respond(ngx_http_request_t *r,
+    ngx_http_hashpay_txn_ctx_t *tc);
+static ngx_int_t ngx_http_hashpay_transactions_number(ngx_pool_t *pool,
+    int64_t v, ngx_str_t *dst);
+static void ngx_http_hashpay_transactions_cleanup(void *data);
+
+
+static ngx_str_t  ngx_http_hashpay_sw_headers[] = {
+    ngx_string("webhook-id"),
+    ngx_string("webhook-timestamp"),
+    ngx_string("webhook-signature")
+};
+
+
+ngx_int_t
+ngx_http_hashpay_transactions_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                rc;
+    ngx_table_elt_t         *h;
+    ngx_http_hashpay_ctx_t  *ctx;
+
+    ctx = ngx_http_hashpay_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (r->method != NGX_HTTP_POST) {
+        rc = ngx_http_discard_request_body(r);
+
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->hash = 1;
+        ngx_str_set(&h->key, "Allow");
+        ngx_str_set(&h->value, "POST");
+
+        return ngx_http_hashpay_send_error(r, NGX_HTTP_NOT_ALLOWED,
+                                           "method_not_allowed", NULL);
+    }
+
+    r->request_body_in_single_buf = 1;
+
+    rc = ngx_http_read_client_request_body(r,
+                                        ngx_http_hashpay_transactions_body);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        if (rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
+            ngx_str_set(&ctx->outcome, "body_too_large");
+        }
+
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_hashpay_transactions_body(ngx_http_request_t *r)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_hashpay_transactions_process(r);
+
+    if (rc == NGX_DONE) {
+        /* waiting for Redis: the batch's done handler finalizes */
+        return;
+    }
+
+    ngx_http_finalize_request(r, rc);
+}
+
+
+static ngx_int_t
+ngx_http_hashpay_transactions_process(ngx_http_request_t *r)
+{
+    size_t                        i;
+    ngx_int_t                     rc;
+    ngx_str_t                     body, id;
+    ngx_pool_cleanup_t           *cln;
+    ngx_http_hashpay_ctx_t       *ctx;
+    ngx_http_hashpay_txn_t        txn;
+    ngx_http_hashpay_txn_ctx_t   *tc;
+    ngx_http_hashpay_json_err_t   err;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_hashpay_module);
+
+    if (ngx_http_hashpay_body_get(r, &body) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the signature comes first: nothing unsigned is parsed or stored */
+
+    rc = ngx_http_hashpay_transactions_verify(r, &body, &id);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc != NGX_OK) {
+        return ngx_http_hashpay_send_error(r, NGX_HTTP_UNAUTHORIZED,
+                                           "bad_signature", NULL);
+    }
+
+    /* the id names a Redis key: printable, no space, of bounded length */
+
+    for (i = 0; i < id.len; i++) {
+        if (id.data[i] <= ' ' || id.data[i] >= 0x7f) {
+            break;
+        }
+    }
+
+    if (i < id.len || id.len > NGX_HTTP_HASHPAY_WEBHOOK_ID_MAX) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "hashpay: transaction refused: invalid webhook-id");
+        return ngx_http_hashpay_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                           "invalid_value", "webhook-id");
+    }
+
+    tc = ngx_pcalloc(r->pool, sizeof(ngx_http_hashpay_txn_ctx_t));
+    if (tc == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->data = tc;
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memzero(&err, sizeof(ngx_http_hashpay_json_err_t));
+
+    tc->root = ngx_http_hashpay_json_parse(body.data, body.len, &err);
+
+    if (tc->root != NULL) {
+        cln->handler = ngx_http_hashpay_transactions_cleanup;
+        cln->data = tc->root;
+
+        rc = ngx_http_hashpay_txn_read(tc->root, &txn, &err);
+
+    } else {
+        /* a number beyond 64 bits: 400 here, as every bad body */
+        err.status = NGX_HTTP_BAD_REQUEST;
+        rc = NGX_DECLINED;
+    }
+
+    if (rc != NGX_OK) {
+        /* names of the contract only: never a value (a card number) */
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "hashpay: transaction body refused: %s%s%s", err.code,
+                      err.field ? " " : "", err.field ? err.field : "");
+
+        return ngx_http_hashpay_send_error(r, err.status, (char *) err.code,
+                                           (char *) err.field);
+    }
+
+    return ngx_http_hashpay_transactions_eval(r, tc, &id, &txn);
+}
+
+
+/*
+ * Standard Webhooks: NGX_OK with the webhook-id in *id, NGX_DECLINED
+ * (logged with the reason), or NGX_ERROR
+ */
+
+static ngx_int_t
+ngx_http_hashpay_transactions_verify(ngx_http_request_t *r, ngx_str_t *body,
+    ngx_str_t *id)
+{
+    const char                   *why;
+    ngx_int_t                     rc;
+    ngx_str_t                    *fields[3], *names;
+    ngx_uint_t                    i;
+    ngx_http_hashpay_sw_msg_t     m;
+    ngx_http_hashpay_loc_conf_t  *hlcf;
+
+    hlcf = ngx_http_get_module_loc_conf(r, ngx_http_hashpay_module);
+
+    ngx_memzero(&m, sizeof(ngx_http_hashpay_sw_msg_t));
+
+    fields[0] = &m.id;
+    fields[1] = &m.timestamp;
+    fields[2] = &m.signature;
+
+    names = ngx_http_hashpay_sw_headers;
+
+    for (i = 0; i < 3; i++) {
+        if (ngx_http_hashpay_transactions_header(r, &names[i], fields[i])
+            != NGX_OK)
+        {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "hashpay: transaction signature refused: "
+                          "duplicate %V header", &names[i]);
+            return NGX_DECLINED;
+        }
+    }
+
+    m.body = body->data;
+    m.len = body->len;
+    m.now = ngx_time();
+    m.tolerance = hlcf->transactions_tolerance;
+
+    rc = ngx_http_hashpay_sw_verify(&m, hlcf->transactions_keys->elts,
+                                    hlcf->transactions_keys->nelts, &why);
+
+    if (rc == NGX_ERROR) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "hashpay: HMAC-SHA256 failed (OpenSSL)");
+        return NGX_ERROR;
+    }
+
+    if (rc != NGX_OK) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "hashpay: transaction signature refused: %s", why);
+        return NGX_DECLINED;
+    }
+
+    *id = m.id;
+
+    return NGX_OK;
+}
+
+
+/* the value of a request header (empty when absent); NGX_DECLINED twice */
+
+static ngx_int_t
+ngx_http_hashpay_transactions_header(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_str_t *value)
+{
+    ngx_uint_t        i, found;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    found = 0;
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len != name->len
+            || ngx_strncasecmp(h[i].key.data, name->data, name->len) != 0)
+        {
+            continue;
+        }
+
+        if (found++) {
+            return NGX_DECLINED;
+        }
+
+        *value = h[i].value;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_hashpay_transactions_eval(ngx_http_request_t *r,
+    ngx_http_hashpay_txn_ctx_t *tc, ngx_str_t *id,
+    ngx_http_hashpay_txn_t *txn)
+{
+    u_char                        *p;
+    ngx_str_t                     *args;
+    ngx_http_hashpay_batch_t      *b;
+    ngx_http_hashpay_loc_conf_t   *hlcf;
+    ngx_http_hashpay_main_conf_t  *mcf;
+
+    static ngx_http_hashpay_script_t  *script;
+
+    if (script == NULL) {
+        script = ngx_http_hashpay_script("transaction");
+    }
+
+    hlcf = ngx_http_get_module_loc_conf(r, ngx_http_hashpay_module);
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_hashpay_module);
+
+    args = ngx_palloc(r->pool, 11 * sizeof(ngx_str_t));
+    if (args == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* KEYS, then ARGV: see src/lua/transaction.lua */
+
+    args[0] = mcf->events_key;
+    args[1] = mcf->prefix;
+    args[2] = mcf->events_maxlen_text;
+
+    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    args[3].data = p;
+    args[3].len = ngx_sprintf(p, "%M", hlcf->dedupe_ttl) - p;
+
+    args[4] = *id;
+    args[5] = txn->txn_id;
+    args[6] = txn->card_token;
+    args[7] = txn->merchant_id;
+    args[9] = txn->currency;
+
+    if (ngx_http_hashpay_transactions_number(r->pool, txn->amount_cents,
+                                             &args[8])
+        != NGX_OK
+        || ngx_http_hashpay_transactions_number(r->pool, txn->at, &args[10])
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b = ngx_http_hashpay_batch_create(r);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->data = tc;
+    b->reply = ngx_http_hashpay_transactions_reply;
+    b->done = ngx_http_hashpay_transactions_done;
+
+    if (ngx_http_hashpay_batch_eval(b, script, 1, args, 11) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_hashpay_send_batch(r, b, "transactions");
+}
+
+
+/* { outcome, cashback_cents }: anything else fails the request (503) */
+
+static void
+ngx_http_hashpay_transactions_reply(ngx_http_hashpay_batch_t *b,
+    ngx_uint_t index, redisReply *reply)
+{
+    redisReply                  *o, *c;
+    ngx_http_request_t          *r;
+    ngx_http_hashpay_txn_ctx_t  *tc;
+
+    r = b->request;
+    tc = b->data;
+
+    if (reply->type == REDIS_REPLY_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "hashpay: redis transaction script failed: %*s",
+                      (size_t) reply->len, reply->str);
+        tc->failed = 1;
+        return;
+    }
+
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+        goto unexpected;
+    }
+
+    o = reply->element[0];
+    c = reply->element[1];
+
+    if (o->type != REDIS_REPLY_STRING || c->type != REDIS_REPLY_INTEGER
+        || c->integer < 0)
+    {
+        goto unexpected;
+    }
+
+    if ((o->len == 8 && ngx_strncmp(o->str, "credited", 8) == 0)
+        || (o->len == 8 && ngx_strncmp(o->str, "no_claim", 8) == 0)
+        || (o->len == 9 && ngx_strncmp(o->str, "duplicate", 9) == 0))
+    {
+        tc->outcome.len = o->len;
+        tc->outcome.data = ngx_pnalloc(r->pool, o->len);
+        if (tc->outcome.data == NULL) {
+            tc->failed = 1;
+            return;
+        }
+
+        ngx_memcpy(tc->outcome.data, o->str, o->len);
+        tc->cashback_cents = c->integer;
+
+        return;
+    }
+
+unexpected:
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "hashpay: unexpected answer of the transaction script");
+    tc->failed = 1;
+}
+
+
+static void
+ngx_http_hashpay_transactions_done(ngx_http_hashpay_batch_t *b, ngx_int_t rc)
+{
+    ngx_connection_t            *c;
+    ngx_http_request_t          *r;
+    ngx_http_hashpay_txn_ctx_t  *tc;
+
+    r = b->request;
+    c = r->connection;
+    tc = b->data;
+
+    if (rc != NGX_OK || tc->failed) {
+        rc = ngx_http_hashpay_send_unavailable(r, "transactions",
+                                    rc != NGX_OK ? b->error : "script failed");
+
+    } else {
+        rc = ngx_http_hashpay_transactions_respond(r, tc);
+    }
+
+    ngx_http_finalize_request(r, rc);
+    ngx_http_run_posted_requests(c);
+}
+
+
+static ngx_int_t
+ngx_http_hashpay_transactions_respond(ngx_http_request_t *r,
+    ngx_http_hashpay_txn_ctx_t *tc)
+{
+    u_char                  *p;
+    ngx_str_t                json;
+    ngx_http_hashpay_ctx_t  *ctx;
+
+    p = ngx_pnalloc(r->pool, sizeof("{\"outcome\":\"\",\"cashback_cents\":}")
+                             + tc->outcome.len + NGX_INT64_LEN);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    json.data = p;
+    json.len = ngx_sprintf(p, "{\"outcome\":\"%V\",\"cashback_cents\":%L}",
+                           &tc->outcome, tc->cashback_cents)
+               - p;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_hashpay_module);
+    ctx->outcome = tc->outcome;
+
+    return ngx_http_hashpay_send_json(r, NGX_HTTP_OK, &json);
+}
+
+
+static ngx_int_t
+ngx_http_hashpay_transactions_number(ngx_pool_t *pool, int64_t v,
+    ngx_str_t *dst)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(pool, NGX_INT64_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    dst->data = p;
+    dst->len = ngx_sprintf(p, "%L", v) - p;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_hashpay_transactions_cleanup(void *data)
+{
+    json_t  *root = data;
+
+    json_decref(root);
+}
