@@ -14,6 +14,7 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
+#include <jansson.h>
 
 
 typedef struct {
@@ -82,6 +83,9 @@ ngx_int_t ngx_http_hashpay_send_json(ngx_http_request_t *r,
     ngx_uint_t status, ngx_str_t *json);
 ngx_int_t ngx_http_hashpay_send_error(ngx_http_request_t *r,
     ngx_uint_t status, char *code, char *field);
+ngx_int_t ngx_http_hashpay_refuse(ngx_http_request_t *r, ngx_uint_t status,
+    char *code, char *header, char *value);
+ngx_int_t ngx_http_hashpay_json_cleanup_add(ngx_pool_t *pool, json_t *root);
 
 
 #endif /* _NGX_HTTP_HASHPAY_H_INCLUDED_ */

@@ -59,8 +59,6 @@ static ngx_int_t ngx_http_hashpay_admin_auth(ngx_http_request_t *r,
     ngx_http_hashpay_loc_conf_t *hlcf);
 static ngx_int_t ngx_http_hashpay_admin_route(ngx_http_request_t *r,
     ngx_http_hashpay_admin_t *ad);
-static ngx_int_t ngx_http_hashpay_admin_refuse(ngx_http_request_t *r,
-    ngx_uint_t status, char *code, char *header, char *value);
 static void ngx_http_hashpay_admin_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_hashpay_admin_put(ngx_http_request_t *r,
     ngx_http_hashpay_admin_t *ad);
@@ -80,11 +78,6 @@ static ngx_int_t ngx_http_hashpay_admin_respond(ngx_http_request_t *r,
     ngx_http_hashpay_admin_t *ad);
 static ngx_int_t ngx_http_hashpay_admin_key(ngx_pool_t *pool,
     ngx_str_t *prefix, char *kind, ngx_str_t *id, ngx_str_t *key);
-static ngx_int_t ngx_http_hashpay_admin_int(ngx_pool_t *pool, int64_t v,
-    ngx_str_t *dst);
-static u_char *ngx_http_hashpay_admin_word(ngx_pool_t *pool,
-    redisReply *reply);
-static void ngx_http_hashpay_admin_json_cleanup(void *data);
 
 
 static char  *ngx_http_hashpay_admin_allow[] = {
@@ -119,13 +112,13 @@ ngx_http_hashpay_admin_handler(ngx_http_request_t *r)
     ctx->data = ad;
 
     if (ngx_http_hashpay_admin_auth(r, hlcf) != NGX_OK) {
-        return ngx_http_hashpay_admin_refuse(r, NGX_HTTP_UNAUTHORIZED,
+        return ngx_http_hashpay_refuse(r, NGX_HTTP_UNAUTHORIZED,
                                              "unauthorized",
                                              "WWW-Authenticate", "Bearer");
     }
 
     if (ngx_http_hashpay_admin_route(r, ad) != NGX_OK) {
-        return ngx_http_hashpay_admin_refuse(r, NGX_HTTP_NOT_FOUND,
+        return ngx_http_hashpay_refuse(r, NGX_HTTP_NOT_FOUND,
                                              "not_found", NULL, NULL);
     }
 
@@ -141,7 +134,7 @@ ngx_http_hashpay_admin_handler(ngx_http_request_t *r)
     }
 
     if (!(r->method & allowed)) {
-        return ngx_http_hashpay_admin_refuse(r, NGX_HTTP_NOT_ALLOWED,
+        return ngx_http_hashpay_refuse(r, NGX_HTTP_NOT_ALLOWED,
                    "method_not_allowed", "Allow",
                    ngx_http_hashpay_admin_allow[ad->route]);
     }
@@ -324,38 +317,6 @@ ngx_http_hashpay_admin_route(ngx_http_request_t *r,
 }
 
 
-/* an answer before any body is read: the body is discarded first */
-
-static ngx_int_t
-ngx_http_hashpay_admin_refuse(ngx_http_request_t *r, ngx_uint_t status,
-    char *code, char *header, char *value)
-{
-    ngx_int_t         rc;
-    ngx_table_elt_t  *h;
-
-    rc = ngx_http_discard_request_body(r);
-
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    if (header) {
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        h->hash = 1;
-        h->key.data = (u_char *) header;
-        h->key.len = ngx_strlen(header);
-        h->value.data = (u_char *) value;
-        h->value.len = ngx_strlen(value);
-    }
-
-    return ngx_http_hashpay_send_error(r, status, code, NULL);
-}
-
-
 static void
 ngx_http_hashpay_admin_body(ngx_http_request_t *r)
 {
@@ -381,7 +342,6 @@ ngx_http_hashpay_admin_put(ngx_http_request_t *r,
 {
     ngx_int_t                     rc;
     ngx_str_t                     body;
-    ngx_pool_cleanup_t           *cln;
     ngx_http_hashpay_link_t       link;
     ngx_http_hashpay_offer_t      offer;
     ngx_http_hashpay_json_err_t   err;
@@ -392,16 +352,12 @@ ngx_http_hashpay_admin_put(ngx_http_request_t *r,
 
     ngx_memzero(&err, sizeof(ngx_http_hashpay_json_err_t));
 
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
     ad->root = ngx_http_hashpay_json_parse(body.data, body.len, &err);
 
     if (ad->root != NULL) {
-        cln->handler = ngx_http_hashpay_admin_json_cleanup;
-        cln->data = ad->root;
+        if (ngx_http_hashpay_json_cleanup_add(r->pool, ad->root) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
 
         if (ad->route == NGX_HTTP_HASHPAY_ROUTE_OFFER) {
             rc = ngx_http_hashpay_offer_read(ad->root, &offer, &err);
@@ -494,24 +450,24 @@ ngx_http_hashpay_admin_eval(ngx_http_request_t *r,
         args[7] = offer->currency;
         args[13] = offer->merchant_id;
 
-        if (ngx_http_hashpay_admin_int(pool, offer->price_cents, &args[6])
+        if (ngx_http_hashpay_int_arg(pool, offer->price_cents, &args[6])
             != NGX_OK
-            || ngx_http_hashpay_admin_int(pool, offer->stock, &args[8])
+            || ngx_http_hashpay_int_arg(pool, offer->stock, &args[8])
                != NGX_OK
-            || ngx_http_hashpay_admin_int(pool, offer->per_user_limit,
+            || ngx_http_hashpay_int_arg(pool, offer->per_user_limit,
                                           &args[9])
                != NGX_OK
-            || ngx_http_hashpay_admin_int(pool, offer->starts_at, &args[10])
+            || ngx_http_hashpay_int_arg(pool, offer->starts_at, &args[10])
                != NGX_OK
-            || ngx_http_hashpay_admin_int(pool, offer->ends_at, &args[11])
+            || ngx_http_hashpay_int_arg(pool, offer->ends_at, &args[11])
                != NGX_OK
-            || ngx_http_hashpay_admin_int(pool, offer->min_account_age_days,
+            || ngx_http_hashpay_int_arg(pool, offer->min_account_age_days,
                                           &args[12])
                != NGX_OK
-            || ngx_http_hashpay_admin_int(pool, offer->cashback_cents,
+            || ngx_http_hashpay_int_arg(pool, offer->cashback_cents,
                                           &args[14])
                != NGX_OK
-            || ngx_http_hashpay_admin_int(pool, offer->min_spend_cents,
+            || ngx_http_hashpay_int_arg(pool, offer->min_spend_cents,
                                           &args[15])
                != NGX_OK)
         {
@@ -627,6 +583,7 @@ ngx_http_hashpay_admin_read_reply(ngx_http_request_t *r,
     ngx_http_hashpay_admin_t *ad, redisReply *reply)
 {
     u_char      *p;
+    ngx_str_t    word;
     ngx_uint_t   i;
     redisReply  *e;
 
@@ -698,16 +655,23 @@ ngx_http_hashpay_admin_read_reply(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    ad->code = ngx_http_hashpay_admin_word(r->pool, reply->element[1]);
-    if (ad->code == NULL || *ad->code == '\0') {
+    if (ngx_http_hashpay_reply_word(r->pool, reply->element[1], &word)
+        != NGX_OK
+        || word.len == 0)
+    {
         return NGX_ERROR;
     }
 
+    ad->code = word.data;
+
     if (reply->element[2]->len) {
-        ad->field = ngx_http_hashpay_admin_word(r->pool, reply->element[2]);
-        if (ad->field == NULL) {
+        if (ngx_http_hashpay_reply_word(r->pool, reply->element[2], &word)
+            != NGX_OK)
+        {
             return NGX_ERROR;
         }
+
+        ad->field = word.data;
     }
 
     return NGX_OK;
@@ -781,69 +745,4 @@ ngx_http_hashpay_admin_key(ngx_pool_t *pool, ngx_str_t *prefix, char *kind,
     key->len = p - key->data;
 
     return NGX_OK;
-}
-
-
-/* a number, or "" for NGX_HTTP_HASHPAY_UNSET */
-
-static ngx_int_t
-ngx_http_hashpay_admin_int(ngx_pool_t *pool, int64_t v, ngx_str_t *dst)
-{
-    u_char  *p;
-
-    if (v == NGX_HTTP_HASHPAY_UNSET) {
-        ngx_str_set(dst, "");
-        return NGX_OK;
-    }
-
-    p = ngx_pnalloc(pool, NGX_INT64_LEN);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    dst->data = p;
-    dst->len = ngx_sprintf(p, "%L", v) - p;
-
-    return NGX_OK;
-}
-
-
-/* a reply of [a-z_] only, null-ended in the pool; NULL otherwise */
-
-static u_char *
-ngx_http_hashpay_admin_word(ngx_pool_t *pool, redisReply *reply)
-{
-    u_char  *p;
-    size_t   i;
-
-    if (reply->type != REDIS_REPLY_STRING || reply->len > 64) {
-        return NULL;
-    }
-
-    for (i = 0; i < (size_t) reply->len; i++) {
-        if ((reply->str[i] < 'a' || reply->str[i] > 'z')
-            && reply->str[i] != '_')
-        {
-            return NULL;
-        }
-    }
-
-    p = ngx_pnalloc(pool, reply->len + 1);
-    if (p == NULL) {
-        return NULL;
-    }
-
-    ngx_memcpy(p, reply->str, reply->len);
-    p[reply->len] = '\0';
-
-    return p;
-}
-
-
-static void
-ngx_http_hashpay_admin_json_cleanup(void *data)
-{
-    json_t  *root = data;
-
-    json_decref(root);
 }

@@ -661,6 +661,59 @@ ngx_http_hashpay_batch_create(ngx_http_request_t *r)
 
 
 ngx_int_t
+ngx_http_hashpay_int_arg(ngx_pool_t *pool, int64_t v, ngx_str_t *dst)
+{
+    u_char  *p;
+
+    if (v < 0) {
+        ngx_str_set(dst, "");
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(pool, NGX_INT64_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    dst->data = p;
+    dst->len = ngx_sprintf(p, "%L", v) - p;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_hashpay_reply_word(ngx_pool_t *pool, redisReply *reply,
+    ngx_str_t *dst)
+{
+    size_t  i;
+
+    if (reply->type != REDIS_REPLY_STRING || reply->len > 64) {
+        return NGX_DECLINED;
+    }
+
+    for (i = 0; i < (size_t) reply->len; i++) {
+        if ((reply->str[i] < 'a' || reply->str[i] > 'z')
+            && reply->str[i] != '_')
+        {
+            return NGX_DECLINED;
+        }
+    }
+
+    dst->len = reply->len;
+    dst->data = ngx_pnalloc(pool, reply->len + 1);
+    if (dst->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(dst->data, reply->str, reply->len);
+    dst->data[dst->len] = '\0';
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
 ngx_http_hashpay_batch_eval(ngx_http_hashpay_batch_t *b,
     ngx_http_hashpay_script_t *script, ngx_uint_t nkeys, ngx_str_t *args,
     ngx_uint_t nargs)

@@ -94,6 +94,17 @@ ngx_int_t ngx_http_hashpay_batch_eval(ngx_http_hashpay_batch_t *b,
     ngx_http_hashpay_script_t *script, ngx_uint_t nkeys, ngx_str_t *args,
     ngx_uint_t nargs);
 
+/* a number as a script argument, or "" for a negative one (unset) */
+ngx_int_t ngx_http_hashpay_int_arg(ngx_pool_t *pool, int64_t v,
+    ngx_str_t *dst);
+
+/*
+ * a reply that is a word of [a-z_] (at most 64), copied null-ended into
+ * the pool: NGX_OK, or NGX_DECLINED for any other reply
+ */
+ngx_int_t ngx_http_hashpay_reply_word(ngx_pool_t *pool, redisReply *reply,
+    ngx_str_t *dst);
+
 /*
  * Sends every queued command.  NGX_OK: b->done will be called later.
  * NGX_DECLINED: Redis is not connected now, nothing was sent (answer

@@ -2,7 +2,8 @@
 /*
  * Copyright (C) hashpay authors
  *
- * JSON answers and the request context.
+ * JSON answers, refusals, and what a request keeps: its context, its
+ * parsed body.
  */
 
 
@@ -12,6 +13,9 @@
 
 #include "ngx_http_hashpay.h"
 #include "ngx_http_hashpay_redis.h"
+
+
+static void ngx_http_hashpay_json_free(void *data);
 
 
 ngx_http_hashpay_ctx_t *
@@ -131,6 +135,70 @@ ngx_http_hashpay_send_error(ngx_http_request_t *r, ngx_uint_t status,
     }
 
     return ngx_http_hashpay_send_json(r, status, &json);
+}
+
+
+/*
+ * An answer before any body is read (the body is discarded first), with
+ * one more header: 401 WWW-Authenticate, 405 Allow
+ */
+
+ngx_int_t
+ngx_http_hashpay_refuse(ngx_http_request_t *r, ngx_uint_t status,
+    char *code, char *header, char *value)
+{
+    ngx_int_t         rc;
+    ngx_table_elt_t  *h;
+
+    rc = ngx_http_discard_request_body(r);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (header) {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->hash = 1;
+        h->key.data = (u_char *) header;
+        h->key.len = ngx_strlen(header);
+        h->value.data = (u_char *) value;
+        h->value.len = ngx_strlen(value);
+    }
+
+    return ngx_http_hashpay_send_error(r, status, code, NULL);
+}
+
+
+/* a parsed body lives as long as the request; on failure it is freed */
+
+ngx_int_t
+ngx_http_hashpay_json_cleanup_add(ngx_pool_t *pool, json_t *root)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(pool, 0);
+    if (cln == NULL) {
+        json_decref(root);
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_hashpay_json_free;
+    cln->data = root;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_hashpay_json_free(void *data)
+{
+    json_t  *root = data;
+
+    json_decref(root);
 }
 
 

@@ -54,9 +54,6 @@ static void ngx_http_hashpay_transactions_done(ngx_http_hashpay_batch_t *b,
     ngx_int_t rc);
 static ngx_int_t ngx_http_hashpay_transactions_respond(ngx_http_request_t *r,
     ngx_http_hashpay_txn_ctx_t *tc);
-static ngx_int_t ngx_http_hashpay_transactions_number(ngx_pool_t *pool,
-    int64_t v, ngx_str_t *dst);
-static void ngx_http_hashpay_transactions_cleanup(void *data);
 
 
 static ngx_str_t  ngx_http_hashpay_sw_headers[] = {
@@ -70,7 +67,6 @@ ngx_int_t
 ngx_http_hashpay_transactions_handler(ngx_http_request_t *r)
 {
     ngx_int_t                rc;
-    ngx_table_elt_t         *h;
     ngx_http_hashpay_ctx_t  *ctx;
 
     ctx = ngx_http_hashpay_get_ctx(r);
@@ -79,23 +75,8 @@ ngx_http_hashpay_transactions_handler(ngx_http_request_t *r)
     }
 
     if (r->method != NGX_HTTP_POST) {
-        rc = ngx_http_discard_request_body(r);
-
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        h->hash = 1;
-        ngx_str_set(&h->key, "Allow");
-        ngx_str_set(&h->value, "POST");
-
-        return ngx_http_hashpay_send_error(r, NGX_HTTP_NOT_ALLOWED,
-                                           "method_not_allowed", NULL);
+        return ngx_http_hashpay_refuse(r, NGX_HTTP_NOT_ALLOWED,
+                                       "method_not_allowed", "Allow", "POST");
     }
 
     r->request_body_in_single_buf = 1;
@@ -137,7 +118,6 @@ ngx_http_hashpay_transactions_process(ngx_http_request_t *r)
     size_t                        i;
     ngx_int_t                     rc;
     ngx_str_t                     body, id;
-    ngx_pool_cleanup_t           *cln;
     ngx_http_hashpay_ctx_t       *ctx;
     ngx_http_hashpay_txn_t        txn;
     ngx_http_hashpay_txn_ctx_t   *tc;
@@ -184,18 +164,14 @@ ngx_http_hashpay_transactions_process(ngx_http_request_t *r)
 
     ctx->data = tc;
 
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
     ngx_memzero(&err, sizeof(ngx_http_hashpay_json_err_t));
 
     tc->root = ngx_http_hashpay_json_parse(body.data, body.len, &err);
 
     if (tc->root != NULL) {
-        cln->handler = ngx_http_hashpay_transactions_cleanup;
-        cln->data = tc->root;
+        if (ngx_http_hashpay_json_cleanup_add(r->pool, tc->root) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
 
         rc = ngx_http_hashpay_txn_read(tc->root, &txn, &err);
 
@@ -331,7 +307,6 @@ ngx_http_hashpay_transactions_eval(ngx_http_request_t *r,
     ngx_http_hashpay_txn_ctx_t *tc, ngx_str_t *id,
     ngx_http_hashpay_txn_t *txn)
 {
-    u_char                        *p;
     ngx_str_t                     *args;
     ngx_http_hashpay_batch_t      *b;
     ngx_http_hashpay_loc_conf_t   *hlcf;
@@ -357,25 +332,17 @@ ngx_http_hashpay_transactions_eval(ngx_http_request_t *r,
     args[1] = mcf->prefix;
     args[2] = mcf->events_maxlen_text;
 
-    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
-    if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    args[3].data = p;
-    args[3].len = ngx_sprintf(p, "%M", hlcf->dedupe_ttl) - p;
-
     args[4] = *id;
     args[5] = txn->txn_id;
     args[6] = txn->card_token;
     args[7] = txn->merchant_id;
     args[9] = txn->currency;
 
-    if (ngx_http_hashpay_transactions_number(r->pool, txn->amount_cents,
-                                             &args[8])
+    if (ngx_http_hashpay_int_arg(r->pool, hlcf->dedupe_ttl, &args[3])
         != NGX_OK
-        || ngx_http_hashpay_transactions_number(r->pool, txn->at, &args[10])
-           != NGX_OK)
+        || ngx_http_hashpay_int_arg(r->pool, txn->amount_cents, &args[8])
+           != NGX_OK
+        || ngx_http_hashpay_int_arg(r->pool, txn->at, &args[10]) != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -425,26 +392,16 @@ ngx_http_hashpay_transactions_reply(ngx_http_hashpay_batch_t *b,
     o = reply->element[0];
     c = reply->element[1];
 
-    if (o->type != REDIS_REPLY_STRING || c->type != REDIS_REPLY_INTEGER
-        || c->integer < 0)
-    {
+    if (c->type != REDIS_REPLY_INTEGER || c->integer < 0) {
         goto unexpected;
     }
 
-    if ((o->len == 8 && ngx_strncmp(o->str, "credited", 8) == 0)
-        || (o->len == 8 && ngx_strncmp(o->str, "no_claim", 8) == 0)
-        || (o->len == 9 && ngx_strncmp(o->str, "duplicate", 9) == 0))
+    if (ngx_http_hashpay_reply_word(r->pool, o, &tc->outcome) == NGX_OK
+        && (ngx_strcmp(tc->outcome.data, "credited") == 0
+            || ngx_strcmp(tc->outcome.data, "no_claim") == 0
+            || ngx_strcmp(tc->outcome.data, "duplicate") == 0))
     {
-        tc->outcome.len = o->len;
-        tc->outcome.data = ngx_pnalloc(r->pool, o->len);
-        if (tc->outcome.data == NULL) {
-            tc->failed = 1;
-            return;
-        }
-
-        ngx_memcpy(tc->outcome.data, o->str, o->len);
         tc->cashback_cents = c->integer;
-
         return;
     }
 
@@ -503,31 +460,4 @@ ngx_http_hashpay_transactions_respond(ngx_http_request_t *r,
     ctx->outcome = tc->outcome;
 
     return ngx_http_hashpay_send_json(r, NGX_HTTP_OK, &json);
-}
-
-
-static ngx_int_t
-ngx_http_hashpay_transactions_number(ngx_pool_t *pool, int64_t v,
-    ngx_str_t *dst)
-{
-    u_char  *p;
-
-    p = ngx_pnalloc(pool, NGX_INT64_LEN);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    dst->data = p;
-    dst->len = ngx_sprintf(p, "%L", v) - p;
-
-    return NGX_OK;
-}
-
-
-static void
-ngx_http_hashpay_transactions_cleanup(void *data)
-{
-    json_t  *root = data;
-
-    json_decref(root);
 }

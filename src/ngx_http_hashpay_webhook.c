@@ -62,13 +62,6 @@ static void ngx_http_hashpay_webhook_done(ngx_http_hashpay_batch_t *b,
     ngx_int_t rc);
 static ngx_int_t ngx_http_hashpay_webhook_respond(ngx_http_request_t *r,
     ngx_http_hashpay_webhook_t *wh);
-static ngx_int_t ngx_http_hashpay_copy_token(ngx_pool_t *pool,
-    redisReply *reply, ngx_str_t *dst);
-static void ngx_http_hashpay_json_cleanup(void *data);
-static ngx_str_t *ngx_http_hashpay_msec_arg(ngx_pool_t *pool, ngx_msec_t ms,
-    ngx_str_t *dst);
-static ngx_int_t ngx_http_hashpay_int_arg(ngx_pool_t *pool, int64_t v,
-    ngx_str_t *dst);
 
 
 static ngx_str_t  ngx_http_hashpay_ignored = ngx_string("ignored");
@@ -92,7 +85,6 @@ ngx_int_t
 ngx_http_hashpay_webhook_handler(ngx_http_request_t *r)
 {
     ngx_int_t                     rc;
-    ngx_table_elt_t              *h;
     ngx_http_hashpay_ctx_t       *ctx;
     ngx_http_hashpay_loc_conf_t  *hlcf;
 
@@ -114,23 +106,9 @@ ngx_http_hashpay_webhook_handler(ngx_http_request_t *r)
     }
 
     if (r->method != NGX_HTTP_POST) {
-        rc = ngx_http_discard_request_body(r);
-
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        h->hash = 1;
-        ngx_str_set(&h->key, "Allow");
-        ngx_str_set(&h->value, "GET, POST");
-
-        return ngx_http_hashpay_send_error(r, NGX_HTTP_NOT_ALLOWED,
-                                           "method_not_allowed", NULL);
+        return ngx_http_hashpay_refuse(r, NGX_HTTP_NOT_ALLOWED,
+                                       "method_not_allowed", "Allow",
+                                       "GET, POST");
     }
 
     r->request_body_in_single_buf = 1;
@@ -225,7 +203,6 @@ ngx_http_hashpay_webhook_process(ngx_http_request_t *r)
     ngx_str_t                       body;
     ngx_uint_t                      i, n;
     json_error_t                    err;
-    ngx_pool_cleanup_t             *cln;
     ngx_http_hashpay_ctx_t         *ctx;
     ngx_http_hashpay_batch_t       *b;
     ngx_http_hashpay_tweet_t       *t;
@@ -277,14 +254,9 @@ ngx_http_hashpay_webhook_process(ngx_http_request_t *r)
                                            "malformed_json", NULL);
     }
 
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        json_decref(root);
+    if (ngx_http_hashpay_json_cleanup_add(r->pool, root) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    cln->handler = ngx_http_hashpay_json_cleanup;
-    cln->data = root;
 
     wh = ngx_pcalloc(r->pool, sizeof(ngx_http_hashpay_webhook_t));
     if (wh == NULL) {
@@ -496,9 +468,10 @@ ngx_http_hashpay_webhook_eval_tweet(ngx_http_request_t *r,
     args[1] = mcf->prefix;
     args[2] = mcf->events_maxlen_text;
 
-    if (ngx_http_hashpay_msec_arg(r->pool, hlcf->dedupe_ttl, &args[3]) == NULL
-        || ngx_http_hashpay_msec_arg(r->pool, hlcf->confirm_ttl, &args[4])
-           == NULL)
+    if (ngx_http_hashpay_int_arg(r->pool, hlcf->dedupe_ttl, &args[3])
+        != NGX_OK
+        || ngx_http_hashpay_int_arg(r->pool, hlcf->confirm_ttl, &args[4])
+           != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -632,10 +605,10 @@ ngx_http_hashpay_webhook_reply(ngx_http_hashpay_batch_t *b, ngx_uint_t index,
     res = &wh->results[i];
 
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2
-        || ngx_http_hashpay_copy_token(r->pool, reply->element[0],
+        || ngx_http_hashpay_reply_word(r->pool, reply->element[0],
                                        &res->outcome)
            != NGX_OK
-        || ngx_http_hashpay_copy_token(r->pool, reply->element[1],
+        || ngx_http_hashpay_reply_word(r->pool, reply->element[1],
                                        &res->reason)
            != NGX_OK)
     {
@@ -744,86 +717,4 @@ ngx_http_hashpay_webhook_respond(ngx_http_request_t *r,
     ctx->outcome.len = o - ctx->outcome.data;
 
     return ngx_http_hashpay_send_json(r, NGX_HTTP_OK, &json);
-}
-
-
-/* a reply element of [a-z_] only, copied into the pool */
-
-static ngx_int_t
-ngx_http_hashpay_copy_token(ngx_pool_t *pool, redisReply *reply,
-    ngx_str_t *dst)
-{
-    size_t  i;
-
-    if (reply->type != REDIS_REPLY_STRING || reply->len > 64) {
-        return NGX_ERROR;
-    }
-
-    for (i = 0; i < (size_t) reply->len; i++) {
-        if ((reply->str[i] < 'a' || reply->str[i] > 'z')
-            && reply->str[i] != '_')
-        {
-            return NGX_ERROR;
-        }
-    }
-
-    dst->len = reply->len;
-    dst->data = ngx_pnalloc(pool, reply->len + 1);
-    if (dst->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(dst->data, reply->str, reply->len);
-
-    return NGX_OK;
-}
-
-
-static void
-ngx_http_hashpay_json_cleanup(void *data)
-{
-    json_t  *root = data;
-
-    json_decref(root);
-}
-
-
-static ngx_str_t *
-ngx_http_hashpay_msec_arg(ngx_pool_t *pool, ngx_msec_t ms, ngx_str_t *dst)
-{
-    u_char  *p;
-
-    p = ngx_pnalloc(pool, NGX_INT_T_LEN);
-    if (p == NULL) {
-        return NULL;
-    }
-
-    dst->data = p;
-    dst->len = ngx_sprintf(p, "%M", ms) - p;
-
-    return dst;
-}
-
-
-/* a signed number, or "" for -1 (unknown) */
-
-static ngx_int_t
-ngx_http_hashpay_int_arg(ngx_pool_t *pool, int64_t v, ngx_str_t *dst)
-{
-    u_char  *p;
-
-    if (v < 0) {
-        ngx_str_set(dst, "");
-        return NGX_OK;
-    }
-
-    p = ngx_pnalloc(pool, NGX_INT64_LEN);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    dst->data = p;
-    dst->len = ngx_sprintf(p, "%L", v) - p;
-
-    return NGX_OK;
 }
