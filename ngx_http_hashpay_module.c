@@ -48,6 +48,9 @@ static char *ngx_http_hashpay_handler(ngx_conf_t *cf, ngx_flag_t *flag,
     ngx_http_handler_pt handler);
 static ngx_int_t ngx_http_hashpay_admin_digests(ngx_conf_t *cf,
     ngx_http_hashpay_loc_conf_t *conf);
+static ngx_int_t ngx_http_hashpay_requires(ngx_conf_t *cf,
+    ngx_http_hashpay_main_conf_t *mcf, char *handler, ngx_array_t *secrets,
+    char *secret);
 static char *ngx_http_hashpay_operators(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_hashpay_add_secret(ngx_conf_t *cf,
@@ -447,19 +450,21 @@ ngx_http_hashpay_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_hashpay_module);
 
-    if (conf->transactions) {
-        if (mcf->redis == NULL) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"hashpay_transactions\" requires "
-                               "\"hashpay_redis\" in the http block");
-            return NGX_CONF_ERROR;
-        }
+    if (conf->webhook
+        && ngx_http_hashpay_requires(cf, mcf, "hashpay_webhook",
+                                     conf->consumer_secrets,
+                                     "hashpay_consumer_secret")
+           != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
 
-        if (conf->transactions_keys == NULL) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"hashpay_transactions\" requires "
-                               "\"hashpay_transactions_secret\" or "
-                               "\"hashpay_transactions_secret_file\"");
+    if (conf->transactions) {
+        if (ngx_http_hashpay_requires(cf, mcf, "hashpay_transactions",
+                                      conf->transactions_keys,
+                                      "hashpay_transactions_secret")
+            != NGX_OK)
+        {
             return NGX_CONF_ERROR;
         }
 
@@ -472,18 +477,11 @@ ngx_http_hashpay_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     if (conf->admin) {
-        if (mcf->redis == NULL) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"hashpay_admin\" requires \"hashpay_redis\" "
-                               "in the http block");
-            return NGX_CONF_ERROR;
-        }
-
-        if (conf->admin_tokens == NULL) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"hashpay_admin\" requires "
-                               "\"hashpay_admin_token\" or "
-                               "\"hashpay_admin_token_file\"");
+        if (ngx_http_hashpay_requires(cf, mcf, "hashpay_admin",
+                                      conf->admin_tokens,
+                                      "hashpay_admin_token")
+            != NGX_OK)
+        {
             return NGX_CONF_ERROR;
         }
 
@@ -492,26 +490,31 @@ ngx_http_hashpay_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         }
     }
 
-    if (!conf->webhook) {
-        return NGX_CONF_OK;
-    }
+    return NGX_CONF_OK;
+}
 
+
+/* a handler enabled without hashpay_redis or without its secrets */
+
+static ngx_int_t
+ngx_http_hashpay_requires(ngx_conf_t *cf, ngx_http_hashpay_main_conf_t *mcf,
+    char *handler, ngx_array_t *secrets, char *secret)
+{
     if (mcf->redis == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"hashpay_webhook\" requires \"hashpay_redis\" "
-                           "in the http block");
-        return NGX_CONF_ERROR;
+                           "\"%s\" requires \"hashpay_redis\" in the http "
+                           "block", handler);
+        return NGX_ERROR;
     }
 
-    if (conf->consumer_secrets == NULL) {
+    if (secrets == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"hashpay_webhook\" requires "
-                           "\"hashpay_consumer_secret\" or "
-                           "\"hashpay_consumer_secret_file\"");
-        return NGX_CONF_ERROR;
+                           "\"%s\" requires \"%s\" or \"%s_file\"",
+                           handler, secret, secret);
+        return NGX_ERROR;
     }
 
-    return NGX_CONF_OK;
+    return NGX_OK;
 }
 
 
