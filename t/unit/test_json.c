@@ -3,7 +3,8 @@
  * Copyright (C) hashpay authors
  *
  * Unit tests of src/ngx_http_hashpay_json.c: strict parsing of admin
- * bodies, offer and link validation, route ids, Luhn, UTF-8 counting.
+ * bodies, offer, link and card transaction validation, route ids, Luhn,
+ * UTF-8 counting.
  */
 
 
@@ -147,14 +148,253 @@ static const test_case_t  links[] = {
 };
 
 
+/* a card transaction (design notes of issue 5, "Transactions endpoint") */
+
+#define T_ID    "\"txn_id\":\"txn_1\""
+#define T_CARD  "\"card_token\":\"tok_abc123\""
+#define T_MER   "\"merchant_id\":\"m_1\""
+#define T_AMT   "\"amount_cents\":1500"
+#define T_CUR   "\"currency\":\"USD\""
+#define T_AT    "\"at\":1700000000"
+
+#define T_ALL      T_ID "," T_CARD "," T_MER "," T_AMT "," T_CUR "," T_AT
+#define T_NO_ID    T_CARD "," T_MER "," T_AMT "," T_CUR "," T_AT
+#define T_NO_CARD  T_ID "," T_MER "," T_AMT "," T_CUR "," T_AT
+#define T_NO_MER   T_ID "," T_CARD "," T_AMT "," T_CUR "," T_AT
+#define T_NO_AMT   T_ID "," T_CARD "," T_MER "," T_CUR "," T_AT
+#define T_NO_CUR   T_ID "," T_CARD "," T_MER "," T_AMT "," T_AT
+#define T_NO_AT    T_ID "," T_CARD "," T_MER "," T_AMT "," T_CUR
+
+#define T_CARD_IS(v)  "{\"card_token\":" v "," T_NO_CARD "}"
+
+
+static const test_case_t  txns[] = {
+    { "{" T_ALL "}", 0, NULL, NULL },
+    { "{" T_AT "," T_CUR "," T_AMT "," T_MER "," T_CARD "," T_ID "}", 0,
+      NULL, NULL },
+    { "{\"amount_cents\":1," T_NO_AMT "}", 0, NULL, NULL },
+    { "{\"amount_cents\":9007199254740992," T_NO_AMT "}", 0, NULL, NULL },
+    { "{\"at\":0," T_NO_AT "}", 0, NULL, NULL },
+    { "{\"at\":9007199254740992," T_NO_AT "}", 0, NULL, NULL },
+    { "{\"currency\":\"EUR\"," T_NO_CUR "}", 0, NULL, NULL },
+    { "{\"txn_id\":\"!#$%&'()*+,-./:;<=>?@[\\\\]^_`{|}~\\\"\"," T_NO_ID "}",
+      0, NULL, NULL },
+    { "{\"txn_id\":\"\\u0041\"," T_NO_ID "}", 0, NULL, NULL },
+    { "{\"merchant_id\":\"M\"," T_NO_MER "}", 0, NULL, NULL },
+
+    /* card tokens that are not card numbers */
+    { T_CARD_IS("\"abcd\""), 0, NULL, NULL },
+    { T_CARD_IS("\"4111111111111112\""), 0, NULL, NULL },     /* no Luhn */
+    { T_CARD_IS("\"411111111112\""), 0, NULL, NULL },         /* 12 */
+    { T_CARD_IS("\"4111111111111111112\""), 0, NULL, NULL },  /* 19 */
+    { T_CARD_IS("\"4111-1111-1111-1112\""), 0, NULL, NULL },
+    { T_CARD_IS("\"41111111111111111115\""), 0, NULL, NULL }, /* 20, Luhn */
+    { T_CARD_IS("\"41111111112\""), 0, NULL, NULL },          /* 11, Luhn */
+    { T_CARD_IS("\"tok_4111111111111111\""), 0, NULL, NULL },
+    { T_CARD_IS("\"4111.1111.1111.1111\""), 0, NULL, NULL },
+
+    /* card numbers: 12-19 digits passing Luhn, spaces and dashes aside */
+    { T_CARD_IS("\"4111111111111111\""), 422, "looks_like_pan",
+      "card_token" },
+    { T_CARD_IS("\"4111 1111 1111 1111\""), 422, "looks_like_pan",
+      "card_token" },
+    { T_CARD_IS("\"4111-1111-1111-1111\""), 422, "looks_like_pan",
+      "card_token" },
+    { T_CARD_IS("\"4111 1111-1111 1111\""), 422, "looks_like_pan",
+      "card_token" },
+    { T_CARD_IS("\" 4111111111111111 \""), 422, "looks_like_pan",
+      "card_token" },
+    { T_CARD_IS("\"5555555555554444\""), 422, "looks_like_pan",
+      "card_token" },
+    { T_CARD_IS("\"378282246310005\""), 422, "looks_like_pan",
+      "card_token" },
+    { T_CARD_IS("\"411111111117\""), 422, "looks_like_pan", "card_token" },
+    { T_CARD_IS("\"4111111111111111110\""), 422, "looks_like_pan",
+      "card_token" },
+    { T_CARD_IS("\"000000000000\""), 422, "looks_like_pan", "card_token" },
+    { T_CARD_IS("\"4111 1111 1111 1112\""), 400, "invalid_value",
+      "card_token" },
+
+    /* every field required */
+    { "{" T_NO_ID "}", 400, "required", "txn_id" },
+    { "{" T_NO_CARD "}", 400, "required", "card_token" },
+    { "{" T_NO_MER "}", 400, "required", "merchant_id" },
+    { "{" T_NO_AMT "}", 400, "required", "amount_cents" },
+    { "{" T_NO_CUR "}", 400, "required", "currency" },
+    { "{" T_NO_AT "}", 400, "required", "at" },
+    { "{}", 400, "required", "txn_id" },
+
+    /* wrong types */
+    { "{\"txn_id\":1," T_NO_ID "}", 400, "invalid_type", "txn_id" },
+    { "{\"txn_id\":null," T_NO_ID "}", 400, "invalid_type", "txn_id" },
+    { "{\"txn_id\":true," T_NO_ID "}", 400, "invalid_type", "txn_id" },
+    { "{\"txn_id\":[\"t\"]," T_NO_ID "}", 400, "invalid_type", "txn_id" },
+    { "{\"txn_id\":{}," T_NO_ID "}", 400, "invalid_type", "txn_id" },
+    { T_CARD_IS("4111111111111111"), 400, "invalid_type", "card_token" },
+    { T_CARD_IS("null"), 400, "invalid_type", "card_token" },
+    { T_CARD_IS("[]"), 400, "invalid_type", "card_token" },
+    { T_CARD_IS("{\"t\":\"tok_1\"}"), 400, "invalid_type", "card_token" },
+    { "{\"merchant_id\":5," T_NO_MER "}", 400, "invalid_type",
+      "merchant_id" },
+    { "{\"merchant_id\":null," T_NO_MER "}", 400, "invalid_type",
+      "merchant_id" },
+    { "{\"merchant_id\":{}," T_NO_MER "}", 400, "invalid_type",
+      "merchant_id" },
+    { "{\"amount_cents\":\"5\"," T_NO_AMT "}", 400, "invalid_type",
+      "amount_cents" },
+    { "{\"amount_cents\":\"1500\"," T_NO_AMT "}", 400, "invalid_type",
+      "amount_cents" },
+    { "{\"amount_cents\":1.0," T_NO_AMT "}", 400, "invalid_type",
+      "amount_cents" },
+    { "{\"amount_cents\":1500.5," T_NO_AMT "}", 400, "invalid_type",
+      "amount_cents" },
+    { "{\"amount_cents\":1e3," T_NO_AMT "}", 400, "invalid_type",
+      "amount_cents" },
+    { "{\"amount_cents\":null," T_NO_AMT "}", 400, "invalid_type",
+      "amount_cents" },
+    { "{\"amount_cents\":true," T_NO_AMT "}", 400, "invalid_type",
+      "amount_cents" },
+    { "{\"amount_cents\":[1500]," T_NO_AMT "}", 400, "invalid_type",
+      "amount_cents" },
+    { "{\"amount_cents\":{}," T_NO_AMT "}", 400, "invalid_type",
+      "amount_cents" },
+    { "{\"currency\":840," T_NO_CUR "}", 400, "invalid_type", "currency" },
+    { "{\"currency\":null," T_NO_CUR "}", 400, "invalid_type", "currency" },
+    { "{\"currency\":[\"USD\"]," T_NO_CUR "}", 400, "invalid_type",
+      "currency" },
+    { "{\"at\":\"1700000000\"," T_NO_AT "}", 400, "invalid_type", "at" },
+    { "{\"at\":1700000000.0," T_NO_AT "}", 400, "invalid_type", "at" },
+    { "{\"at\":1.7e9," T_NO_AT "}", 400, "invalid_type", "at" },
+    { "{\"at\":null," T_NO_AT "}", 400, "invalid_type", "at" },
+    { "{\"at\":false," T_NO_AT "}", 400, "invalid_type", "at" },
+    { "{\"at\":[]," T_NO_AT "}", 400, "invalid_type", "at" },
+    { "{\"at\":{}," T_NO_AT "}", 400, "invalid_type", "at" },
+
+    /* bad strings */
+    { "{\"txn_id\":\"\"," T_NO_ID "}", 400, "invalid_value", "txn_id" },
+    { "{\"txn_id\":\"a b\"," T_NO_ID "}", 400, "invalid_value", "txn_id" },
+    { "{\"txn_id\":\"a \"," T_NO_ID "}", 400, "invalid_value", "txn_id" },
+    { "{\"txn_id\":\"a\\tb\"," T_NO_ID "}", 400, "invalid_value", "txn_id" },
+    { "{\"txn_id\":\"a\\nb\"," T_NO_ID "}", 400, "invalid_value", "txn_id" },
+    { "{\"txn_id\":\"a\\u0001\"," T_NO_ID "}", 400, "invalid_value",
+      "txn_id" },
+    { "{\"txn_id\":\"a\\u007f\"," T_NO_ID "}", 400, "invalid_value",
+      "txn_id" },
+    { "{\"txn_id\":\"caf\\u00e9\"," T_NO_ID "}", 400, "invalid_value",
+      "txn_id" },
+    { "{\"txn_id\":\"caf\xc3\xa9\"," T_NO_ID "}", 400, "invalid_value",
+      "txn_id" },
+    { T_CARD_IS("\"\""), 400, "invalid_value", "card_token" },
+    { T_CARD_IS("\"tok\""), 400, "invalid_value", "card_token" },
+    { T_CARD_IS("\"tok en\""), 400, "invalid_value", "card_token" },
+    { T_CARD_IS("\"tok\\u00e9n\""), 400, "invalid_value", "card_token" },
+    { T_CARD_IS("\"tok\\t1\""), 400, "invalid_value", "card_token" },
+    { T_CARD_IS("\"    \""), 400, "invalid_value", "card_token" },
+    { "{\"merchant_id\":\"\"," T_NO_MER "}", 400, "invalid_value",
+      "merchant_id" },
+    { "{\"merchant_id\":\"m 1\"," T_NO_MER "}", 400, "invalid_value",
+      "merchant_id" },
+    { "{\"merchant_id\":\"m\\u00e9\"," T_NO_MER "}", 400, "invalid_value",
+      "merchant_id" },
+    { "{\"currency\":\"usd\"," T_NO_CUR "}", 400, "invalid_value",
+      "currency" },
+    { "{\"currency\":\"Usd\"," T_NO_CUR "}", 400, "invalid_value",
+      "currency" },
+    { "{\"currency\":\"US\"," T_NO_CUR "}", 400, "invalid_value",
+      "currency" },
+    { "{\"currency\":\"USDX\"," T_NO_CUR "}", 400, "invalid_value",
+      "currency" },
+    { "{\"currency\":\"\"," T_NO_CUR "}", 400, "invalid_value", "currency" },
+    { "{\"currency\":\"U5D\"," T_NO_CUR "}", 400, "invalid_value",
+      "currency" },
+    { "{\"currency\":\"U D\"," T_NO_CUR "}", 400, "invalid_value",
+      "currency" },
+    { "{\"currency\":\"\\u00dcSD\"," T_NO_CUR "}", 400, "invalid_value",
+      "currency" },
+
+    /* integers out of range */
+    { "{\"amount_cents\":0," T_NO_AMT "}", 400, "out_of_range",
+      "amount_cents" },
+    { "{\"amount_cents\":-1," T_NO_AMT "}", 400, "out_of_range",
+      "amount_cents" },
+    { "{\"amount_cents\":-1500," T_NO_AMT "}", 400, "out_of_range",
+      "amount_cents" },
+    { "{\"amount_cents\":9007199254740993," T_NO_AMT "}", 400,
+      "out_of_range", "amount_cents" },
+    { "{\"amount_cents\":9223372036854775807," T_NO_AMT "}", 400,
+      "out_of_range", "amount_cents" },
+    { "{\"amount_cents\":-9223372036854775808," T_NO_AMT "}", 400,
+      "out_of_range", "amount_cents" },
+    { "{\"at\":-1," T_NO_AT "}", 400, "out_of_range", "at" },
+    { "{\"at\":9007199254740993," T_NO_AT "}", 400, "out_of_range", "at" },
+    { "{\"at\":9223372036854775807," T_NO_AT "}", 400, "out_of_range",
+      "at" },
+
+    /* unknown fields: the first in body order, before anything else */
+    { "{" T_ALL ",\"x\":1}", 400, "unknown_field", "x" },
+    { "{" T_ALL ",\"x\":null}", 400, "unknown_field", "x" },
+    { "{\"a\":1," T_ALL "}", 400, "unknown_field", "a" },
+    { "{" T_ALL ",\"b\":1,\"a\":2}", 400, "unknown_field", "b" },
+    { "{\"zzz\":1}", 400, "unknown_field", "zzz" },
+    { "{\"txn_id\":5,\"extra\":1," T_NO_ID "}", 400, "unknown_field",
+      "extra" },
+    { "{\"TXN_ID\":\"t\"," T_NO_ID "}", 400, "unknown_field", "TXN_ID" },
+    { "{\"webhook_id\":\"w\"," T_ALL "}", 400, "unknown_field",
+      "webhook_id" },
+    { "{\"card_token\":\"4111111111111111\",\"pan\":\"x\"," T_NO_CARD "}",
+      400, "unknown_field", "pan" },
+    { "{\"amount\":1500," T_NO_AMT "}", 400, "unknown_field", "amount" },
+
+    /* the order of the checks: txn_id, card_token, merchant_id, ... */
+    { "{\"txn_id\":1,\"card_token\":\"4111111111111111\"," T_MER ","
+      T_AMT "," T_CUR "," T_AT "}", 400, "invalid_type", "txn_id" },
+    { "{\"card_token\":1," T_MER "," T_AMT "," T_CUR "," T_AT "}", 400,
+      "required", "txn_id" },
+    { "{\"at\":-1,\"currency\":\"usd\",\"txn_id\":\"\"," T_CARD "," T_MER
+      "," T_AMT "}", 400, "invalid_value", "txn_id" },
+    { "{" T_ID ",\"card_token\":\"4111111111111111\",\"amount_cents\":0}",
+      422, "looks_like_pan", "card_token" },
+    { "{\"merchant_id\":7,\"card_token\":\"tok\"," T_ID "," T_AMT ","
+      T_CUR "," T_AT "}", 400, "invalid_value", "card_token" },
+    { "{\"amount_cents\":\"5\",\"merchant_id\":\"m 1\"," T_ID "," T_CARD
+      "," T_CUR "," T_AT "}", 400, "invalid_value", "merchant_id" },
+    { "{" T_ID "," T_CARD "," T_MER "}", 400, "required", "amount_cents" },
+    { "{\"at\":\"x\",\"currency\":\"usd\",\"amount_cents\":0," T_ID ","
+      T_CARD "," T_MER "}", 400, "out_of_range", "amount_cents" },
+    { "{\"at\":null,\"currency\":\"usd\"," T_ID "," T_CARD "," T_MER ","
+      T_AMT "}", 400, "invalid_value", "currency" },
+    { "{" T_ID "," T_CARD "," T_MER "," T_AMT "}", 400, "required",
+      "currency" },
+    { "{\"at\":-5,\"txn_id\":null,\"card_token\":\"x\",\"merchant_id\":\"\","
+      "\"amount_cents\":0,\"currency\":1}", 400, "invalid_type", "txn_id" },
+
+    /* the JSON itself */
+    { "", 400, "malformed_json", NULL },
+    { "[]", 400, "malformed_json", NULL },
+    { "null", 400, "malformed_json", NULL },
+    { "1500", 400, "malformed_json", NULL },
+    { "\"" T_ALL "\"", 400, "malformed_json", NULL },
+    { "[{" T_ALL "}]", 400, "malformed_json", NULL },
+    { "{" T_ALL ",}", 400, "malformed_json", NULL },
+    { "{" T_ALL "}x", 400, "malformed_json", NULL },
+    { "{" T_ALL "}{}", 400, "malformed_json", NULL },
+    { "{" T_ALL "," T_ID "}", 400, "malformed_json", NULL },
+    { "{" T_ALL ",\"txn_id\":\"txn_2\"}", 400, "malformed_json", NULL },
+    { "{" T_ALL ",\"x\":1,\"x\":2}", 400, "malformed_json", NULL },
+};
+
+
 static void run_cases(const char *what, const test_case_t *cases, size_t n,
-    ngx_uint_t offer);
+    ngx_uint_t kind);
 static void test_offer_values(void);
 static void test_depth(void);
 static void test_ids(void);
 static void test_luhn(void);
 static void test_utf8(void);
 static void test_title_length(void);
+static void test_txn_values(void);
+static void test_txn_lengths(void);
+static void test_txn_big_numbers(void);
 
 
 int
@@ -162,12 +402,16 @@ main(void)
 {
     run_cases("offer", offers, sizeof(offers) / sizeof(offers[0]), 1);
     run_cases("link", links, sizeof(links) / sizeof(links[0]), 0);
+    run_cases("txn", txns, sizeof(txns) / sizeof(txns[0]), 2);
     test_offer_values();
     test_depth();
     test_ids();
     test_luhn();
     test_utf8();
     test_title_length();
+    test_txn_values();
+    test_txn_lengths();
+    test_txn_big_numbers();
 
     return unit_done();
 }
@@ -175,7 +419,7 @@ main(void)
 
 static void
 run_cases(const char *what, const test_case_t *cases, size_t n,
-    ngx_uint_t offer)
+    ngx_uint_t kind)
 {
     size_t                        i;
     json_t                       *root;
@@ -183,6 +427,7 @@ run_cases(const char *what, const test_case_t *cases, size_t n,
     ngx_http_hashpay_json_err_t   err;
     ngx_http_hashpay_offer_t      o;
     ngx_http_hashpay_link_t       l;
+    ngx_http_hashpay_txn_t        t;
 
     for (i = 0; i < n; i++) {
         ngx_memzero(&err, sizeof(err));
@@ -192,8 +437,11 @@ run_cases(const char *what, const test_case_t *cases, size_t n,
         if (root == NULL) {
             rc = NGX_DECLINED;
 
-        } else if (offer) {
+        } else if (kind == 1) {
             rc = ngx_http_hashpay_offer_read(root, &o, &err);
+
+        } else if (kind == 2) {
+            rc = ngx_http_hashpay_txn_read(root, &t, &err);
 
         } else {
             rc = ngx_http_hashpay_link_read(root, &l, &err);
@@ -460,5 +708,175 @@ test_title_length(void)
         CHECK(n == 200 || (err.code && strcmp(err.code, "invalid_value") == 0),
               "title of %d characters", n);
         json_decref(root);
+    }
+}
+
+
+static void
+test_txn_values(void)
+{
+    json_t                       *root;
+    const char                   *body;
+    ngx_http_hashpay_txn_t        t;
+    ngx_http_hashpay_json_err_t   err;
+
+    body = "{" T_ALL "}";
+    root = ngx_http_hashpay_json_parse((u_char *) body, strlen(body), &err);
+    CHECK(root != NULL, "txn parse");
+
+    if (root == NULL) {
+        return;
+    }
+
+    ngx_memzero(&t, sizeof(t));
+
+    CHECK_INT(ngx_http_hashpay_txn_read(root, &t, &err), NGX_OK, "txn read");
+    CHECK_NGX_STR(t.txn_id, "txn_1", "txn txn_id");
+    CHECK_NGX_STR(t.card_token, "tok_abc123", "txn card_token");
+    CHECK_NGX_STR(t.merchant_id, "m_1", "txn merchant_id");
+    CHECK_NGX_STR(t.currency, "USD", "txn currency");
+    CHECK_INT(t.amount_cents, 1500, "txn amount_cents");
+    CHECK_INT(t.at, 1700000000, "txn at");
+    json_decref(root);
+
+    /* escapes decoded, dashes kept, the largest integers, the smallest */
+
+    body = "{\"at\":0,\"amount_cents\":9007199254740992,"
+           "\"currency\":\"EUR\",\"merchant_id\":\"\\u004d_9\","
+           "\"card_token\":\"4111-1111-1111-1112\",\"txn_id\":\"\\u0041bc\"}";
+    root = ngx_http_hashpay_json_parse((u_char *) body, strlen(body), &err);
+    CHECK(root != NULL, "txn parse 2");
+
+    if (root == NULL) {
+        return;
+    }
+
+    ngx_memzero(&t, sizeof(t));
+
+    CHECK_INT(ngx_http_hashpay_txn_read(root, &t, &err), NGX_OK,
+              "txn read 2");
+    CHECK_NGX_STR(t.txn_id, "Abc", "txn escaped txn_id");
+    CHECK_NGX_STR(t.card_token, "4111-1111-1111-1112", "txn dashed token");
+    CHECK_NGX_STR(t.merchant_id, "M_9", "txn escaped merchant_id");
+    CHECK_NGX_STR(t.currency, "EUR", "txn EUR");
+    CHECK_INT(t.amount_cents, 9007199254740992LL, "txn amount 2^53");
+    CHECK_INT(t.at, 0, "txn at 0");
+    json_decref(root);
+}
+
+
+/* string fields of n times the byte c, the other fields valid */
+
+static void
+test_txn_lengths(void)
+{
+    char                         *buf;
+    size_t                        i, len;
+    json_t                       *root;
+    ngx_int_t                     rc;
+    ngx_http_hashpay_txn_t        t;
+    ngx_http_hashpay_json_err_t   err;
+
+    static const struct {
+        const char  *field;
+        const char  *rest;
+        size_t       n;
+        char         c;
+        ngx_uint_t   ok;
+    } cases[] = {
+        { "txn_id", T_NO_ID, 1, 'a', 1 },
+        { "txn_id", T_NO_ID, 128, 'a', 1 },
+        { "txn_id", T_NO_ID, 128, '~', 1 },
+        { "txn_id", T_NO_ID, 129, 'a', 0 },
+        { "txn_id", T_NO_ID, 1000, 'a', 0 },
+        { "card_token", T_NO_CARD, 4, 'a', 1 },
+        { "card_token", T_NO_CARD, 3, 'a', 0 },
+        { "card_token", T_NO_CARD, 1, 'a', 0 },
+        { "card_token", T_NO_CARD, 200, 'a', 1 },
+        { "card_token", T_NO_CARD, 200, '1', 1 },
+        { "card_token", T_NO_CARD, 201, 'a', 0 },
+        { "card_token", T_NO_CARD, 201, '1', 0 },
+        { "merchant_id", T_NO_MER, 1, 'm', 1 },
+        { "merchant_id", T_NO_MER, 64, 'm', 1 },
+        { "merchant_id", T_NO_MER, 65, 'm', 0 },
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        buf = malloc(cases[i].n + 512);
+
+        len = sprintf(buf, "{\"%s\":\"", cases[i].field);
+        ngx_memset(buf + len, cases[i].c, cases[i].n);
+        len += cases[i].n;
+        len += sprintf(buf + len, "\",%s}", cases[i].rest);
+
+        ngx_memzero(&err, sizeof(err));
+
+        root = ngx_http_hashpay_json_parse((u_char *) buf, len, &err);
+        CHECK(root != NULL, "txn %s of %zu parses", cases[i].field,
+              cases[i].n);
+
+        if (root == NULL) {
+            free(buf);
+            continue;
+        }
+
+        ngx_memzero(&t, sizeof(t));
+
+        rc = ngx_http_hashpay_txn_read(root, &t, &err);
+
+        if (cases[i].ok) {
+            CHECK(rc == NGX_OK, "txn %s of %zu '%c' accepted (got %s %s)",
+                  cases[i].field, cases[i].n, cases[i].c,
+                  err.code ? err.code : "-", err.field ? err.field : "-");
+
+        } else {
+            CHECK(rc == NGX_DECLINED && err.status == 400
+                  && err.code && strcmp(err.code, "invalid_value") == 0
+                  && err.field && strcmp(err.field, cases[i].field) == 0,
+                  "txn %s of %zu '%c': want 400 invalid_value %s, "
+                  "got %d %d %s %s", cases[i].field, cases[i].n, cases[i].c,
+                  cases[i].field, (int) rc, (int) err.status,
+                  err.code ? err.code : "-", err.field ? err.field : "-");
+        }
+
+        json_decref(root);
+        free(buf);
+    }
+}
+
+
+/*
+ * Numbers beyond 64 bits are refused by the parser (out_of_range, no
+ * field); the transactions handler answers them with status 400.
+ */
+
+static void
+test_txn_big_numbers(void)
+{
+    json_t                       *root;
+    ngx_uint_t                    i;
+    ngx_http_hashpay_json_err_t   err;
+
+    static const char  *bodies[] = {
+        "{\"amount_cents\":99999999999999999999," T_NO_AMT "}",
+        "{\"amount_cents\":9223372036854775808," T_NO_AMT "}",
+        "{\"at\":-99999999999999999999," T_NO_AT "}",
+        "{\"at\":-9223372036854775809," T_NO_AT "}",
+    };
+
+    for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        ngx_memzero(&err, sizeof(err));
+
+        root = ngx_http_hashpay_json_parse((u_char *) bodies[i],
+                                           strlen(bodies[i]), &err);
+        CHECK(root == NULL && err.code
+              && strcmp(err.code, "out_of_range") == 0 && err.field == NULL,
+              "txn big number %s: got %s %d %s %s", bodies[i],
+              root ? "parsed" : "refused", (int) err.status,
+              err.code ? err.code : "-", err.field ? err.field : "-");
+
+        if (root) {
+            json_decref(root);
+        }
     }
 }

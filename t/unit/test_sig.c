@@ -4,7 +4,7 @@
  *
  * Unit tests of src/ngx_http_hashpay_sig.c: HMAC-SHA256, base64,
  * constant-time comparison, X signatures with secret rotation, the CRC
- * token.
+ * token, Standard Webhooks secrets and signatures.
  */
 
 
@@ -49,6 +49,112 @@ static const test_vector_t  vectors[] = {
 };
 
 
+/*
+ * Standard Webhooks.  The known answer of the Standard Webhooks
+ * specification (secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw), whose key
+ * is, from
+ *
+ *   echo -n MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw | base64 -d | xxd -p
+ *
+ * 31f290f6bf06298aab4f08d43c3f082cf648a362da2da4b0
+ */
+
+#define SW_ID    "msg_p5jXN8AQM9LWM0D4loKWxJek"
+#define SW_TS    "1614265330"
+#define SW_NOW   1614265330
+#define SW_BODY  "{\"test\": 2432232314}"
+#define SW_SIG   "g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+#define SW_V1    "v1," SW_SIG
+#define SW_TOL   300
+
+static time_t  sw_tolerance = SW_TOL;
+
+static const u_char  sw_known[] =
+    "\x31\xf2\x90\xf6\xbf\x06\x29\x8a\xab\x4f\x08\xd4"
+    "\x3c\x3f\x08\x2c\xf6\x48\xa3\x62\xda\x2d\xa4\xb0";
+
+/* whsec_AAECAwQFBgcICQoLDA0ODw== (16 bytes, 000102...0f) */
+static const u_char  sw_k16[] =
+    "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f";
+
+/* whsec_aGFzaHBheSBzdGFuZGFyZCB3ZWJob29rcyBrZXkgMzI= (32 bytes) */
+static const u_char  sw_k32[] = "hashpay standard webhooks key 32";
+
+
+typedef struct {
+    const u_char  *key;
+    size_t         key_len;
+    const char    *id;
+    const char    *ts;
+    const char    *body;      /* NULL: the bytes 0x00-0xff */
+    size_t         len;
+    const char    *sig;
+} sw_vector_t;
+
+
+/*
+ * Computed apart from this code, with K16=000102030405060708090a0b0c0d0e0f,
+ * K32=68617368706179207374616e6461726420776562686f6f6b73206b6579203332
+ * ("hashpay standard webhooks key 32") and
+ * K=31f290f6bf06298aab4f08d43c3f082cf648a362da2da4b0 (the known secret):
+ *
+ *   printf %s 'msg_x.1700000000.{"a":1}' \
+ *       | openssl dgst -sha256 -mac HMAC -macopt hexkey:$K16 -binary | base64
+ *   printf %s 'msg_2.1700000300.{"amount_cents":1500}' \
+ *       | openssl dgst -sha256 -mac HMAC -macopt hexkey:$K32 -binary | base64
+ *   printf 'msg_nul.1700000000.a\000b\000\000c' \
+ *       | openssl dgst -sha256 -mac HMAC -macopt hexkey:$K16 -binary | base64
+ *   { printf %s 'msg_bin.1700000000.'; \
+ *     printf "$(printf '\\%03o' $(seq 0 255))"; } \
+ *       | openssl dgst -sha256 -mac HMAC -macopt hexkey:$K32 -binary | base64
+ *   printf %s 'msg_empty.1700000000.' \
+ *       | openssl dgst -sha256 -mac HMAC -macopt hexkey:$K16 -binary | base64
+ *
+ * the known message signed with K16 instead (rotation), with
+ * I=msg_p5jXN8AQM9LWM0D4loKWxJek and B='{"test": 2432232314}':
+ *
+ *   printf %s "$I.1614265330.$B" \
+ *       | openssl dgst -sha256 -mac HMAC -macopt hexkey:$K16 -binary | base64
+ *
+ * and two timestamps beyond 64 bits (2^64 + 1614265330 and
+ * 2^63 + 1614265330), signed validly with the known key, so that only the
+ * timestamp check can refuse them:
+ *
+ *   printf %s "$I.18446744075323816946.$B" \
+ *       | openssl dgst -sha256 -mac HMAC -macopt hexkey:$K -binary | base64
+ *   printf %s "$I.9223372038469041138.$B" \
+ *       | openssl dgst -sha256 -mac HMAC -macopt hexkey:$K -binary | base64
+ */
+
+static const sw_vector_t  sw_vectors[] = {
+    { sw_known, sizeof(sw_known) - 1, SW_ID, SW_TS, SW_BODY,
+      sizeof(SW_BODY) - 1, SW_SIG },
+    { sw_k16, sizeof(sw_k16) - 1, "msg_x", "1700000000", "{\"a\":1}", 7,
+      "6GhWVEGsmC0XGi8K0fzPDO5zsDS3o0IFke9fXpi4YdM=" },
+    { sw_k32, sizeof(sw_k32) - 1, "msg_2", "1700000300",
+      "{\"amount_cents\":1500}", 21,
+      "JV6p1PhnS2GIX59suDNx4PdN4f2+xGX0fHy9kDCdmAw=" },
+    { sw_k16, sizeof(sw_k16) - 1, "msg_nul", "1700000000", "a\0b\0\0c", 6,
+      "b4klpb9vDrzlH/lBRSOiRkChptwX7QGiEqZmm8Tg2K0=" },
+    { sw_k32, sizeof(sw_k32) - 1, "msg_bin", "1700000000", NULL, 256,
+      "+uJ/p9doD+0UzxHJsVbh5oGeCT/xrXz0jFEtouNLIF0=" },
+    { sw_k16, sizeof(sw_k16) - 1, "msg_empty", "1700000000", "", 0,
+      "est1mWxLBnUcdBmsWPeWc5+T78amw6BDo4gDs5nnhf8=" },
+};
+
+#define SW_SIG_K16      "YA6MmMhwztQQnjVT5s7VnIJrrIpIRYrxFLdJ8TxT/KM="
+#define SW_TS_2_64      "18446744075323816946"
+#define SW_SIG_2_64     "gTSZ/E99nSrDKLkMfEuMFtbmMsGViEBL85fH4ohH28w="
+#define SW_TS_2_63      "9223372038469041138"
+#define SW_SIG_2_63     "qonDvgvaJQIJHe7gBJ9aWTmbZRQW7K0IQfZdtzR6qVs="
+
+/* base64 of 33 and 31 bytes: the known answer + 0x00, its first 31 bytes */
+#define SW_B33          "g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OEA"
+#define SW_B31          "g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1A=="
+/* base64 of 32 zero bytes */
+#define SW_B0           "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+
+
 static void test_hmac(void);
 static void test_base64_encode(void);
 static void test_base64_decode(void);
@@ -57,6 +163,21 @@ static void test_x_sign(void);
 static void test_x_verify(void);
 static void test_crc_token(void);
 static void test_crc_alphabet(void);
+static void test_sw_key(void);
+static void test_sw_vectors(void);
+static void test_sw_entries(void);
+static void test_sw_rotation(void);
+static void test_sw_missing(void);
+static void test_sw_timestamp(void);
+static void test_sw_tamper(void);
+static void test_sw_many(void);
+static ssize_t sw_key(const char *secret, u_char **key);
+static ngx_int_t sw(const char *id, const char *ts, const char *sig,
+    const u_char *body, size_t len, time_t now, ngx_str_t *keys,
+    ngx_uint_t nkeys, const char **why);
+static void sw_copy(ngx_str_t *dst, const char *src);
+static void sw_refused(ngx_int_t rc, const char *why, const char *want,
+    const char *name);
 static ngx_int_t crc(const char *token, u_char *out, size_t *out_len);
 static ngx_int_t verify(const char *value, ngx_str_t *secrets, ngx_uint_t n,
     const char *body);
@@ -74,6 +195,14 @@ main(void)
     test_x_verify();
     test_crc_token();
     test_crc_alphabet();
+    test_sw_key();
+    test_sw_vectors();
+    test_sw_entries();
+    test_sw_rotation();
+    test_sw_missing();
+    test_sw_timestamp();
+    test_sw_tamper();
+    test_sw_many();
 
     return unit_done();
 }
@@ -578,6 +707,606 @@ test_crc_alphabet(void)
 }
 
 
+static void
+test_sw_key(void)
+{
+    u_char      *key;
+    ssize_t      n;
+    ngx_uint_t   i;
+
+    static const struct {
+        const char    *secret;
+        const u_char  *key;
+        size_t         len;
+    } good[] = {
+        { "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", sw_known, 24 },
+        { "whsec_AAECAwQFBgcICQoLDA0ODw==", sw_k16, 16 },
+        { "whsec_AAECAwQFBgcICQoLDA0ODw", sw_k16, 16 },
+        { "whsec_aGFzaHBheSBzdGFuZGFyZCB3ZWJob29rcyBrZXkgMzI=", sw_k32, 32 },
+        { "whsec_aGFzaHBheSBzdGFuZGFyZCB3ZWJob29rcyBrZXkgMzI", sw_k32, 32 },
+        { "whsec_QQ==", (u_char *) "A", 1 },
+        { "whsec_QQ", (u_char *) "A", 1 },
+        { "whsec_QUI=", (u_char *) "AB", 2 },
+        { "whsec_QUI", (u_char *) "AB", 2 },
+        { "whsec_+/+/", (u_char *) "\xfb\xff\xbf", 3 },
+    };
+
+    static const char  *bad[] = {
+        "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",          /* no prefix */
+        "WHSEC_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "whsec-MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "whsecMfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        " whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "",
+        "whsec",
+        "whsec_",                                    /* nothing after */
+        "whsec_=",
+        "whsec_==",
+        "whsec_====",
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS!",    /* bad characters */
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLa.w",
+        "whsec_MfKQ9r8GKYqrTwjU PD8ILPZIo2LaLaSw",
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw ",
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n",
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS\xc3\xa9",
+        "whsec_Zm-v",                                /* base64url */
+        "whsec_Zm_v",
+        "whsec_=AAA",                                /* misplaced '=' */
+        "whsec_A=AA",
+        "whsec_AA=A",
+        "whsec_QQ==QQ==",
+        "whsec_AAECAwQF=BgcICQoLDA0ODw",
+        "whsec_AAECAwQFBgcICQoLDA0ODw===",
+        "whsec_Q===",
+        "whsec_Q",                                   /* 4n + 1 characters */
+        "whsec_AAECA",
+    };
+
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        n = sw_key(good[i].secret, &key);
+
+        CHECK(n == (ssize_t) good[i].len, "sw_key %s: length %zd, want %zu",
+              good[i].secret, n, good[i].len);
+        CHECK_MEM(key, n > 0 ? (size_t) n : 0, good[i].key, good[i].len,
+                  good[i].secret);
+
+        free(key);
+    }
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        n = sw_key(bad[i], &key);
+
+        CHECK(n == -1, "sw_key refuses \"%s\" (got %zd)", bad[i], n);
+
+        free(key);
+    }
+
+    /* a NUL byte inside */
+
+    key = malloc(16);
+    n = ngx_http_hashpay_sw_key((u_char *) "whsec_Zm\0v", 10, key);
+    CHECK(n == -1, "sw_key refuses a NUL byte (got %zd)", n);
+    free(key);
+}
+
+
+static void
+test_sw_vectors(void)
+{
+    char                sig[64];
+    u_char              bin[256], *key;
+    ssize_t             n;
+    ngx_int_t           rc;
+    ngx_str_t           k;
+    ngx_uint_t          i;
+    const char         *why;
+    const u_char       *body;
+    const sw_vector_t  *v;
+
+    for (i = 0; i < sizeof(bin); i++) {
+        bin[i] = (u_char) i;
+    }
+
+    for (i = 0; i < sizeof(sw_vectors) / sizeof(sw_vectors[0]); i++) {
+        v = &sw_vectors[i];
+
+        k.data = (u_char *) v->key;
+        k.len = v->key_len;
+        body = v->body ? (u_char *) v->body : bin;
+
+        snprintf(sig, sizeof(sig), "v1,%s", v->sig);
+
+        rc = sw(v->id, v->ts, sig, body, v->len,
+                (time_t) strtoll(v->ts, NULL, 10), &k, 1, &why);
+        CHECK(rc == NGX_OK, "sw vector %s: got %d \"%s\"", v->id, (int) rc,
+              why ? why : "-");
+
+        /* another key */
+
+        k.data = (u_char *) (v->key == sw_k16 ? sw_k32 : sw_k16);
+        k.len = v->key == sw_k16 ? sizeof(sw_k32) - 1 : sizeof(sw_k16) - 1;
+
+        rc = sw(v->id, v->ts, sig, body, v->len,
+                (time_t) strtoll(v->ts, NULL, 10), &k, 1, &why);
+        sw_refused(rc, why, "no valid v1 signature", "sw vector, other key");
+
+        /* the body one byte short (the NUL body: up to its first NUL) */
+
+        if (v->len == 0) {
+            continue;
+        }
+
+        k.data = (u_char *) v->key;
+        k.len = v->key_len;
+
+        if (v->body && strlen(v->body) != v->len) {
+            rc = sw(v->id, v->ts, sig, body, strlen(v->body),
+                    (time_t) strtoll(v->ts, NULL, 10), &k, 1, &why);
+            sw_refused(rc, why, "no valid v1 signature",
+                       "sw vector, body up to its first NUL");
+        }
+
+        rc = sw(v->id, v->ts, sig, body, v->len - 1,
+                (time_t) strtoll(v->ts, NULL, 10), &k, 1, &why);
+        sw_refused(rc, why, "no valid v1 signature", "sw vector, body short");
+    }
+
+    /* the known secret, decoded by sw_key, verifies the known answer */
+
+    n = sw_key("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", &key);
+    CHECK(n == 24, "sw_key known secret");
+
+    if (n > 0) {
+        k.data = key;
+        k.len = n;
+
+        rc = sw(SW_ID, SW_TS, SW_V1, (u_char *) SW_BODY,
+                sizeof(SW_BODY) - 1, SW_NOW, &k, 1, &why);
+        CHECK(rc == NGX_OK, "sw known answer with sw_key's key: got %d \"%s\"",
+              (int) rc, why ? why : "-");
+    }
+
+    free(key);
+}
+
+
+static void
+test_sw_entries(void)
+{
+    ngx_int_t    rc;
+    ngx_str_t    k;
+    ngx_uint_t   i;
+    const char  *why;
+
+    static const char  *ok[] = {
+        SW_V1,
+        "v1,AAAA v1," SW_B0 " " SW_V1,
+        "v1a," SW_SIG " " SW_V1,
+        "v2," SW_SIG " " SW_V1,
+        "v1," SW_SIG_K16 " " SW_V1,
+        SW_V1 " v1,AAAA",
+        SW_V1 " v1a," SW_SIG,
+        "v1, " SW_V1,
+        "v1 " SW_V1,
+        "v1,!!!! " SW_V1,
+        "v1,g0hM " SW_V1,
+        "v1," SW_B33 " " SW_V1,
+        "v1," SW_B31 " " SW_V1,
+        SW_SIG " " SW_V1,
+        "x " SW_V1,
+    };
+
+    static const char  *refused[] = {
+        "v1a," SW_SIG,                       /* other versions */
+        "v2," SW_SIG,
+        "V1," SW_SIG,
+        "v1a," SW_SIG " v2," SW_SIG " v0," SW_SIG,
+        SW_SIG,                              /* no version */
+        "," SW_SIG,
+        "v1;" SW_SIG,
+        "v1=" SW_SIG,
+        "v1:" SW_SIG,
+        "v1,",                               /* nothing after */
+        "v1, v1, v1,",
+        "v1",
+        " ",
+        "v1,AAAA",                           /* wrong lengths */
+        "v1," SW_B33,
+        "v1," SW_B31,
+        "v1," SW_B0,
+        "v1," SW_SIG "A",
+        "v1," SW_SIG "====",
+        "v1, " SW_SIG,                       /* not base64 */
+        "v1,!!!!",
+        "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OA=",   /* bit off */
+        "v1,G0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+        "v1," SW_SIG_K16,                    /* another key */
+        "v1,6GhWVEGsmC0XGi8K0fzPDO5zsDS3o0IFke9fXpi4YdM=",
+    };
+
+    k.data = (u_char *) sw_known;
+    k.len = sizeof(sw_known) - 1;
+
+    for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        rc = sw(SW_ID, SW_TS, ok[i], (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+                SW_NOW, &k, 1, &why);
+        CHECK(rc == NGX_OK, "sw entries \"%s\": got %d \"%s\"", ok[i],
+              (int) rc, why ? why : "-");
+    }
+
+    for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        rc = sw(SW_ID, SW_TS, refused[i], (u_char *) SW_BODY,
+                sizeof(SW_BODY) - 1, SW_NOW, &k, 1, &why);
+        sw_refused(rc, why, "no valid v1 signature", refused[i]);
+    }
+}
+
+
+static void
+test_sw_rotation(void)
+{
+    ngx_int_t    rc;
+    ngx_str_t    k[NGX_HTTP_HASHPAY_SW_MAX_KEYS];
+    ngx_uint_t   i;
+    const char  *why;
+
+    k[0].data = (u_char *) sw_k16;
+    k[0].len = sizeof(sw_k16) - 1;
+    k[1].data = (u_char *) sw_k32;
+    k[1].len = sizeof(sw_k32) - 1;
+    k[2].data = (u_char *) sw_known;
+    k[2].len = sizeof(sw_known) - 1;
+
+    rc = sw(SW_ID, SW_TS, SW_V1, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW, k, 3, &why);
+    CHECK(rc == NGX_OK, "sw rotation, third of three: got %d \"%s\"",
+          (int) rc, why ? why : "-");
+
+    rc = sw(SW_ID, SW_TS, SW_V1, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW, &k[1], 2, &why);
+    CHECK(rc == NGX_OK, "sw rotation, second of two: got %d \"%s\"",
+          (int) rc, why ? why : "-");
+
+    rc = sw(SW_ID, SW_TS, SW_V1, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW, k, 2, &why);
+    sw_refused(rc, why, "no valid v1 signature", "sw rotation, neither key");
+
+    rc = sw(SW_ID, SW_TS, SW_V1, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW, k, 0, &why);
+    sw_refused(rc, why, "no valid v1 signature", "sw rotation, no keys");
+
+    /* two entries, two keys: the K16 signature under the first key */
+
+    rc = sw(SW_ID, SW_TS, "v1,AAAA v1," SW_SIG_K16, (u_char *) SW_BODY,
+            sizeof(SW_BODY) - 1, SW_NOW, k, 3, &why);
+    CHECK(rc == NGX_OK, "sw rotation, K16 entry: got %d \"%s\"", (int) rc,
+          why ? why : "-");
+
+    rc = sw(SW_ID, SW_TS, "v1," SW_SIG_K16 " " SW_V1, (u_char *) SW_BODY,
+            sizeof(SW_BODY) - 1, SW_NOW, &k[1], 1, &why);
+    sw_refused(rc, why, "no valid v1 signature",
+               "sw rotation, two entries, the other key");
+
+    /* a key that is a prefix of the right one is not the right one */
+
+    k[0].data = (u_char *) sw_known;
+    k[0].len = sizeof(sw_known) - 2;
+
+    rc = sw(SW_ID, SW_TS, SW_V1, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW, k, 1, &why);
+    sw_refused(rc, why, "no valid v1 signature", "sw rotation, key prefix");
+
+    /* the most keys there may be, the right one last */
+
+    for (i = 0; i < NGX_HTTP_HASHPAY_SW_MAX_KEYS - 1; i++) {
+        k[i].data = (u_char *) (i % 2 ? sw_k16 : sw_k32);
+        k[i].len = i % 2 ? sizeof(sw_k16) - 1 : sizeof(sw_k32) - 1;
+    }
+
+    k[i].data = (u_char *) sw_known;
+    k[i].len = sizeof(sw_known) - 1;
+
+    rc = sw(SW_ID, SW_TS, SW_V1, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW, k, NGX_HTTP_HASHPAY_SW_MAX_KEYS, &why);
+    CHECK(rc == NGX_OK, "sw rotation, last of %d keys: got %d \"%s\"",
+          NGX_HTTP_HASHPAY_SW_MAX_KEYS, (int) rc, why ? why : "-");
+}
+
+
+static void
+test_sw_missing(void)
+{
+    ngx_int_t    rc;
+    ngx_str_t    k;
+    const char  *why;
+
+    k.data = (u_char *) sw_known;
+    k.len = sizeof(sw_known) - 1;
+
+    rc = sw("", SW_TS, SW_V1, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW, &k, 1, &why);
+    sw_refused(rc, why, "no webhook-id header", "sw no id");
+
+    rc = sw(SW_ID, "", SW_V1, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW, &k, 1, &why);
+    sw_refused(rc, why, "no webhook-timestamp header", "sw no timestamp");
+
+    rc = sw(SW_ID, SW_TS, "", (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW, &k, 1, &why);
+    sw_refused(rc, why, "no webhook-signature header", "sw no signature");
+
+    /* in the order id, timestamp, signature; before the timestamp's value */
+
+    rc = sw("", "", "", (u_char *) SW_BODY, sizeof(SW_BODY) - 1, SW_NOW, &k,
+            1, &why);
+    sw_refused(rc, why, "no webhook-id header", "sw no headers");
+
+    rc = sw(SW_ID, "", "", (u_char *) SW_BODY, sizeof(SW_BODY) - 1, SW_NOW,
+            &k, 1, &why);
+    sw_refused(rc, why, "no webhook-timestamp header",
+               "sw no timestamp, no signature");
+
+    rc = sw("", "12a", SW_V1, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW, &k, 1, &why);
+    sw_refused(rc, why, "no webhook-id header", "sw no id, bad timestamp");
+
+    rc = sw(SW_ID, "12a", "", (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW, &k, 1, &why);
+    sw_refused(rc, why, "no webhook-signature header",
+               "sw bad timestamp, no signature");
+
+    rc = sw(SW_ID, "1", "", (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW, &k, 1, &why);
+    sw_refused(rc, why, "no webhook-signature header",
+               "sw stale timestamp, no signature");
+}
+
+
+static void
+test_sw_timestamp(void)
+{
+    ngx_int_t    rc;
+    ngx_str_t    k;
+    ngx_uint_t   i;
+    const char  *why;
+
+    static const char  *malformed[] = {
+        "12a", "-5", " 1", "1 ", " " SW_TS, SW_TS " ", "+1614265330",
+        "-1614265330", "1614265330.0", "1.6e9", "0x10", "1614265330a",
+        "a1614265330", "16142 65330", "\xd9\xa1", "-", "+", " ",
+    };
+
+    k.data = (u_char *) sw_known;
+    k.len = sizeof(sw_known) - 1;
+
+    for (i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
+        rc = sw(SW_ID, malformed[i], SW_V1, (u_char *) SW_BODY,
+                sizeof(SW_BODY) - 1, SW_NOW, &k, 1, &why);
+        sw_refused(rc, why, "malformed webhook-timestamp", malformed[i]);
+    }
+
+    /*
+     * digits beyond 64 bits, with a signature valid over them: refused as
+     * malformed or as in the future, never accepted or taken as in the
+     * past (which would mean the value wrapped around)
+     */
+
+    rc = sw(SW_ID, SW_TS_2_64, "v1," SW_SIG_2_64, (u_char *) SW_BODY,
+            sizeof(SW_BODY) - 1, SW_NOW, &k, 1, &why);
+    CHECK(rc == NGX_DECLINED && why
+          && (strcmp(why, "malformed webhook-timestamp") == 0
+              || strcmp(why, "webhook-timestamp too far in the future") == 0),
+          "sw timestamp 2^64 + now: got %d \"%s\"", (int) rc,
+          why ? why : "-");
+
+    rc = sw(SW_ID, SW_TS_2_63, "v1," SW_SIG_2_63, (u_char *) SW_BODY,
+            sizeof(SW_BODY) - 1, SW_NOW, &k, 1, &why);
+    CHECK(rc == NGX_DECLINED && why
+          && (strcmp(why, "malformed webhook-timestamp") == 0
+              || strcmp(why, "webhook-timestamp too far in the future") == 0),
+          "sw timestamp 2^63 + now: got %d \"%s\"", (int) rc,
+          why ? why : "-");
+
+    rc = sw(SW_ID, "99999999999999999999999999999999999999999999999999",
+            SW_V1, (u_char *) SW_BODY, sizeof(SW_BODY) - 1, SW_NOW, &k, 1,
+            &why);
+    CHECK(rc == NGX_DECLINED && why
+          && (strcmp(why, "malformed webhook-timestamp") == 0
+              || strcmp(why, "webhook-timestamp too far in the future") == 0),
+          "sw timestamp of 50 digits: got %d \"%s\"", (int) rc,
+          why ? why : "-");
+
+    /* the window: [now - tolerance, now + tolerance] */
+
+    rc = sw(SW_ID, SW_TS, SW_V1, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW + SW_TOL, &k, 1, &why);
+    CHECK(rc == NGX_OK, "sw timestamp at now - tolerance: got %d \"%s\"",
+          (int) rc, why ? why : "-");
+
+    rc = sw(SW_ID, SW_TS, SW_V1, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW - SW_TOL, &k, 1, &why);
+    CHECK(rc == NGX_OK, "sw timestamp at now + tolerance: got %d \"%s\"",
+          (int) rc, why ? why : "-");
+
+    rc = sw(SW_ID, SW_TS, SW_V1, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW + SW_TOL + 1, &k, 1, &why);
+    sw_refused(rc, why, "webhook-timestamp too old",
+               "sw timestamp at now - tolerance - 1");
+
+    rc = sw(SW_ID, SW_TS, SW_V1, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW - SW_TOL - 1, &k, 1, &why);
+    sw_refused(rc, why, "webhook-timestamp too far in the future",
+               "sw timestamp at now + tolerance + 1");
+
+    rc = sw(SW_ID, SW_TS, SW_V1, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW + 86400 * 365, &k, 1, &why);
+    sw_refused(rc, why, "webhook-timestamp too old",
+               "sw timestamp a year old");
+
+    rc = sw(SW_ID, "0", SW_V1, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW, &k, 1, &why);
+    sw_refused(rc, why, "webhook-timestamp too old", "sw timestamp 0");
+
+    /* the timestamp is checked before the signature */
+
+    rc = sw(SW_ID, SW_TS, "v1,AAAA", (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW + SW_TOL + 1, &k, 1, &why);
+    sw_refused(rc, why, "webhook-timestamp too old",
+               "sw stale timestamp, bad signature");
+
+    rc = sw(SW_ID, SW_TS, "v1,AAAA", (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW - SW_TOL - 1, &k, 1, &why);
+    sw_refused(rc, why, "webhook-timestamp too far in the future",
+               "sw future timestamp, bad signature");
+
+    rc = sw(SW_ID, "12a", "v1,AAAA", (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW, &k, 1, &why);
+    sw_refused(rc, why, "malformed webhook-timestamp",
+               "sw bad timestamp, bad signature");
+
+    /* a tolerance of 1 second */
+
+    sw_tolerance = 1;
+
+    rc = sw(SW_ID, SW_TS, SW_V1, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW + 1, &k, 1, &why);
+    CHECK(rc == NGX_OK, "sw tolerance 1, 1 s old: got %d \"%s\"", (int) rc,
+          why ? why : "-");
+
+    rc = sw(SW_ID, SW_TS, SW_V1, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW - 1, &k, 1, &why);
+    CHECK(rc == NGX_OK, "sw tolerance 1, 1 s ahead: got %d \"%s\"",
+          (int) rc, why ? why : "-");
+
+    rc = sw(SW_ID, SW_TS, SW_V1, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW + 2, &k, 1, &why);
+    sw_refused(rc, why, "webhook-timestamp too old",
+               "sw tolerance 1, 2 s old");
+
+    rc = sw(SW_ID, SW_TS, SW_V1, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW - 2, &k, 1, &why);
+    sw_refused(rc, why, "webhook-timestamp too far in the future",
+               "sw tolerance 1, 2 s ahead");
+
+    sw_tolerance = SW_TOL;
+}
+
+
+static void
+test_sw_tamper(void)
+{
+    ngx_int_t    rc;
+    ngx_str_t    k;
+    const char  *why;
+
+    k.data = (u_char *) sw_known;
+    k.len = sizeof(sw_known) - 1;
+
+    rc = sw(SW_ID, SW_TS, SW_V1, (u_char *) "{\"test\": 2432232315}",
+            sizeof(SW_BODY) - 1, SW_NOW, &k, 1, &why);
+    sw_refused(rc, why, "no valid v1 signature", "sw body changed");
+
+    rc = sw(SW_ID, SW_TS, SW_V1, (u_char *) SW_BODY "\n", sizeof(SW_BODY),
+            SW_NOW, &k, 1, &why);
+    sw_refused(rc, why, "no valid v1 signature", "sw body with a newline");
+
+    rc = sw(SW_ID, SW_TS, SW_V1, (u_char *) "", 0, SW_NOW, &k, 1, &why);
+    sw_refused(rc, why, "no valid v1 signature", "sw body empty");
+
+    rc = sw("msg_p5jXN8AQM9LWM0D4loKWxJeK", SW_TS, SW_V1, (u_char *) SW_BODY,
+            sizeof(SW_BODY) - 1, SW_NOW, &k, 1, &why);
+    sw_refused(rc, why, "no valid v1 signature", "sw id changed");
+
+    rc = sw(SW_ID "x", SW_TS, SW_V1, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW, &k, 1, &why);
+    sw_refused(rc, why, "no valid v1 signature", "sw id longer");
+
+    rc = sw("msg_p5jXN8AQM9LWM0D4loKWxJe", SW_TS, SW_V1, (u_char *) SW_BODY,
+            sizeof(SW_BODY) - 1, SW_NOW, &k, 1, &why);
+    sw_refused(rc, why, "no valid v1 signature", "sw id shorter");
+
+    rc = sw(SW_ID, "1614265331", SW_V1, (u_char *) SW_BODY,
+            sizeof(SW_BODY) - 1, SW_NOW, &k, 1, &why);
+    sw_refused(rc, why, "no valid v1 signature", "sw timestamp + 1");
+
+    rc = sw(SW_ID, "1614265329", SW_V1, (u_char *) SW_BODY,
+            sizeof(SW_BODY) - 1, SW_NOW, &k, 1, &why);
+    sw_refused(rc, why, "no valid v1 signature", "sw timestamp - 1");
+}
+
+
+static void
+test_sw_many(void)
+{
+    char        *p;
+    size_t       i;
+    ngx_int_t    rc;
+    ngx_str_t    k;
+    const char  *why;
+
+    static char  buf[16384];
+
+    k.data = (u_char *) sw_known;
+    k.len = sizeof(sw_known) - 1;
+
+    /* 100 entries of another version, 99 wrong v1 entries, the valid one */
+
+    p = buf;
+
+    for (i = 0; i < 100; i++) {
+        p += sprintf(p, "v1a,%s ", SW_SIG);
+    }
+
+    for (i = 0; i < 99; i++) {
+        p += sprintf(p, "v1,%s ", SW_B0);
+    }
+
+    CHECK(p - buf < 10000, "sw many: buffer");
+
+    p[-1] = '\0';
+
+    rc = sw(SW_ID, SW_TS, buf, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW, &k, 1, &why);
+    sw_refused(rc, why, "no valid v1 signature", "sw 199 entries, none valid");
+
+    sprintf(p - 1, " %s", SW_V1);
+
+    rc = sw(SW_ID, SW_TS, buf, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW, &k, 1, &why);
+    CHECK(rc == NGX_OK, "sw 200 entries, the last valid: got %d \"%s\"",
+          (int) rc, why ? why : "-");
+
+    /* the valid one first */
+
+    p = buf;
+    p += sprintf(p, "%s", SW_V1);
+
+    for (i = 0; i < 199; i++) {
+        p += sprintf(p, " v1,%s", SW_B0);
+    }
+
+    rc = sw(SW_ID, SW_TS, buf, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW, &k, 1, &why);
+    CHECK(rc == NGX_OK, "sw 200 entries, the first valid: got %d \"%s\"",
+          (int) rc, why ? why : "-");
+
+    /* 2000 short entries ("v1,"), then the valid one */
+
+    p = buf;
+
+    for (i = 0; i < 2000; i++) {
+        p += sprintf(p, "v1, ");
+    }
+
+    sprintf(p, "%s", SW_V1);
+
+    rc = sw(SW_ID, SW_TS, buf, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW, &k, 1, &why);
+    CHECK(rc == NGX_OK, "sw 2001 entries, the last valid: got %d \"%s\"",
+          (int) rc, why ? why : "-");
+}
+
+
 static ngx_int_t
 crc(const char *token, u_char *out, size_t *out_len)
 {
@@ -641,4 +1370,96 @@ hex(u_char *dst, const u_char *src, size_t len)
     }
 
     *dst = '\0';
+}
+
+
+static ssize_t
+sw_key(const char *secret, u_char **key)
+{
+    u_char   *copy;
+    size_t    len;
+    ssize_t   n;
+
+    /* exact sizes: the secret, and the key as documented */
+
+    len = strlen(secret);
+    copy = malloc(len ? len : 1);
+    ngx_memcpy(copy, secret, len);
+
+    *key = malloc(len >= 6 ? (len - 6) * 3 / 4 + 3 : 3);
+
+    n = ngx_http_hashpay_sw_key(copy, len, *key);
+
+    free(copy);
+
+    return n;
+}
+
+
+static ngx_int_t
+sw(const char *id, const char *ts, const char *sig, const u_char *body,
+    size_t len, time_t now, ngx_str_t *keys, ngx_uint_t nkeys,
+    const char **why)
+{
+    u_char                     *b;
+    ngx_int_t                   rc;
+    ngx_http_hashpay_sw_msg_t   m;
+
+    /* copies of the exact lengths: no reading past a header or the body */
+
+    ngx_memzero(&m, sizeof(m));
+
+    sw_copy(&m.id, id);
+    sw_copy(&m.timestamp, ts);
+    sw_copy(&m.signature, sig);
+
+    b = NULL;
+
+    if (len) {
+        b = malloc(len);
+        ngx_memcpy(b, body, len);
+        m.body = b;
+
+    } else {
+        m.body = (u_char *) "";
+    }
+
+    m.len = len;
+    m.now = now;
+    m.tolerance = sw_tolerance;
+
+    *why = NULL;
+
+    rc = ngx_http_hashpay_sw_verify(&m, keys, nkeys, why);
+
+    free(m.id.data);
+    free(m.timestamp.data);
+    free(m.signature.data);
+    free(b);
+
+    return rc;
+}
+
+
+static void
+sw_copy(ngx_str_t *dst, const char *src)
+{
+    dst->len = strlen(src);
+
+    if (dst->len == 0) {
+        dst->data = NULL;
+        return;
+    }
+
+    dst->data = malloc(dst->len);
+    ngx_memcpy(dst->data, src, dst->len);
+}
+
+
+static void
+sw_refused(ngx_int_t rc, const char *why, const char *want, const char *name)
+{
+    CHECK(rc == NGX_DECLINED && why != NULL && strcmp(why, want) == 0,
+          "%s: want NGX_DECLINED \"%s\", got %d \"%s\"", name, want,
+          (int) rc, why ? why : "(null)");
 }
