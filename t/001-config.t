@@ -189,9 +189,11 @@ SKIP: {
 
     write_file('consumer_secret', "example-consumer-secret\n");
     write_file('admin_token', "example-admin-token\n");
+    write_file('whsec', "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n");
     $conf =~ s{^\s*load_module\s+[^;]+;}{load_module $module;}m;
     $conf =~ s{/etc/nginx/hashpay/consumer_secret}{$dir/consumer_secret}g;
     $conf =~ s{/etc/nginx/hashpay/admin_token}{$dir/admin_token}g;
+    $conf =~ s{/etc/nginx/hashpay/whsec}{$dir/whsec}g;
     $conf =~ s{(\bpid\s+)[^;]+;}{$1$dir/logs/nginx.pid;}g;
     $conf =~ s{(\berror_log\s+)[^;\s]+}{$1$dir/logs/error.log}g;
     $conf =~ s{(\baccess_log\s+)[^;\s]+}{$1$dir/logs/access.log}g;

@@ -8,8 +8,10 @@
 #    its data in build/run/redis/ with appendonly yes, so that the state
 #    survives from one `make run` to the next (`make clean` removes it);
 # 2. makes build/run/ an nginx prefix: conf/nginx.conf generated from
-#    conf.example (module, ports, secret file, logs and temp paths
-#    adjusted), conf/consumer_secret, logs/, and a sample delivery;
+#    conf.example (module, ports, secret files, logs and temp paths
+#    adjusted), conf/consumer_secret, conf/admin_token, conf/whsec (the
+#    card network's Standard Webhooks secret), logs/, and a sample
+#    delivery;
 # 3. prints how to drive it with curl, openssl and redis-cli;
 # 4. runs /usr/sbin/nginx in the foreground (daemon off); Ctrl-C stops
 #    nginx, then Redis.
@@ -18,6 +20,11 @@
 #   HASHPAY_PORT        nginx's port (default 8080 if free, else a free one)
 #   HASHPAY_REDIS_PORT  Redis's port (default 6379 if free, else a free one)
 #   HASHPAY_SECRET      the X consumer secret (default hashpay-demo-secret)
+#   HASHPAY_ADMIN_TOKEN the admin API's token (default
+#                       hashpay-demo-admin-token)
+#   HASHPAY_TXN_SECRET  the card network's whsec_<base64> secret (default:
+#                       the one in build/run/conf/whsec, generated with
+#                       openssl rand at the first run and kept)
 #   NGINX, REDIS_SERVER, REDIS_CLI   the binaries (defaults: Debian's)
 
 set -u
@@ -45,6 +52,13 @@ die() {
 [ -x "$REDIS_SERVER" ] || die "$REDIS_SERVER not found" \
                               "(apt-get install redis-server)"
 command -v openssl >/dev/null 2>&1 || die "openssl not found"
+
+# a whsec_ secret: "whsec_" + base64 (padding optional)
+whsec_shape='^whsec_[A-Za-z0-9+/][A-Za-z0-9+/]*=\{0,2\}$'
+if [ -n "${HASHPAY_TXN_SECRET:-}" ]; then
+    printf '%s\n' "$HASHPAY_TXN_SECRET" | grep -q "$whsec_shape" \
+        || die "HASHPAY_TXN_SECRET must be \"whsec_\" followed by base64"
+fi
 
 # $1 if it is a free TCP port on 127.0.0.1, else one from the kernel;
 # with $2 = strict, $1 or nothing
@@ -173,6 +187,21 @@ TOKEN=${HASHPAY_ADMIN_TOKEN:-hashpay-demo-admin-token}
 (umask 077 && printf '%s\n' "$TOKEN" > "$RUN/conf/admin_token") \
     || die "cannot write $RUN/conf/admin_token"
 
+# the card network's Standard Webhooks secret: "whsec_" + base64 of 24
+# random bytes, generated once and kept (like the Redis data), so that the
+# commands printed by an earlier run still sign correctly
+if [ -n "${HASHPAY_TXN_SECRET:-}" ]; then
+    WHSEC=$HASHPAY_TXN_SECRET
+else
+    WHSEC=$(sed -n '1p' "$RUN/conf/whsec" 2>/dev/null)
+    if ! printf '%s\n' "$WHSEC" | grep -q "$whsec_shape"; then
+        WHSEC="whsec_$(openssl rand -base64 24)" \
+            || die "openssl rand failed"
+    fi
+fi
+(umask 077 && printf '%s\n' "$WHSEC" > "$RUN/conf/whsec") \
+    || die "cannot write $RUN/conf/whsec"
+
 # escape a string for the replacement side of sed s|||
 sed_escape() {
     printf '%s\n' "$1" | sed -e 's/[\\|&]/\\&/g'
@@ -202,6 +231,7 @@ sed -e "s|^\($sp*\)load_module$sp.*;|\1load_module $m;|" \
     -e "s|^\($sp*\)listen$sp$sp*[0-9][0-9]*|\1listen 127.0.0.1:$PORT|" \
     -e "s|/etc/nginx/hashpay/consumer_secret|$r/conf/consumer_secret|g" \
     -e "s|/etc/nginx/hashpay/admin_token|$r/conf/admin_token|g" \
+    -e "s|/etc/nginx/hashpay/whsec|$r/conf/whsec|g" \
     conf.example \
 | HASHPAY_TEMP="$temp" awk '
     { print }
@@ -250,6 +280,7 @@ if ! out=$("$NGINX" -t -p "$RUN/" -c conf/nginx.conf 2>&1); then
 fi
 
 URL="http://127.0.0.1:$PORT/webhooks/x"
+TXN_URL="http://127.0.0.1:$PORT/webhooks/card"
 RCLI="redis-cli -p $REDIS_PORT"
 
 cat <<EOF
@@ -257,6 +288,8 @@ cat <<EOF
 hashpay: nginx on 127.0.0.1:$PORT, Redis on 127.0.0.1:$REDIS_PORT
   configuration  $RUN/conf/nginx.conf (from conf.example)
   secret         "$SECRET" in $RUN/conf/consumer_secret
+  card secret    "$WHSEC" in $RUN/conf/whsec
+  admin token    "$TOKEN" in $RUN/conf/admin_token
   logs           $RUN/logs/error.log, access.log, redis.log
   Redis data     $RUN/redis (appendonly; kept across runs)
 
@@ -296,7 +329,24 @@ util/hashpay-tweet --user 1297234567890123457 --screen-name alice \\
 curl -s -H 'Authorization: Bearer $TOKEN' \\
      http://127.0.0.1:$PORT/hashpay/admin/offers/BuyGiftCard25; echo
 
-# 4. the operator's workers read the stream with a consumer group:
+# 4. cashback, end to end (README: "Cashback by hand"): a cashback
+#    offer, alice (linked in step 3, same exports) tweets its hashtag,
+#    then pays at the merchant with her card:
+curl -s -X PUT -H 'Authorization: Bearer $TOKEN' \\
+     -d '{"title":"Coffee back","kind":"cashback","stock":10,
+          "merchant_id":"mch_coffee","cashback_cents":500,
+          "min_spend_cents":2000}' \\
+     http://127.0.0.1:$PORT/hashpay/admin/offers/CoffeeBack; echo
+util/hashpay-tweet --user 1297234567890123457 --screen-name alice \\
+    'Saving this one #CoffeeBack'
+#    the card network's side (util/hashpay-txn reads $RUN/conf/whsec):
+export HASHPAY_TXN_URL=$TXN_URL
+util/hashpay-txn --card-token tok_visa_4242 --merchant-id mch_coffee \\
+    --amount-cents 2500
+#    200 {"outcome":"credited","cashback_cents":500}; cashback.credited
+#    is on the stream.  --print or --curl shows the signed request.
+
+# 5. the operator's workers read the stream with a consumer group:
 $RCLI XGROUP CREATE hashpay:events workers 0
 $RCLI XREADGROUP GROUP workers w1 COUNT 10 STREAMS hashpay:events '>'
 $RCLI XACK hashpay:events workers <entry id>
