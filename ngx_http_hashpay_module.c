@@ -15,6 +15,7 @@
 #include "ngx_http_hashpay.h"
 #include "ngx_http_hashpay_redis.h"
 #include "ngx_http_hashpay_sig.h"
+#include "ngx_http_hashpay_metrics.h"
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -25,6 +26,7 @@
 
 
 static ngx_int_t ngx_http_hashpay_add_variables(ngx_conf_t *cf);
+static ngx_int_t ngx_http_hashpay_init(ngx_conf_t *cf);
 static void *ngx_http_hashpay_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_hashpay_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_hashpay_create_loc_conf(ngx_conf_t *cf);
@@ -42,6 +44,8 @@ static char *ngx_http_hashpay_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_hashpay_admin(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_hashpay_transactions(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_hashpay_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_hashpay_whsec(ngx_conf_t *cf, void *post, void *data);
 static char *ngx_http_hashpay_handler(ngx_conf_t *cf, ngx_flag_t *flag,
@@ -174,6 +178,13 @@ static ngx_command_t  ngx_http_hashpay_commands[] = {
       offsetof(ngx_http_hashpay_loc_conf_t, transactions_tolerance),
       NULL },
 
+    { ngx_string("hashpay_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_hashpay_metrics,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("hashpay_admin"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_hashpay_admin,
@@ -201,7 +212,7 @@ static ngx_command_t  ngx_http_hashpay_commands[] = {
 
 static ngx_http_module_t  ngx_http_hashpay_module_ctx = {
     ngx_http_hashpay_add_variables,        /* preconfiguration */
-    ngx_http_hashpay_filter_init,          /* postconfiguration */
+    ngx_http_hashpay_init,                 /* postconfiguration */
 
     ngx_http_hashpay_create_main_conf,     /* create main configuration */
     ngx_http_hashpay_init_main_conf,       /* init main configuration */
@@ -298,6 +309,23 @@ ngx_http_hashpay_create_main_conf(ngx_conf_t *cf)
 }
 
 
+static ngx_int_t
+ngx_http_hashpay_init(ngx_conf_t *cf)
+{
+    ngx_http_hashpay_main_conf_t  *mcf;
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_hashpay_module);
+
+    if (mcf->metrics_zone != NULL
+        && ngx_http_hashpay_metrics_init(cf) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_hashpay_filter_init(cf);
+}
+
+
 static char *
 ngx_http_hashpay_init_main_conf(ngx_conf_t *cf, void *conf)
 {
@@ -347,6 +375,14 @@ ngx_http_hashpay_init_main_conf(ngx_conf_t *cf, void *conf)
     mcf->events_maxlen_text.len = ngx_sprintf(p, "%ui", mcf->events_maxlen)
                                   - p;
 
+    /* counters shared by the workers, where hashpay is in use */
+
+    if ((mcf->redis != NULL || mcf->metrics)
+        && ngx_http_hashpay_metrics_zone(cf, mcf) != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
     return NGX_CONF_OK;
 }
 
@@ -372,6 +408,7 @@ ngx_http_hashpay_create_loc_conf(ngx_conf_t *cf)
     conf->confirm_ttl = NGX_CONF_UNSET_MSEC;
     conf->dedupe_ttl = NGX_CONF_UNSET_MSEC;
     conf->operators = NGX_CONF_UNSET_PTR;
+    conf->metrics = NGX_CONF_UNSET;
     conf->transactions = NGX_CONF_UNSET;
     conf->transactions_keys = NGX_CONF_UNSET_PTR;
     conf->transactions_tolerance = NGX_CONF_UNSET;
@@ -401,6 +438,7 @@ ngx_http_hashpay_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_msec_value(conf->dedupe_ttl, prev->dedupe_ttl,
                               48 * 60 * 60 * 1000);
     ngx_conf_merge_ptr_value(conf->operators, prev->operators, NULL);
+    ngx_conf_merge_value(conf->metrics, prev->metrics, 0);
     ngx_conf_merge_value(conf->transactions, prev->transactions, 0);
     ngx_conf_merge_ptr_value(conf->transactions_keys, prev->transactions_keys,
                              NULL);
@@ -697,6 +735,21 @@ ngx_http_hashpay_transactions(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     return ngx_http_hashpay_handler(cf, &hlcf->transactions,
                                     ngx_http_hashpay_transactions_handler);
+}
+
+
+static char *
+ngx_http_hashpay_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_hashpay_loc_conf_t *hlcf = conf;
+
+    ngx_http_hashpay_main_conf_t  *mcf;
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_hashpay_module);
+    mcf->metrics = 1;
+
+    return ngx_http_hashpay_handler(cf, &hlcf->metrics,
+                                    ngx_http_hashpay_metrics_handler);
 }
 
 

@@ -38,6 +38,8 @@ typedef struct {
     ngx_str_t                   events_key;    /* "<prefix>:events" */
     ngx_uint_t                  events_maxlen;
     ngx_str_t                   events_maxlen_text;
+    ngx_flag_t                  metrics;       /* hashpay_metrics somewhere */
+    ngx_shm_zone_t             *metrics_zone;  /* NULL: hashpay unused */
 } ngx_http_hashpay_main_conf_t;
 
 
@@ -52,6 +54,8 @@ typedef struct {
     ngx_flag_t                  transactions;
     ngx_array_t                *transactions_keys;  /* of ngx_str_t */
     time_t                      transactions_tolerance;
+
+    ngx_flag_t                  metrics;
 
     ngx_flag_t                  admin;
     ngx_array_t                *admin_tokens;       /* of ngx_str_t */

@@ -30,6 +30,7 @@
 
 #include "ngx_http_hashpay.h"
 #include "ngx_http_hashpay_redis.h"
+#include "ngx_http_hashpay_metrics.h"
 
 
 #define NGX_HTTP_HASHPAY_BACKOFF_MIN  100
@@ -463,6 +464,8 @@ ngx_http_hashpay_redis_handshake(redisAsyncContext *ac, void *r,
         ngx_del_timer(&rs->connect_timer);
     }
 
+    ngx_http_hashpay_metrics_redis_connected(1);
+
     ngx_log_error(NGX_LOG_INFO, rs->log, 0,
                   "hashpay: redis \"%V\": connected", &rs->conf->name);
 }
@@ -576,12 +579,14 @@ ngx_http_hashpay_redis_cleanup(void *privdata)
 
     c = rs->conn;
 
-    if (rs->state == NGX_HTTP_HASHPAY_REDIS_READY && rs->ac->err
-        && !rs->exiting)
-    {
-        ngx_log_error(NGX_LOG_ERR, rs->log, 0,
-                      "hashpay: redis \"%V\": connection lost: %s",
-                      &rs->conf->name, rs->ac->errstr);
+    if (rs->state == NGX_HTTP_HASHPAY_REDIS_READY) {
+        ngx_http_hashpay_metrics_redis_connected(0);
+
+        if (rs->ac->err && !rs->exiting) {
+            ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                          "hashpay: redis \"%V\": connection lost: %s",
+                          &rs->conf->name, rs->ac->errstr);
+        }
     }
 
     rs->ac = NULL;

@@ -13,6 +13,7 @@
 
 #include "ngx_http_hashpay.h"
 #include "ngx_http_hashpay_redis.h"
+#include "ngx_http_hashpay_metrics.h"
 
 
 static void ngx_http_hashpay_json_free(void *data);
@@ -210,6 +211,8 @@ ngx_http_hashpay_send_unavailable(ngx_http_request_t *r, char *who,
 {
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                   "hashpay: %s answered 503: redis %s", who, why);
+
+    ngx_http_hashpay_metrics_redis_error(r);
 
     return ngx_http_hashpay_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
                                        "redis_unavailable", NULL);

@@ -1,0 +1,534 @@
+
+/*
+ * Copyright (C) hashpay authors
+ *
+ * Metrics (SPEC section 8): ngx_atomic_t counters in one shared memory
+ * zone, so that one scrape sums every worker; they survive a reload.
+ *
+ *   hashpay_requests_total{endpoint,code}       log phase of every request
+ *                                               of a hashpay location
+ *   hashpay_request_duration_seconds{endpoint}  the same, a histogram
+ *   hashpay_outcomes_total{outcome}             tweets and transactions
+ *   hashpay_signature_failures_total{endpoint}  401 of webhook and
+ *                                               transactions
+ *   hashpay_redis_errors_total                  requests answered 503
+ *                                               because of Redis
+ *   hashpay_redis_connected                     workers connected now
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_hashpay.h"
+#include "ngx_http_hashpay_metrics.h"
+
+
+#define NGX_HTTP_HASHPAY_ZONE_SIZE     (128 * 1024)
+#define NGX_HTTP_HASHPAY_CODES         600      /* status 0-599 */
+#define NGX_HTTP_HASHPAY_BUCKETS       13
+#define NGX_HTTP_HASHPAY_OUTCOMES      8
+#define NGX_HTTP_HASHPAY_WORKER_SLOTS  256
+
+
+typedef struct {
+    ngx_atomic_t   requests[NGX_HTTP_HASHPAY_EP_N][NGX_HTTP_HASHPAY_CODES];
+    /* not cumulative: a request counts in its own bucket only */
+    ngx_atomic_t   buckets[NGX_HTTP_HASHPAY_EP_N]
+                          [NGX_HTTP_HASHPAY_BUCKETS + 1];
+    ngx_atomic_t   duration_ms[NGX_HTTP_HASHPAY_EP_N];
+    ngx_atomic_t   outcomes[NGX_HTTP_HASHPAY_OUTCOMES];
+    ngx_atomic_t   signature_failures[NGX_HTTP_HASHPAY_EP_N];
+    ngx_atomic_t   redis_errors;
+    /* the pid of the worker connected to Redis, by worker number; 0 */
+    ngx_atomic_t   connected[NGX_HTTP_HASHPAY_WORKER_SLOTS];
+} ngx_http_hashpay_metrics_t;
+
+
+static ngx_int_t ngx_http_hashpay_metrics_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+static ngx_http_hashpay_metrics_t *ngx_http_hashpay_metrics_get(
+    ngx_http_request_t *r);
+static ngx_int_t ngx_http_hashpay_metrics_log(ngx_http_request_t *r);
+static ngx_int_t ngx_http_hashpay_metrics_endpoint(ngx_http_request_t *r);
+static u_char *ngx_http_hashpay_metrics_print(u_char *p,
+    ngx_http_hashpay_metrics_t *m);
+static ngx_uint_t ngx_http_hashpay_metrics_workers(
+    ngx_http_hashpay_metrics_t *m);
+
+
+static ngx_str_t  ngx_http_hashpay_zone_name = ngx_string("hashpay_metrics");
+
+static char  *ngx_http_hashpay_endpoints[] = {
+    "webhook", "transactions", "admin", "metrics"
+};
+
+static ngx_str_t  ngx_http_hashpay_outcomes[] = {
+    ngx_string("intent_created"),
+    ngx_string("confirmed"),
+    ngx_string("claim_saved"),
+    ngx_string("rejected"),
+    ngx_string("duplicate"),
+    ngx_string("ignored"),
+    ngx_string("credited"),
+    ngx_string("no_claim")
+};
+
+/* upper bounds of the duration buckets, ms, and as Prometheus writes them */
+static ngx_msec_t  ngx_http_hashpay_bucket_ms[] = {
+    1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000
+};
+
+static char  *ngx_http_hashpay_bucket_le[] = {
+    "0.001", "0.002", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25",
+    "0.5", "1", "2.5", "5", "10", "+Inf"
+};
+
+
+/* the most one scrape can print, beyond one line a request counter */
+#define NGX_HTTP_HASHPAY_METRICS_FIXED  16384
+#define NGX_HTTP_HASHPAY_METRICS_LINE                                         \
+    (sizeof("hashpay_requests_total{endpoint=\"transactions\",code=\"599\"} ")\
+     + NGX_ATOMIC_T_LEN)
+
+
+ngx_int_t
+ngx_http_hashpay_metrics_zone(ngx_conf_t *cf,
+    ngx_http_hashpay_main_conf_t *mcf)
+{
+    ngx_shm_zone_t  *shm_zone;
+
+    shm_zone = ngx_shared_memory_add(cf, &ngx_http_hashpay_zone_name,
+                                     NGX_HTTP_HASHPAY_ZONE_SIZE,
+                                     &ngx_http_hashpay_module);
+    if (shm_zone == NULL) {
+        return NGX_ERROR;
+    }
+
+    shm_zone->init = ngx_http_hashpay_metrics_init_zone;
+    mcf->metrics_zone = shm_zone;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_hashpay_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_slab_pool_t             *shpool;
+    ngx_http_hashpay_metrics_t  *m;
+
+    if (data) {
+        /* a reload: the counters go on */
+        shm_zone->data = data;
+        return NGX_OK;
+    }
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        shm_zone->data = shpool->data;
+        return NGX_OK;
+    }
+
+    m = ngx_slab_calloc(shpool, sizeof(ngx_http_hashpay_metrics_t));
+    if (m == NULL) {
+        return NGX_ERROR;
+    }
+
+    shpool->data = m;
+    shm_zone->data = m;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_hashpay_metrics_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_hashpay_metrics_log;
+
+    return NGX_OK;
+}
+
+
+static ngx_http_hashpay_metrics_t *
+ngx_http_hashpay_metrics_get(ngx_http_request_t *r)
+{
+    ngx_http_hashpay_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_hashpay_module);
+
+    if (mcf == NULL || mcf->metrics_zone == NULL) {
+        return NULL;
+    }
+
+    return mcf->metrics_zone->data;
+}
+
+
+/* which hashpay endpoint a request was answered by, or NGX_DECLINED */
+
+static ngx_int_t
+ngx_http_hashpay_metrics_endpoint(ngx_http_request_t *r)
+{
+    ngx_http_hashpay_loc_conf_t  *hlcf;
+
+    hlcf = ngx_http_get_module_loc_conf(r, ngx_http_hashpay_module);
+
+    if (hlcf->webhook) {
+        return NGX_HTTP_HASHPAY_EP_WEBHOOK;
+    }
+
+    if (hlcf->transactions) {
+        return NGX_HTTP_HASHPAY_EP_TRANSACTIONS;
+    }
+
+    if (hlcf->admin) {
+        return NGX_HTTP_HASHPAY_EP_ADMIN;
+    }
+
+    if (hlcf->metrics) {
+        return NGX_HTTP_HASHPAY_EP_METRICS;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_hashpay_metrics_log(ngx_http_request_t *r)
+{
+    ngx_int_t                    ep;
+    ngx_uint_t                   status, b;
+    ngx_msec_int_t               ms;
+    ngx_time_t                  *tp;
+    ngx_http_hashpay_metrics_t  *m;
+
+    ep = ngx_http_hashpay_metrics_endpoint(r);
+    if (ep == NGX_DECLINED) {
+        return NGX_OK;
+    }
+
+    m = ngx_http_hashpay_metrics_get(r);
+    if (m == NULL) {
+        return NGX_OK;
+    }
+
+    status = r->headers_out.status;
+
+    if (status >= NGX_HTTP_HASHPAY_CODES) {
+        status = 0;
+    }
+
+    (void) ngx_atomic_fetch_add(&m->requests[ep][status], 1);
+
+    /* as $request_time does */
+
+    tp = ngx_timeofday();
+
+    ms = (ngx_msec_int_t) ((tp->sec - r->start_sec) * 1000
+                           + (tp->msec - r->start_msec));
+    ms = ngx_max(ms, 0);
+
+    for (b = 0; b < NGX_HTTP_HASHPAY_BUCKETS; b++) {
+        if ((ngx_msec_t) ms <= ngx_http_hashpay_bucket_ms[b]) {
+            break;
+        }
+    }
+
+    (void) ngx_atomic_fetch_add(&m->buckets[ep][b], 1);
+    (void) ngx_atomic_fetch_add(&m->duration_ms[ep], ms);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_hashpay_metrics_outcome(ngx_http_request_t *r, ngx_str_t *outcome)
+{
+    ngx_uint_t                   i;
+    ngx_http_hashpay_metrics_t  *m;
+
+    m = ngx_http_hashpay_metrics_get(r);
+    if (m == NULL) {
+        return;
+    }
+
+    for (i = 0; i < NGX_HTTP_HASHPAY_OUTCOMES; i++) {
+        if (outcome->len == ngx_http_hashpay_outcomes[i].len
+            && ngx_strncmp(outcome->data, ngx_http_hashpay_outcomes[i].data,
+                           outcome->len)
+               == 0)
+        {
+            (void) ngx_atomic_fetch_add(&m->outcomes[i], 1);
+            return;
+        }
+    }
+}
+
+
+void
+ngx_http_hashpay_metrics_signature_failure(ngx_http_request_t *r,
+    ngx_uint_t endpoint)
+{
+    ngx_http_hashpay_metrics_t  *m;
+
+    m = ngx_http_hashpay_metrics_get(r);
+
+    if (m != NULL && endpoint < NGX_HTTP_HASHPAY_EP_N) {
+        (void) ngx_atomic_fetch_add(&m->signature_failures[endpoint], 1);
+    }
+}
+
+
+void
+ngx_http_hashpay_metrics_redis_error(ngx_http_request_t *r)
+{
+    ngx_http_hashpay_metrics_t  *m;
+
+    m = ngx_http_hashpay_metrics_get(r);
+
+    if (m != NULL) {
+        (void) ngx_atomic_fetch_add(&m->redis_errors, 1);
+    }
+}
+
+
+/*
+ * A worker writes its pid in the slot of its worker number when it is
+ * connected, and takes it back (only its own) when it is not: a worker
+ * that replaces a dead one takes over the slot, and a scrape counts only
+ * pids that still run.
+ */
+
+void
+ngx_http_hashpay_metrics_redis_connected(ngx_uint_t up)
+{
+    ngx_atomic_t                  *slot;
+    ngx_http_hashpay_metrics_t    *m;
+    ngx_http_hashpay_main_conf_t  *mcf;
+
+    if (ngx_worker >= NGX_HTTP_HASHPAY_WORKER_SLOTS) {
+        return;
+    }
+
+    mcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                              ngx_http_hashpay_module);
+
+    if (mcf == NULL || mcf->metrics_zone == NULL
+        || mcf->metrics_zone->data == NULL)
+    {
+        return;
+    }
+
+    m = mcf->metrics_zone->data;
+    slot = &m->connected[ngx_worker];
+
+    if (up) {
+        *slot = (ngx_atomic_uint_t) ngx_pid;
+
+    } else {
+        (void) ngx_atomic_cmp_set(slot, (ngx_atomic_uint_t) ngx_pid, 0);
+    }
+}
+
+
+static ngx_uint_t
+ngx_http_hashpay_metrics_workers(ngx_http_hashpay_metrics_t *m)
+{
+    ngx_pid_t   pid;
+    ngx_uint_t  i, n;
+
+    n = 0;
+
+    for (i = 0; i < NGX_HTTP_HASHPAY_WORKER_SLOTS; i++) {
+        pid = (ngx_pid_t) m->connected[i];
+
+        if (pid == 0) {
+            continue;
+        }
+
+        if (pid == ngx_pid || kill(pid, 0) == 0 || ngx_errno == NGX_EPERM) {
+            n++;
+        }
+    }
+
+    return n;
+}
+
+
+ngx_int_t
+ngx_http_hashpay_metrics_handler(ngx_http_request_t *r)
+{
+    size_t                       len;
+    ngx_int_t                    rc;
+    ngx_buf_t                   *b;
+    ngx_uint_t                   e, c;
+    ngx_chain_t                  out;
+    ngx_http_hashpay_metrics_t  *m, *snap;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return ngx_http_hashpay_refuse(r, NGX_HTTP_NOT_ALLOWED,
+                                       "method_not_allowed", "Allow",
+                                       "GET, HEAD");
+    }
+
+    rc = ngx_http_discard_request_body(r);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    m = ngx_http_hashpay_metrics_get(r);
+    if (m == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the workers go on counting: printed is a copy, sized before */
+
+    snap = ngx_palloc(r->pool, sizeof(ngx_http_hashpay_metrics_t));
+    if (snap == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(snap, m, sizeof(ngx_http_hashpay_metrics_t));
+
+    len = NGX_HTTP_HASHPAY_METRICS_FIXED;
+
+    for (e = 0; e < NGX_HTTP_HASHPAY_EP_N; e++) {
+        for (c = 0; c < NGX_HTTP_HASHPAY_CODES; c++) {
+            if (snap->requests[e][c]) {
+                len += NGX_HTTP_HASHPAY_METRICS_LINE;
+            }
+        }
+    }
+
+    b = ngx_create_temp_buf(r->pool, len);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->last = ngx_http_hashpay_metrics_print(b->pos, snap);
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = b->last - b->pos;
+    ngx_str_set(&r->headers_out.content_type,
+                "text/plain; version=0.0.4; charset=utf-8");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+
+    if (r->method == NGX_HTTP_HEAD) {
+        r->header_only = 1;
+        return ngx_http_send_header(r);
+    }
+
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static u_char *
+ngx_http_hashpay_metrics_print(u_char *p, ngx_http_hashpay_metrics_t *m)
+{
+    char              *ep;
+    ngx_uint_t         e, c, b;
+    ngx_atomic_uint_t  n, count;
+
+    p = ngx_cpymem(p, "# HELP hashpay_requests_total Requests answered by "
+                   "hashpay locations.\n"
+                   "# TYPE hashpay_requests_total counter\n",
+                   sizeof("# HELP hashpay_requests_total Requests answered "
+                          "by hashpay locations.\n"
+                          "# TYPE hashpay_requests_total counter\n") - 1);
+
+    for (e = 0; e < NGX_HTTP_HASHPAY_EP_N; e++) {
+        for (c = 0; c < NGX_HTTP_HASHPAY_CODES; c++) {
+            n = m->requests[e][c];
+
+            if (n) {
+                p = ngx_sprintf(p, "hashpay_requests_total{endpoint=\"%s\","
+                                "code=\"%03ui\"} %uA\n",
+                                ngx_http_hashpay_endpoints[e], c, n);
+            }
+        }
+    }
+
+    p = ngx_sprintf(p, "# HELP hashpay_outcomes_total Outcomes of tweets "
+                    "and card transactions.\n"
+                    "# TYPE hashpay_outcomes_total counter\n");
+
+    for (c = 0; c < NGX_HTTP_HASHPAY_OUTCOMES; c++) {
+        p = ngx_sprintf(p, "hashpay_outcomes_total{outcome=\"%V\"} %uA\n",
+                        &ngx_http_hashpay_outcomes[c], m->outcomes[c]);
+    }
+
+    p = ngx_sprintf(p, "# HELP hashpay_signature_failures_total Deliveries "
+                    "refused for their signature.\n"
+                    "# TYPE hashpay_signature_failures_total counter\n"
+                    "hashpay_signature_failures_total{endpoint=\"webhook\"} "
+                    "%uA\n"
+                    "hashpay_signature_failures_total"
+                    "{endpoint=\"transactions\"} %uA\n",
+                    m->signature_failures[NGX_HTTP_HASHPAY_EP_WEBHOOK],
+                    m->signature_failures[NGX_HTTP_HASHPAY_EP_TRANSACTIONS]);
+
+    p = ngx_sprintf(p, "# HELP hashpay_redis_errors_total Requests answered "
+                    "503 because Redis failed, was down or too slow.\n"
+                    "# TYPE hashpay_redis_errors_total counter\n"
+                    "hashpay_redis_errors_total %uA\n"
+                    "# HELP hashpay_redis_connected Workers connected to "
+                    "Redis now.\n"
+                    "# TYPE hashpay_redis_connected gauge\n"
+                    "hashpay_redis_connected %ui\n",
+                    m->redis_errors, ngx_http_hashpay_metrics_workers(m));
+
+    p = ngx_sprintf(p, "# HELP hashpay_request_duration_seconds Time to "
+                    "answer a request of a hashpay location.\n"
+                    "# TYPE hashpay_request_duration_seconds histogram\n");
+
+    for (e = 0; e < NGX_HTTP_HASHPAY_EP_N; e++) {
+        ep = ngx_http_hashpay_endpoints[e];
+        count = 0;
+
+        for (b = 0; b <= NGX_HTTP_HASHPAY_BUCKETS; b++) {
+            count += m->buckets[e][b];
+
+            p = ngx_sprintf(p, "hashpay_request_duration_seconds_bucket"
+                            "{endpoint=\"%s\",le=\"%s\"} %uA\n",
+                            ep, ngx_http_hashpay_bucket_le[b], count);
+        }
+
+        n = m->duration_ms[e];
+
+        p = ngx_sprintf(p, "hashpay_request_duration_seconds_sum"
+                        "{endpoint=\"%s\"} %uA.%03uA\n"
+                        "hashpay_request_duration_seconds_count"
+                        "{endpoint=\"%s\"} %uA\n",
+                        ep, n / 1000, n % 1000, ep, count);
+    }
+
+    return p;
+}
