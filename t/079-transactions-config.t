@@ -1,0 +1,151 @@
+# nginx -t and hashpay_transactions (notes/issue5-design.md, "Transactions
+# endpoint"): it needs hashpay_redis and at least one "whsec_" secret
+# (inline, from a file, or inherited); malformed secrets, empty or
+# unreadable secret files and a zero tolerance are refused.
+
+use strict;
+use warnings;
+use Test::More;
+use File::Temp qw(tempdir);
+use Cwd qw(getcwd);
+
+my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
+my $module = $ENV{TEST_NGINX_LOAD_MODULES}
+             || getcwd() . '/build/ngx_http_hashpay_module.so';
+my $redis_port = $ENV{TEST_NGINX_REDIS_PORT} || 6379;
+
+plan skip_all => "module not built ($module)" unless -f $module;
+
+my $dir = tempdir(CLEANUP => 1);
+mkdir "$dir/logs";
+
+sub write_file {
+    my ($name, $text) = @_;
+    open(my $fh, '>', "$dir/$name") or die "$name: $!";
+    print $fh $text;
+    close $fh;
+    return "$dir/$name";
+}
+
+# nginx -t on an http block; (exit status, output)
+sub nginx_t {
+    my ($http) = @_;
+    write_file('nginx.conf', <<"CONF");
+load_module $module;
+error_log $dir/logs/error.log;
+pid $dir/logs/nginx.pid;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $dir/body;
+$http
+}
+CONF
+    my $out = `$nginx -t -p $dir/ -c $dir/nginx.conf 2>&1`;
+    return ($? >> 8, $out);
+}
+
+sub refused {
+    my ($http, $re, $what) = @_;
+    my ($status, $out) = nginx_t($http);
+    isnt($status, 0, "$what: nginx -t fails");
+    like($out, $re, "$what: says why") or diag $out;
+    return $out;
+}
+
+sub accepted {
+    my ($http, $what) = @_;
+    my ($status, $out) = nginx_t($http);
+    is($status, 0, "$what: nginx -t succeeds") or diag $out;
+}
+
+my $A = 'whsec_7FR00wwQDfVsU4B2x5+lpMdiLNTYSs+X';
+my $B = 'whsec_GrD8BSxTRMEiR2u0y0ohhcAdUboMu+ix';
+my $D_unpadded = 'whsec_aGFzaHBheS1rYXQta2V5LTIwYiE';
+my $two = write_file('whsec', "\n  $A \n\n\t$B\n\n");
+my $blank = write_file('blank', "\n  \n\t\n");
+my $empty = write_file('empty', '');
+my $bad_line = write_file('bad_line', "$A\nnot-a-whsec-secret\n");
+my $missing = "$dir/no-such-file";
+my $redis = "hashpay_redis 127.0.0.1:$redis_port;";
+
+# a server with one transactions location; $more goes inside it
+sub srv {
+    my ($more) = @_;
+    return "server { listen 127.0.0.1:1; location = /card {"
+           . " hashpay_transactions; $more } }";
+}
+
+# valid
+
+accepted("$redis " . srv("hashpay_transactions_secret $A;"), 'inline secret');
+accepted("$redis " . srv("hashpay_transactions_secret_file $two;"),
+         'file: blank lines, white space, two secrets');
+accepted("$redis " . srv("hashpay_transactions_secret $A;"
+                         . " hashpay_transactions_secret_file $two;"),
+         'inline and file together');
+accepted("$redis hashpay_transactions_secret $A; " . srv(''),
+         'secret inherited from http');
+accepted("$redis server { listen 127.0.0.1:1;"
+         . " hashpay_transactions_secret_file $two;"
+         . " location = /card { hashpay_transactions; } }",
+         'secret file inherited from server');
+accepted("$redis " . srv("hashpay_transactions_secret $D_unpadded;"),
+         'unpadded base64');
+accepted("$redis " . srv("hashpay_transactions_secret $A;"
+                         . " hashpay_transactions_tolerance 1s;"),
+         'tolerance 1s');
+accepted("$redis hashpay_transactions_tolerance 10m; "
+         . srv("hashpay_transactions_secret $A;"), 'tolerance at http level');
+
+# refused
+
+refused(srv("hashpay_transactions_secret $A;"),
+        qr/"hashpay_transactions" requires "hashpay_redis"/, 'no redis');
+refused("$redis " . srv(''),
+        qr/"hashpay_transactions" requires "hashpay_transactions_secret" or "hashpay_transactions_secret_file"/,
+        'no secret');
+refused("$redis hashpay_transactions_secret $A; server { listen 127.0.0.1:1;"
+        . " location = /other { hashpay_transactions_secret $B; }"
+        . " location = /card { hashpay_transactions; hashpay_transactions_secret_file $blank; } }",
+        qr/\Q$blank\E/, 'blank file (not made up for by http)');
+refused("$redis " . srv('hashpay_transactions_secret 7FR00wwQDfVsU4B2x5+lpMdiLNTYSs+X;'),
+        qr/must be "whsec_" followed by base64/, 'no whsec_ prefix');
+refused("$redis " . srv('hashpay_transactions_secret whsec_7FR00wwQ*fVsU4B2x5+lpMdiLNTYSs+X;'),
+        qr/must be "whsec_" followed by base64/, 'bad base64 character');
+refused("$redis " . srv('hashpay_transactions_secret whsec_7FR00wwQDfVsU4B2x5+lpMdiLNTYS;'),
+        qr/must be "whsec_" followed by base64/, 'base64 of a bad length');
+refused("$redis " . srv('hashpay_transactions_secret whsec_;'),
+        qr/must be "whsec_" followed by base64/, 'whsec_ and nothing');
+refused("$redis " . srv("hashpay_transactions_secret_file $bad_line;"),
+        qr/must be "whsec_" followed by base64/, 'a bad line in the file');
+refused("$redis " . srv("hashpay_transactions_secret_file $blank;"),
+        qr/\Q$blank\E/, 'blank secret file');
+refused("$redis " . srv("hashpay_transactions_secret_file $empty;"),
+        qr/\Q$empty\E/, 'empty secret file');
+refused("$redis " . srv("hashpay_transactions_secret_file $missing;"),
+        qr/\Q$missing\E/, 'unreadable secret file');
+refused("$redis " . srv("hashpay_transactions_secret $A;"
+                        . " hashpay_transactions_tolerance 0;"),
+        qr/"hashpay_transactions_tolerance" must be at least 1s/,
+        'tolerance 0');
+refused("$redis " . srv("hashpay_transactions_secret $A;"
+                        . " hashpay_transactions_tolerance 0s;"),
+        qr/"hashpay_transactions_tolerance" must be at least 1s/, 'tolerance 0s');
+refused("$redis " . srv("hashpay_transactions_secret $A;"
+                        . " hashpay_transactions_tolerance soon;"),
+        qr/hashpay_transactions_tolerance/, 'tolerance not a time');
+refused("$redis " . srv("hashpay_transactions; hashpay_transactions_secret $A;"),
+        qr/is duplicate/, 'duplicate');
+refused("$redis server { listen 127.0.0.1:1; location = /card {"
+        . " hashpay_transactions; hashpay_transactions_secret $A; } }"
+        . " hashpay_transactions;",
+        qr/"hashpay_transactions" directive is not allowed here/,
+        'flag outside a location');
+
+# a malformed secret is not echoed back in the message
+my $out = refused("$redis " . srv('hashpay_transactions_secret whsec_Sup3r*S3cret;'),
+                  qr/must be "whsec_" followed by base64/, 'bad secret');
+unlike($out, qr/Sup3r\*S3cret/, 'bad secret: the value is not echoed');
+
+done_testing();
