@@ -170,7 +170,8 @@ sub post {
 
 # Many signed deliveries at once: one child process each, all sending at
 # the same instant.  While they run, $o{sample} (if given) is called again
-# and again.  Returns [status, body] per delivery, in order.
+# and again.  $o{send} (default post) sends one item and returns (status,
+# body).  Returns [status, body] per delivery, in order.
 sub post_many {
     my ($bodies, %o) = @_;
     require File::Temp;
@@ -188,7 +189,8 @@ sub post_many {
         if ($pid == 0) {
             my $wait = $start - Time::HiRes::time();
             Time::HiRes::sleep($wait) if $wait > 0;
-            my ($status, $body) = eval { post($bodies->[$i]) };
+            my ($status, $body) = eval { ($o{send} || \&post)
+                                             ->($bodies->[$i]) };
             $status //= 'none';
             $body //= $@;
             if (open(my $fh, '>', "$dir/$i")) {
