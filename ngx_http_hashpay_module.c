@@ -35,6 +35,10 @@ static char *ngx_http_hashpay_merge_loc_conf(ngx_conf_t *cf, void *parent,
 
 static char *ngx_http_hashpay_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_hashpay_redis_wait(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_hashpay_wait_conf(ngx_conf_t *cf,
+    ngx_http_hashpay_main_conf_t *mcf);
 static char *ngx_http_hashpay_webhook(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_hashpay_secret(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -83,6 +87,13 @@ static ngx_command_t  ngx_http_hashpay_commands[] = {
     { ngx_string("hashpay_redis"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
       ngx_http_hashpay_redis,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("hashpay_redis_wait"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_hashpay_redis_wait,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -304,6 +315,7 @@ ngx_http_hashpay_create_main_conf(ngx_conf_t *cf)
      */
 
     mcf->events_maxlen = NGX_CONF_UNSET_UINT;
+    mcf->wait_replicas = NGX_CONF_UNSET;
 
     return mcf;
 }
@@ -357,6 +369,10 @@ ngx_http_hashpay_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     ngx_conf_init_uint_value(mcf->events_maxlen, 1000000);
+
+    if (ngx_http_hashpay_wait_conf(cf, mcf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     mcf->events_key.len = mcf->prefix.len + sizeof(":events") - 1;
     mcf->events_key.data = ngx_pnalloc(cf->pool, mcf->events_key.len);
@@ -705,6 +721,108 @@ invalid:
                        &value[i]);
 
     return NGX_CONF_ERROR;
+}
+
+
+/* "hashpay_redis_wait replicas timeout" or "hashpay_redis_wait off" */
+
+static char *
+ngx_http_hashpay_redis_wait(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_hashpay_main_conf_t *mcf = conf;
+
+    ngx_int_t   n;
+    ngx_str_t  *value;
+
+    if (mcf->wait_replicas != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 2) {
+        if (ngx_strcmp(value[1].data, "off") != 0) {
+            return "takes \"off\" or the number of replicas and a timeout";
+        }
+
+        mcf->wait_replicas = 0;
+        return NGX_CONF_OK;
+    }
+
+    n = ngx_atoi(value[1].data, value[1].len);
+    if (n == NGX_ERROR || n < 1 || n > 1000) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid number of replicas \"%V\" in "
+                           "\"hashpay_redis_wait\": 1-1000", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    mcf->wait_replicas = n;
+
+    n = ngx_parse_time(&value[2], 0);
+    if (n == NGX_ERROR || n == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid timeout \"%V\" in "
+                           "\"hashpay_redis_wait\"", &value[2]);
+        return NGX_CONF_ERROR;
+    }
+
+    mcf->wait_timeout = n;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * The WAIT of every writing batch, handed to the Redis client: it needs
+ * hashpay_redis, and its timeout must end before the command timeout of
+ * the batch (which would otherwise drop the connection)
+ */
+
+static ngx_int_t
+ngx_http_hashpay_wait_conf(ngx_conf_t *cf, ngx_http_hashpay_main_conf_t *mcf)
+{
+    u_char                         *p;
+    ngx_http_hashpay_redis_conf_t  *rc;
+
+    if (mcf->wait_replicas == NGX_CONF_UNSET || mcf->wait_replicas == 0) {
+        return NGX_OK;
+    }
+
+    rc = mcf->redis;
+
+    if (rc == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"hashpay_redis_wait\" requires "
+                           "\"hashpay_redis\"");
+        return NGX_ERROR;
+    }
+
+    if (mcf->wait_timeout >= rc->timeout) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"hashpay_redis_wait\" timeout %M ms must be "
+                           "shorter than the \"hashpay_redis\" timeout= "
+                           "(%M ms)", mcf->wait_timeout, rc->timeout);
+        return NGX_ERROR;
+    }
+
+    p = ngx_pnalloc(cf->pool, 2 * NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc->wait_replicas = mcf->wait_replicas;
+    rc->wait_timeout = mcf->wait_timeout;
+
+    rc->wait_args[0].data = p;
+    rc->wait_args[0].len = ngx_sprintf(p, "%ui", rc->wait_replicas) - p;
+
+    p += NGX_INT_T_LEN;
+
+    rc->wait_args[1].data = p;
+    rc->wait_args[1].len = ngx_sprintf(p, "%M", rc->wait_timeout) - p;
+
+    return NGX_OK;
 }
 
 

@@ -26,6 +26,9 @@ typedef struct {
     ngx_str_t                   password;
     ngx_msec_t                  connect_timeout;
     ngx_msec_t                  timeout;
+    ngx_uint_t                  wait_replicas;  /* hashpay_redis_wait, 0 */
+    ngx_msec_t                  wait_timeout;
+    ngx_str_t                   wait_args[2];   /* the same, as text */
 } ngx_http_hashpay_redis_conf_t;
 
 
@@ -38,6 +41,8 @@ typedef struct {
     ngx_str_t                   events_key;    /* "<prefix>:events" */
     ngx_uint_t                  events_maxlen;
     ngx_str_t                   events_maxlen_text;
+    ngx_int_t                   wait_replicas; /* hashpay_redis_wait */
+    ngx_msec_t                  wait_timeout;
     ngx_flag_t                  metrics;       /* hashpay_metrics somewhere */
     ngx_shm_zone_t             *metrics_zone;  /* NULL: hashpay unused */
 } ngx_http_hashpay_main_conf_t;

@@ -544,6 +544,9 @@ ngx_http_hashpay_admin_send(ngx_http_request_t *r,
     b->reply = ngx_http_hashpay_admin_reply;
     b->done = ngx_http_hashpay_admin_done;
 
+    /* what changes offers and links waits for replicas; reading does not */
+    b->durable = (r->method != NGX_HTTP_GET);
+
     if (ngx_http_hashpay_batch_eval(b, script, 1, args, nargs) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

@@ -101,6 +101,10 @@ static ngx_int_t ngx_http_hashpay_redis_send_cmd(ngx_http_hashpay_redis_t *rs,
     ngx_http_hashpay_cmd_t *cmd, ngx_http_hashpay_slot_t *slot);
 static void ngx_http_hashpay_redis_reply(redisAsyncContext *ac, void *r,
     void *privdata);
+static void ngx_http_hashpay_batch_wait(ngx_http_hashpay_batch_t *b,
+    ngx_http_hashpay_slot_t *slot);
+static void ngx_http_hashpay_batch_waited(ngx_http_hashpay_batch_t *b,
+    redisReply *reply);
 static void ngx_http_hashpay_batch_finish(ngx_http_hashpay_batch_t *b,
     ngx_int_t rc);
 static void ngx_http_hashpay_batch_timeout(ngx_event_t *ev);
@@ -778,6 +782,8 @@ ngx_http_hashpay_batch_send(ngx_http_hashpay_batch_t *b)
     n = b->cmds.nelts;
     cmd = b->cmds.elts;
 
+    /* one slot a command, and one for WAIT (slots[1] is in the struct) */
+
     token = ngx_alloc(sizeof(ngx_http_hashpay_token_t)
                       + n * sizeof(ngx_http_hashpay_slot_t),
                       b->request->connection->log);
@@ -888,6 +894,11 @@ ngx_http_hashpay_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
         return;
     }
 
+    if (slot->index == b->cmds.nelts) {
+        ngx_http_hashpay_batch_waited(b, reply);
+        return;
+    }
+
     cmd = b->cmds.elts;
     cmd = &cmd[slot->index];
 
@@ -925,9 +936,85 @@ ngx_http_hashpay_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
 
     b->reply(b, slot->index, reply);
 
-    if (--b->pending == 0) {
-        ngx_http_hashpay_batch_finish(b, NGX_OK);
+    if (--b->pending) {
+        return;
     }
+
+    if (b->durable && ngx_http_hashpay_redis.conf->wait_replicas) {
+        ngx_http_hashpay_batch_wait(b, &token->slots[b->cmds.nelts]);
+        return;
+    }
+
+    ngx_http_hashpay_batch_finish(b, NGX_OK);
+}
+
+
+/*
+ * hashpay_redis_wait: once every script of the batch has answered, WAIT
+ * for that many replicas to hold what the connection has written so far.
+ * Sent after the answers, not pipelined with the scripts, so that a
+ * script run again after NOSCRIPT is covered too.
+ */
+
+static void
+ngx_http_hashpay_batch_wait(ngx_http_hashpay_batch_t *b,
+    ngx_http_hashpay_slot_t *slot)
+{
+    const char                     *argv[3];
+    size_t                          argvlen[3];
+    ngx_http_hashpay_redis_t       *rs;
+    ngx_http_hashpay_redis_conf_t  *conf;
+
+    rs = &ngx_http_hashpay_redis;
+    conf = rs->conf;
+
+    argv[0] = "WAIT";
+    argvlen[0] = 4;
+    argv[1] = (const char *) conf->wait_args[0].data;
+    argvlen[1] = conf->wait_args[0].len;
+    argv[2] = (const char *) conf->wait_args[1].data;
+    argvlen[2] = conf->wait_args[1].len;
+
+    slot->token = b->token;
+    slot->index = b->cmds.nelts;
+
+    if (ngx_http_hashpay_redis_usable(rs) != NGX_OK
+        || redisAsyncCommandArgv(rs->ac, ngx_http_hashpay_redis_reply, slot,
+                                 3, argv, argvlen)
+           != REDIS_OK)
+    {
+        b->error = "connection lost";
+        ngx_http_hashpay_batch_finish(b, NGX_ERROR);
+        return;
+    }
+
+    slot->token->refs++;
+}
+
+
+static void
+ngx_http_hashpay_batch_waited(ngx_http_hashpay_batch_t *b, redisReply *reply)
+{
+    ngx_http_hashpay_redis_conf_t  *conf;
+
+    conf = ngx_http_hashpay_redis.conf;
+
+    if (reply->type == REDIS_REPLY_INTEGER
+        && reply->integer >= (long long) conf->wait_replicas)
+    {
+        ngx_http_hashpay_batch_finish(b, NGX_OK);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, b->request->connection->log, 0,
+                  "hashpay: redis \"%V\": WAIT %ui %M: %s",
+                  &conf->name, conf->wait_replicas, conf->wait_timeout,
+                  reply->type == REDIS_REPLY_INTEGER
+                  ? "not enough replicas acknowledged"
+                  : "failed");
+
+    b->error = "replicas did not acknowledge the write";
+    ngx_http_hashpay_batch_finish(b, NGX_ERROR);
 }
 
 

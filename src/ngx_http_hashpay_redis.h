@@ -75,6 +75,9 @@ struct ngx_http_hashpay_batch_s {
     ngx_uint_t                      pending;
     const char                     *error;     /* why it failed, for logs */
 
+    /* hashpay_redis_wait applies: the batch's scripts write */
+    unsigned                        durable:1;
+
     unsigned                        sent:1;
     unsigned                        finished:1;
 };

@@ -358,6 +358,7 @@ ngx_http_hashpay_transactions_eval(ngx_http_request_t *r,
     b->data = tc;
     b->reply = ngx_http_hashpay_transactions_reply;
     b->done = ngx_http_hashpay_transactions_done;
+    b->durable = 1;
 
     if (ngx_http_hashpay_batch_eval(b, script, 1, args, 11) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;

@@ -312,6 +312,7 @@ ngx_http_hashpay_webhook_process(ngx_http_request_t *r)
     b->data = wh;
     b->reply = ngx_http_hashpay_webhook_reply;
     b->done = ngx_http_hashpay_webhook_done;
+    b->durable = 1;
 
     for (i = 0; i < n; i++) {
 
