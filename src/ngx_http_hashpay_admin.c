@@ -113,13 +113,13 @@ ngx_http_hashpay_admin_handler(ngx_http_request_t *r)
 
     if (ngx_http_hashpay_admin_auth(r, hlcf) != NGX_OK) {
         return ngx_http_hashpay_refuse(r, NGX_HTTP_UNAUTHORIZED,
-                                             "unauthorized",
-                                             "WWW-Authenticate", "Bearer");
+                                       "unauthorized", "WWW-Authenticate",
+                                       "Bearer");
     }
 
     if (ngx_http_hashpay_admin_route(r, ad) != NGX_OK) {
-        return ngx_http_hashpay_refuse(r, NGX_HTTP_NOT_FOUND,
-                                             "not_found", NULL, NULL);
+        return ngx_http_hashpay_refuse(r, NGX_HTTP_NOT_FOUND, "not_found",
+                                       NULL, NULL);
     }
 
     switch (ad->route) {
@@ -135,8 +135,8 @@ ngx_http_hashpay_admin_handler(ngx_http_request_t *r)
 
     if (!(r->method & allowed)) {
         return ngx_http_hashpay_refuse(r, NGX_HTTP_NOT_ALLOWED,
-                   "method_not_allowed", "Allow",
-                   ngx_http_hashpay_admin_allow[ad->route]);
+                                       "method_not_allowed", "Allow",
+                                       ngx_http_hashpay_admin_allow[ad->route]);
     }
 
     if (r->method == NGX_HTTP_PUT) {
@@ -455,20 +455,20 @@ ngx_http_hashpay_admin_eval(ngx_http_request_t *r,
             || ngx_http_hashpay_int_arg(pool, offer->stock, &args[8])
                != NGX_OK
             || ngx_http_hashpay_int_arg(pool, offer->per_user_limit,
-                                          &args[9])
+                                        &args[9])
                != NGX_OK
             || ngx_http_hashpay_int_arg(pool, offer->starts_at, &args[10])
                != NGX_OK
             || ngx_http_hashpay_int_arg(pool, offer->ends_at, &args[11])
                != NGX_OK
             || ngx_http_hashpay_int_arg(pool, offer->min_account_age_days,
-                                          &args[12])
+                                        &args[12])
                != NGX_OK
             || ngx_http_hashpay_int_arg(pool, offer->cashback_cents,
-                                          &args[14])
+                                        &args[14])
                != NGX_OK
             || ngx_http_hashpay_int_arg(pool, offer->min_spend_cents,
-                                          &args[15])
+                                        &args[15])
                != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
