@@ -36,12 +36,8 @@ set -u
 
 ROOT=$(pwd)
 WORK="$ROOT/build/bench-purchase"
-MODULE="$ROOT/build/ngx_http_hashpay_module.so"
-
-NGINX=${NGINX:-/usr/sbin/nginx}
-REDIS_SERVER=${REDIS_SERVER:-/usr/bin/redis-server}
-REDIS_CLI=${REDIS_CLI:-/usr/bin/redis-cli}
-WRK=${WRK:-/usr/bin/wrk}
+NAME=bench-purchase
+. "$ROOT/bench/lib.sh"      # start/stop of redis and nginx, ports, figures
 
 DURATION=${BENCH_DURATION:-10s}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
@@ -52,69 +48,7 @@ SECRET="bench-consumer-secret-6e1f0c2a9b7d4e58"
 ADMIN_TOKEN="bench-admin-token-3c9d1e7f"
 TAG=BenchOffer
 
-NGINX_PID=
-REDIS_PID=
-failed=0
-
-die() {
-    echo "bench-purchase: $*" >&2
-    exit 1
-}
-
-stop() {    # stop PID SIGNAL: signal, wait up to 10 s, then SIGKILL
-    kill -"$2" "$1" 2>/dev/null || return 0
-    i=0
-    while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do
-        sleep 0.1
-        i=$((i + 1))
-    done
-    kill -KILL "$1" 2>/dev/null
-    wait "$1" 2>/dev/null
-}
-
-cleanup() {
-    if [ -n "$NGINX_PID" ]; then
-        stop "$NGINX_PID" QUIT
-        NGINX_PID=
-    fi
-    if [ -n "$REDIS_PID" ]; then
-        stop "$REDIS_PID" TERM
-        REDIS_PID=
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# a free TCP port on 127.0.0.1: $1 if given (it must be free), else the
-# first free one in 7400-7499 other than $2
-free_port() {
-    perl -MIO::Socket::INET -e '
-        my ($want, $not) = @ARGV;
-        for my $p ($want ? ($want) : (7400 .. 7499)) {
-            next if defined $not && $p == $not;
-            my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
-                LocalPort => $p, Listen => 1, ReuseAddr => 1) or next;
-            print "$p\n"; exit 0;
-        }
-        die "no free port\n";' "${1:-0}" "${2:-0}"
-}
-
-rcli() {
-    "$REDIS_CLI" -h 127.0.0.1 -p "$REDIS_PORT" "$@"
-}
-
-[ -f "$MODULE" ] || die "$MODULE not built (run make)"
-for b in "$NGINX" "$REDIS_SERVER" "$REDIS_CLI" "$WRK"; do
-    [ -x "$b" ] || die "$b not found"
-done
-for v in CONNECTIONS THREADS USERS; do
-    eval "x=\$$v"
-    # shellcheck disable=SC2154
-    case "$x" in
-    ''|*[!0-9]*|0) die "BENCH_$v must be a positive number, not \"$x\"" ;;
-    esac
-done
+check_setup CONNECTIONS THREADS USERS
 [ "$CONNECTIONS" -ge "$THREADS" ] || die "fewer connections than threads"
 
 mkdir -p "$WORK/tmp" || exit 1
@@ -122,8 +56,9 @@ rm -f "$WORK"/error.log "$WORK"/redis.log "$WORK"/wrk-*.txt \
       "$WORK"/intents.txt "$WORK"/confirms.txt "$WORK"/codes.txt \
       "$WORK"/bought.txt "$WORK"/topup.txt
 
-NGINX_PORT=$(free_port "${BENCH_NGINX_PORT:-}") || die "no nginx port"
-REDIS_PORT=$(free_port "${BENCH_REDIS_PORT:-}" "$NGINX_PORT") \
+NGINX_PORT=$(free_port "${BENCH_NGINX_PORT:-}" 0 7400 7499) \
+    || die "no nginx port"
+REDIS_PORT=$(free_port "${BENCH_REDIS_PORT:-}" "$NGINX_PORT" 7400 7499) \
     || die "no redis port"
 
 echo "bench-purchase: generating $USERS signed intent deliveries"
@@ -132,20 +67,7 @@ perl bench/purchase.pl intents "$WORK/intents.txt" "$SECRET" "$USERS" "$TAG" \
 
 # ------------------------------------------------------------- redis
 
-"$REDIS_SERVER" --bind 127.0.0.1 --port "$REDIS_PORT" \
-    --save '' --appendonly no --daemonize no \
-    --dir "$WORK" --pidfile "$WORK/redis.pid" \
-    --logfile "$WORK/redis.log" &
-REDIS_PID=$!
-i=0
-until [ "$(rcli ping 2>/dev/null)" = PONG ]; do
-    i=$((i + 1))
-    if [ $i -gt 100 ] || ! kill -0 "$REDIS_PID" 2>/dev/null; then
-        cat "$WORK/redis.log" >&2 2>/dev/null
-        die "could not start redis on 127.0.0.1:$REDIS_PORT"
-    fi
-    sleep 0.1
-done
+start_redis "$REDIS_PORT"
 
 # link the users (ids as in bench/purchase.pl)
 t0=$(date +%s.%N)
@@ -162,41 +84,11 @@ linked=$(rcli eval '
     end
     return tonumber(ARGV[1])' 0 "$USERS")
 [ "$linked" = "$USERS" ] || die "linking the users failed: $linked"
-echo "bench-purchase: linked $USERS users in" \
-     "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s"
+echo "bench-purchase: linked $USERS users in $(since "$t0") s"
 
 # ------------------------------------------------------------- nginx
 
-cat > "$WORK/nginx.conf" <<EOF
-# written by bench/purchase.sh
-load_module $MODULE;
-
-daemon off;
-master_process on;
-worker_processes 1;
-pid nginx.pid;
-error_log error.log warn;
-
-events {
-    worker_connections 4096;
-}
-
-http {
-    access_log off;
-    keepalive_requests 1000000;
-
-    client_body_temp_path tmp/body;
-    proxy_temp_path tmp/proxy;
-    fastcgi_temp_path tmp/fastcgi;
-    uwsgi_temp_path tmp/uwsgi;
-    scgi_temp_path tmp/scgi;
-
-    hashpay_redis 127.0.0.1:$REDIS_PORT;
-
-    server {
-        listen 127.0.0.1:$NGINX_PORT;
-        server_name localhost;
-
+nginx_conf 1 bench/purchase.sh <<EOF
         location = /webhooks/x {
             hashpay_webhook;
             hashpay_consumer_secret $SECRET;
@@ -207,26 +99,8 @@ http {
             hashpay_admin_token $ADMIN_TOKEN;
         }
 
-        location = /ping {
-            return 204;
-        }
-    }
-}
 EOF
-
-"$NGINX" -p "$WORK/" -c "$WORK/nginx.conf" -e "$WORK/error.log" &
-NGINX_PID=$!
-i=0
-until [ "$(curl -s -o /dev/null -w '%{http_code}' \
-            "http://127.0.0.1:$NGINX_PORT/ping" 2>/dev/null)" = 204 ]
-do
-    i=$((i + 1))
-    if [ $i -gt 100 ] || ! kill -0 "$NGINX_PID" 2>/dev/null; then
-        cat "$WORK/error.log" >&2 2>/dev/null
-        die "could not start nginx on 127.0.0.1:$NGINX_PORT"
-    fi
-    sleep 0.1
-done
+start_nginx
 
 answer=$(curl -s -w ' %{http_code}' -X PUT \
     -H "Authorization: Bearer $ADMIN_TOKEN" \
@@ -269,9 +143,7 @@ run() {
     EXH=$(echo "$check" | sed -n 's/.* exhausted=\([0-9]*\).*/\1/p')
     WRONG=$(sed -n 's/^hashpay-check: wrong (status:outcome=count): //p' \
             "$out")
-    SOCKERR=$(awk '/Socket errors:/ { gsub(/[^0-9 ]/, ""); n = 0
-                  for (i = 1; i <= NF; i++) n += $i; print n }' "$out")
-    SOCKERR=${SOCKERR:-0}
+    SOCKERR=$(sockerr "$out")
     if [ -z "$RPS" ] || [ -z "$OK" ]; then
         echo "bench-purchase: $name: no result from wrk" >&2
         failed=1 RPS=0 OK=0 BAD=0
@@ -332,8 +204,7 @@ PURCHASES=$(rcli get hashpay:purchase_seq)
 perl bench/purchase.pl confirms "$WORK/confirms.txt" "$SECRET" Confirm \
     < "$WORK/codes.txt" || die "could not generate the confirmations"
 echo "bench-purchase: $PURCHASES purchases, $PENDING pending; codes read" \
-     "and confirmations signed in" \
-     "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s"
+     "and confirmations signed in $(since "$t0") s"
 [ "$PENDING" -gt 0 ] || die "no pending purchase to confirm"
 
 run confirm /webhooks/x post "$THREADS" "$WORK/confirms.txt" confirmed
@@ -351,10 +222,6 @@ cleanup
 LOGLINES=$(grep -c . "$WORK/error.log" 2>/dev/null)
 LOGLINES=${LOGLINES:-0}
 
-ratio() {
-    awk -v a="$1" -v b="$2" \
-        'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'
-}
 pool() {    # pool SENT POOL EXHAUSTED
     if [ "${3:-0}" = 0 ]; then
         echo "$1 sent of $2 pre-signed, not exhausted"

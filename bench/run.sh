@@ -35,12 +35,8 @@ set -u
 
 ROOT=$(pwd)
 WORK="$ROOT/build/bench"
-MODULE="$ROOT/build/ngx_http_hashpay_module.so"
-
-NGINX=${NGINX:-/usr/sbin/nginx}
-REDIS_SERVER=${REDIS_SERVER:-/usr/bin/redis-server}
-REDIS_CLI=${REDIS_CLI:-/usr/bin/redis-cli}
-WRK=${WRK:-/usr/bin/wrk}
+NAME=bench
+. "$ROOT/bench/lib.sh"      # start/stop of redis and nginx, ports, figures
 
 DURATION=${BENCH_DURATION:-10s}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
@@ -51,119 +47,9 @@ BODY_SIZE=${BENCH_BODY_SIZE:-2048}
 
 SECRET="bench-consumer-secret-6e1f0c2a9b7d4e58"
 
-NGINX_PID=
-REDIS_PID=
-failed=0
-
-die() {
-    echo "bench: $*" >&2
-    exit 1
-}
-
-# ------------------------------------------------------------- clean-up
-
-stop() {    # stop PID SIGNAL: signal, wait up to 10 s, then SIGKILL
-    kill -"$2" "$1" 2>/dev/null || return 0
-    i=0
-    while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do
-        sleep 0.1
-        i=$((i + 1))
-    done
-    kill -KILL "$1" 2>/dev/null
-    wait "$1" 2>/dev/null
-}
-
-cleanup() {
-    if [ -n "$NGINX_PID" ]; then
-        stop "$NGINX_PID" QUIT
-        NGINX_PID=
-    fi
-    if [ -n "$REDIS_PID" ]; then
-        stop "$REDIS_PID" TERM
-        REDIS_PID=
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# ------------------------------------------------------------- helpers
-
-# a free TCP port on 127.0.0.1: $1 if given (it must be free), else one
-# from the kernel
-free_port() {
-    perl -MIO::Socket::INET -e '
-        my $want = shift;
-        my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
-            LocalPort => $want, Listen => 1, ReuseAddr => 1)
-            or die "port $want: $!\n";
-        print $s->sockport, "\n";' "${1:-0}"
-}
-
-# pids of the nginx workers (children of the master)
-workers() {
-    awk -v p="$NGINX_PID" '$2 == "(nginx)" && $4 == p { print $1 }' \
-        /proc/[0-9]*/stat 2>/dev/null
-}
-
-# "total_kB (pid:kB pid:kB ...)" of the workers' VmRSS
-rss() {
-    total=0
-    list=
-    for w in $(workers); do
-        kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$w/status" 2>/dev/null)
-        [ -n "$kb" ] || continue
-        total=$((total + kb))
-        list="$list $w:${kb}kB"
-    done
-    echo "${total} kB (${list# })"
-}
-
-# CPU ticks (user + system) used so far by the given pids
-ticks() {
-    t=0
-    for p in "$@"; do
-        n=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null)
-        t=$((t + ${n:-0}))
-    done
-    echo "$t"
-}
-
-HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
-
-# CPU seconds (user + system) of this shell's waited-for children, from
-# the output of `times` in FILE (times must run in this shell, not in a
-# $(...) subshell): the difference around a wrk run is wrk's
-child_cpu() {
-    awk 'NR == 2 { s = 0
-                   for (i = 1; i <= 2; i++) {
-                       split($i, a, "m"); s += a[1] * 60 + a[2] }
-                   printf "%.2f", s }' "$1"
-}
-
-# seconds in a wrk duration (2s, 1m, 1h, or plain seconds)
-seconds() {
-    case "$1" in
-    *h) echo $((${1%h} * 3600)) ;;
-    *m) echo $((${1%m} * 60)) ;;
-    *s) echo "${1%s}" ;;
-    *)  echo "$1" ;;
-    esac
-}
-
 # ------------------------------------------------------------- checks
 
-[ -f "$MODULE" ] || die "$MODULE not built (run make)"
-for b in "$NGINX" "$REDIS_SERVER" "$REDIS_CLI" "$WRK"; do
-    [ -x "$b" ] || die "$b not found"
-done
-for v in CONNECTIONS THREADS WORKERS IDS BODY_SIZE; do
-    eval "x=\$$v"
-    # shellcheck disable=SC2154  # x is set by the eval
-    case "$x" in
-    ''|*[!0-9]*) die "BENCH_$v must be a number, not \"$x\"" ;;
-    esac
-done
+check_setup CONNECTIONS THREADS WORKERS IDS BODY_SIZE
 [ "$CONNECTIONS" -ge "$THREADS" ] || die "fewer connections than threads"
 SECS=$(seconds "$DURATION")
 case "$SECS" in
@@ -175,7 +61,8 @@ rm -f "$WORK/error.log" "$WORK/redis.log" "$WORK/wrk-ping.txt" \
       "$WORK/wrk-webhook.txt" "$WORK/times"
 
 NGINX_PORT=$(free_port "${BENCH_NGINX_PORT:-}") || die "no nginx port"
-REDIS_PORT=$(free_port "${BENCH_REDIS_PORT:-}") || die "no redis port"
+REDIS_PORT=$(free_port "${BENCH_REDIS_PORT:-}" "$NGINX_PORT") \
+    || die "no redis port"
 
 # ------------------------------------------------------------- requests
 
@@ -185,82 +72,18 @@ perl bench/gen.pl "$WORK" "$SECRET" "$IDS" "$BODY_SIZE" \
 
 # ------------------------------------------------------------- redis
 
-"$REDIS_SERVER" --bind 127.0.0.1 --port "$REDIS_PORT" \
-    --save '' --appendonly no --daemonize no \
-    --dir "$WORK" --pidfile "$WORK/redis.pid" \
-    --logfile "$WORK/redis.log" &
-REDIS_PID=$!
-
-i=0
-until [ "$("$REDIS_CLI" -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" \
-        = PONG ]
-do
-    i=$((i + 1))
-    if [ $i -gt 100 ] || ! kill -0 "$REDIS_PID" 2>/dev/null; then
-        cat "$WORK/redis.log" >&2 2>/dev/null
-        die "could not start redis on 127.0.0.1:$REDIS_PORT"
-    fi
-    sleep 0.1
-done
+start_redis "$REDIS_PORT"
 
 # ------------------------------------------------------------- nginx
 
-cat > "$WORK/nginx.conf" <<EOF
-# written by bench/run.sh
-load_module $MODULE;
-
-daemon off;
-master_process on;
-worker_processes $WORKERS;
-pid nginx.pid;
-error_log error.log warn;
-
-events {
-    worker_connections 4096;
-}
-
-http {
-    access_log off;
-    keepalive_requests 1000000;
-
-    client_body_temp_path tmp/body;
-    proxy_temp_path tmp/proxy;
-    fastcgi_temp_path tmp/fastcgi;
-    uwsgi_temp_path tmp/uwsgi;
-    scgi_temp_path tmp/scgi;
-
-    hashpay_redis 127.0.0.1:$REDIS_PORT;
-
-    server {
-        listen 127.0.0.1:$NGINX_PORT;
-        server_name localhost;
-
+nginx_conf "$WORKERS" bench/run.sh <<EOF
         location = /webhooks/x {
             hashpay_webhook;
             hashpay_consumer_secret $SECRET;
         }
 
-        location = /ping {
-            return 204;
-        }
-    }
-}
 EOF
-
-"$NGINX" -p "$WORK/" -c "$WORK/nginx.conf" -e "$WORK/error.log" &
-NGINX_PID=$!
-
-i=0
-until [ "$(curl -s -o /dev/null -w '%{http_code}' \
-            "http://127.0.0.1:$NGINX_PORT/ping" 2>/dev/null)" = 204 ]
-do
-    i=$((i + 1))
-    if [ $i -gt 100 ] || ! kill -0 "$NGINX_PID" 2>/dev/null; then
-        cat "$WORK/error.log" >&2 2>/dev/null
-        die "could not start nginx on 127.0.0.1:$NGINX_PORT"
-    fi
-    sleep 0.1
-done
+start_nginx
 
 # one signed delivery by hand: the set-up must answer "ignored" before
 # wrk runs (this also has the worker load the script into Redis)
@@ -277,9 +100,7 @@ esac
 
 sleep 1
 RSS_START=$(rss)
-REDIS_MEM_START=$("$REDIS_CLI" -h 127.0.0.1 -p "$REDIS_PORT" \
-                  info memory | awk -F: '/^used_memory:/ { print $2 }' |
-                  tr -d '\r')
+REDIS_MEM_START=$(redis_mem)
 
 echo "bench: nginx $("$NGINX" -v 2>&1 | sed 's/.*: //') on" \
      "127.0.0.1:$NGINX_PORT, $WORKERS worker(s), workers $(workers | tr '\n' ' ')"
@@ -306,10 +127,12 @@ run() {
     r0=$(ticks "$REDIS_PID")
     times > "$WORK/times"
     c0=$(child_cpu "$WORK/times")
+    t0=$(date +%s.%N)
     "$WRK" -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency \
         -s bench/wrk.lua "http://127.0.0.1:$NGINX_PORT$path" -- "$@" \
         > "$out" 2>&1
     rc=$?
+    WALL=$(since "$t0")
     times > "$WORK/times"
     c1=$(child_cpu "$WORK/times")
     # shellcheck disable=SC2046
@@ -324,19 +147,15 @@ run() {
     CHECK=$(grep '^hashpay-check: ok=' "$out")
     OK=$(echo "$CHECK" | sed -n 's/.* ok=\([0-9]*\).*/\1/p')
     BAD=$(echo "$CHECK" | sed -n 's/.* bad=\([0-9]*\).*/\1/p')
-    SOCKERR=$(awk '/Socket errors:/ {
-                     gsub(/[^0-9 ]/, ""); n = 0
-                     for (i = 1; i <= NF; i++) n += $i
-                     print n }' "$out")
-    SOCKERR=${SOCKERR:-0}
-    CPU_NGINX=$(awk -v t=$((w1 - w0)) -v hz="$HZ" -v s="$SECS" \
+    SOCKERR=$(sockerr "$out")
+    CPU_NGINX=$(awk -v t=$((w1 - w0)) -v hz="$HZ" -v s="$WALL" \
                 'BEGIN { printf "%.0f%%", 100 * t / hz / s }')
-    CPU_REDIS=$(awk -v t=$((r1 - r0)) -v hz="$HZ" -v s="$SECS" \
+    CPU_REDIS=$(awk -v t=$((r1 - r0)) -v hz="$HZ" -v s="$WALL" \
                 'BEGIN { printf "%.0f%%", 100 * t / hz / s }')
     US_REQ=$(awk -v t=$((w1 - w0)) -v hz="$HZ" -v n="${OK:-0}" \
              'BEGIN { if (n > 0) printf "%.1f", 1e6 * t / hz / n
                       else print "n/a" }')
-    CPU_WRK=$(awk -v a="$c0" -v b="$c1" -v s="$SECS" \
+    CPU_WRK=$(awk -v a="$c0" -v b="$c1" -v s="$WALL" \
               'BEGIN { printf "%.0f%%", 100 * (b - a) / s }')
     if [ -z "$RPS" ] || [ -z "$OK" ]; then
         echo "bench: $name: no result from wrk" >&2
@@ -365,15 +184,12 @@ HOOK_CPU="$CPU_NGINX, $CPU_REDIS, $CPU_WRK" HOOK_US=$US_REQ
 HOOK_CHECK=$CHECK
 RSS_END=$(rss)
 
-REDIS_MEM_END=$("$REDIS_CLI" -h 127.0.0.1 -p "$REDIS_PORT" \
-                info memory | awk -F: '/^used_memory:/ { print $2 }' |
-                tr -d '\r')
-REDIS_KEYS=$("$REDIS_CLI" -h 127.0.0.1 -p "$REDIS_PORT" dbsize)
+REDIS_MEM_END=$(redis_mem)
+REDIS_KEYS=$(rcli dbsize)
 
 # ------------------------------------------------------------- report
 
-RATIO=$(awk -v a="$HOOK_RPS" -v b="$PING_RPS" \
-        'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }')
+RATIO=$(ratio "$HOOK_RPS" "$PING_RPS")
 WRAPPED=$(echo "$HOOK_CHECK" | sed -n 's/.* wrapped=\([0-9]*\).*/\1/p')
 SENT=$(echo "$HOOK_CHECK" | sed -n 's/.* ids=\([0-9]*\).*/\1/p')
 

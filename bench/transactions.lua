@@ -1,0 +1,152 @@
+-- wrk script for bench/transactions.sh (wrk 4.x, LuaJIT).
+--
+--   wrk ... -s bench/transactions.lua URL -- ping NTHREADS
+--   wrk ... -s bench/transactions.lua URL -- post NTHREADS LINES OUTCOME CENTS
+--   wrk ... -s bench/transactions.lua URL -- once NTHREADS LINES OUTCOME CENTS
+--
+-- ping: GET URL (wrk's static request); every answer must be 204.
+-- post: POST URL with the next line of LINES ("<webhook-id>\t<timestamp>\t
+--       <base64 sig>\t<body>", written by bench/transactions.pl) as the
+--       Standard Webhooks headers and the body.  Thread k of n takes lines
+--       k+1, k+1+n, ... so each line is sent at most once; a thread that
+--       runs out starts over (those re-sent transactions are counted in
+--       `exhausted` and are answered "duplicate", i.e. wrong).  An answer is
+--       right when it is 200 and its body is exactly
+--       {"outcome":"OUTCOME","cashback_cents":CENTS}.
+-- once: as post, but a thread that has sent all its lines sends GET /ping
+--       instead (answers not counted) and stops as soon as all its lines
+--       are answered: each line is sent exactly once, whatever -d (the
+--       unmeasured top-up of bench/transactions.sh).
+-- done() prints the line bench/transactions.sh parses:
+--   hashpay-check: ok=N bad=N sent=N pool=N exhausted=N
+-- then the status:outcome counts of the wrong answers and the first one of
+-- each thread.
+
+local threads = {}
+
+function setup(thread)
+   thread:set("tid", #threads)
+   table.insert(threads, thread)
+end
+
+ok, bad, sent, pool, exhausted, first_bad = 0, 0, 0, 0, 0, nil
+others = ""                     -- "status:outcome=count ..." of wrong answers
+
+local mode, expect_status, expect_body, heads, bodies, next_i, filler
+local answered = 0
+local verify = false
+local other = {}
+
+function init(args)
+   mode = args[1]
+   local nthreads = tonumber(args[2])
+   assert(mode and nthreads,
+          "usage: -- ping|post NTHREADS [LINES OUTCOME CENTS]")
+   if mode == "ping" then
+      expect_status = 204
+      request = nil
+      return
+   end
+   assert(mode == "post" or mode == "once", "unknown mode " .. tostring(mode))
+   assert(args[5], "usage: -- post|once NTHREADS LINES OUTCOME CENTS")
+   expect_status = 200
+   expect_body = '{"outcome":"' .. args[4] .. '","cashback_cents":'
+      .. args[5] .. '}'
+   local head = "POST " .. wrk.path .. " HTTP/1.1\r\n"
+      .. "Host: " .. wrk.headers["Host"] .. "\r\n"
+      .. "User-Agent: wrk-hashpay-bench\r\n"
+      .. "Content-Type: application/json\r\n"
+   -- the whole request but the body, built here so that request() only
+   -- joins two strings
+   heads, bodies = {}, {}
+   local n = 0
+   for line in io.lines(args[3]) do
+      if n % nthreads == tid then
+         local id, ts, sig, body =
+            line:match("^([^\t]+)\t([^\t]+)\t([^\t]+)\t(.+)$")
+         assert(id, "bad line in " .. args[3])
+         heads[#heads + 1] = head
+            .. "Content-Length: " .. #body .. "\r\n"
+            .. "webhook-id: " .. id .. "\r\n"
+            .. "webhook-timestamp: " .. ts .. "\r\n"
+            .. "webhook-signature: v1," .. sig .. "\r\n\r\n"
+         bodies[#bodies + 1] = body
+      end
+      n = n + 1
+   end
+   pool = #bodies
+   assert(pool > 0, "no lines for thread " .. tid)
+   next_i = 1
+   filler = "GET /ping HTTP/1.1\r\nHost: " .. wrk.headers["Host"]
+      .. "\r\n\r\n"
+   -- wrk calls request() of the first thread once more, right after
+   -- init(), to check that it returns valid HTTP, and never sends that
+   -- one: give it the filler, not a transaction
+   verify = tid == 0
+end
+
+function request()
+   if verify then
+      verify = false
+      return filler
+   end
+   local i = next_i
+   if i > pool and mode == "once" then
+      return filler
+   end
+   if i > pool then
+      i = ((i - 1) % pool) + 1
+      exhausted = exhausted + 1
+   end
+   next_i = next_i + 1
+   sent = sent + 1
+   return heads[i] .. bodies[i]
+end
+
+function response(status, headers, body)
+   if mode == "once" then
+      if status == 204 then return end
+      answered = answered + 1
+      if answered >= pool then wrk.thread:stop() end
+   end
+   if status == expect_status and (expect_body == nil or body == expect_body)
+   then
+      ok = ok + 1
+      return
+   end
+   bad = bad + 1
+   local o = body and (body:match('"outcome":"([^"]*)"')
+                       or body:match('"error":"([^"]*)"'))
+   local key = status .. ":" .. (o or "-")
+   other[key] = (other[key] or 0) + 1
+   local s = {}
+   for k, v in pairs(other) do s[#s + 1] = k .. "=" .. v end
+   others = table.concat(s, " ")
+   if first_bad == nil then
+      first_bad = status .. " " .. tostring(body):sub(1, 300)
+   end
+end
+
+function done(summary, latency, requests)
+   local t = { ok = 0, bad = 0, sent = 0, pool = 0, exhausted = 0 }
+   local o, samples = {}, {}
+   for _, thread in ipairs(threads) do
+      for k in pairs(t) do t[k] = t[k] + (thread:get(k) or 0) end
+      for k, v in (thread:get("others") or ""):gmatch("(%S+)=(%d+)") do
+         o[k] = (o[k] or 0) + tonumber(v)
+      end
+      local fb = thread:get("first_bad")
+      if fb then samples[#samples + 1] = fb end
+   end
+   io.write(string.format(
+      "hashpay-check: ok=%d bad=%d sent=%d pool=%d exhausted=%d\n",
+      t.ok, t.bad, t.sent, t.pool, t.exhausted))
+   local s = {}
+   for k, v in pairs(o) do s[#s + 1] = k .. "=" .. v end
+   table.sort(s)
+   io.write("hashpay-check: wrong (status:outcome=count): ",
+            #s > 0 and table.concat(s, " ") or "none", "\n")
+   for _, x in ipairs(samples) do
+      io.write("hashpay-check: first wrong answer: ", x, "\n")
+   end
+end
