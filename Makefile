@@ -6,6 +6,8 @@ SHELL := /bin/bash
 #   make run      install what is missing, build, run nginx + a private Redis
 #   make bench    throughput figures with wrk (see bench/README.md)
 #   make clean    remove every build product (build/)
+#   make fuzz     build the libFuzzer harnesses, run each FUZZ_SECONDS
+#                 (see fuzz/README.md)
 
 NGX_SRC     ?= /usr/share/nginx/src
 NGX_BIN     ?= /usr/sbin/nginx
@@ -25,7 +27,7 @@ UNIT_INCS   := -I src -I $(NGX_BUILD)/src/core -I $(NGX_BUILD)/src/event \
 UNIT_CFLAGS := -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
                -fsanitize=address,undefined -fno-omit-frame-pointer
 
-.PHONY: all deps test unit run bench bench-purchase clean
+.PHONY: all deps test unit run bench bench-purchase bench-transactions clean fuzz
 
 all: $(MODULE)
 
@@ -82,5 +84,38 @@ bench-purchase: deps
 	@$(MAKE) --no-print-directory all
 	@sh bench/purchase.sh
 
+bench-transactions: deps
+	@$(MAKE) --no-print-directory all
+	@sh bench/transactions.sh
+
 clean:
 	rm -rf $(BUILD) t/servroot
+
+FUZZ_CC      ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZERS      := $(patsubst fuzz/fuzz_%.c,$(BUILD)/fuzz/%, \
+                          $(wildcard fuzz/fuzz_*.c))
+FUZZ_CFLAGS  := -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
+                -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+$(BUILD)/fuzz/%: fuzz/fuzz_%.c fuzz/fuzz.h t/unit/ngx_stubs.c \
+                 $(wildcard src/*.c src/*.h) $(NGX_BUILD)/objs/Makefile
+	mkdir -p $(BUILD)/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(UNIT_INCS) -I fuzz -o $@ $< \
+	    t/unit/ngx_stubs.c $(FUZZ_SRCS_$*) -ljansson -lcrypto -lm
+
+$(BUILD)/fuzz/sw_signed: fuzz/fuzz_sw_verify.c
+
+FUZZ_SRCS_delivery  := src/ngx_http_hashpay_tweet.c
+FUZZ_SRCS_json      := src/ngx_http_hashpay_json.c
+FUZZ_SRCS_sw_verify := src/ngx_http_hashpay_sig.c
+FUZZ_SRCS_sw_signed := src/ngx_http_hashpay_sig.c
+FUZZ_SRCS_sw_key    := src/ngx_http_hashpay_sig.c
+FUZZ_SRCS_crc_token := src/ngx_http_hashpay_sig.c
+FUZZ_SRCS_x_verify  := src/ngx_http_hashpay_sig.c
+
+fuzz: deps
+	@sh fuzz/deps.sh
+	@$(MAKE) --no-print-directory $(FUZZERS)
+	@sh fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
