@@ -614,7 +614,7 @@ ngx_http_hashpay_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     } else {
 
         /*
-         * hiredis resolves names with a blocking getaddrinfo(): resolve
+         * hiredis resolves names with a blocking call to getaddrinfo: resolve
          * here, once, at configuration time, and give it an address
          */
 
