@@ -115,7 +115,7 @@ FUZZ_SRCS_sw_key    := src/ngx_http_hashpay_sig.c
 FUZZ_SRCS_crc_token := src/ngx_http_hashpay_sig.c
 FUZZ_SRCS_x_verify  := src/ngx_http_hashpay_sig.c
 
-fuzz: deps
-	@sh fuzz/deps.sh
+fuzz:
+	@sh util/deps.sh clang-14 libclang-rt-14-dev
 	@$(MAKE) --no-print-directory $(FUZZERS)
 	@sh fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)

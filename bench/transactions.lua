@@ -20,22 +20,13 @@
 -- done() prints the line bench/transactions.sh parses:
 --   hashpay-check: ok=N bad=N sent=N pool=N exhausted=N
 -- then the status:outcome counts of the wrong answers and the first one of
--- each thread.
+-- each thread (bench/check.lua).
 
-local threads = {}
-
-function setup(thread)
-   thread:set("tid", #threads)
-   table.insert(threads, thread)
-end
-
-ok, bad, sent, pool, exhausted, first_bad = 0, 0, 0, 0, 0, nil
-others = ""                     -- "status:outcome=count ..." of wrong answers
+dofile("bench/check.lua")     -- setup(), wrong(), done(), the counters
 
 local mode, expect_status, expect_body, heads, bodies, next_i, filler
 local answered = 0
 local verify = false
-local other = {}
 
 function init(args)
    mode = args[1]
@@ -114,39 +105,5 @@ function response(status, headers, body)
       ok = ok + 1
       return
    end
-   bad = bad + 1
-   local o = body and (body:match('"outcome":"([^"]*)"')
-                       or body:match('"error":"([^"]*)"'))
-   local key = status .. ":" .. (o or "-")
-   other[key] = (other[key] or 0) + 1
-   local s = {}
-   for k, v in pairs(other) do s[#s + 1] = k .. "=" .. v end
-   others = table.concat(s, " ")
-   if first_bad == nil then
-      first_bad = status .. " " .. tostring(body):sub(1, 300)
-   end
-end
-
-function done(summary, latency, requests)
-   local t = { ok = 0, bad = 0, sent = 0, pool = 0, exhausted = 0 }
-   local o, samples = {}, {}
-   for _, thread in ipairs(threads) do
-      for k in pairs(t) do t[k] = t[k] + (thread:get(k) or 0) end
-      for k, v in (thread:get("others") or ""):gmatch("(%S+)=(%d+)") do
-         o[k] = (o[k] or 0) + tonumber(v)
-      end
-      local fb = thread:get("first_bad")
-      if fb then samples[#samples + 1] = fb end
-   end
-   io.write(string.format(
-      "hashpay-check: ok=%d bad=%d sent=%d pool=%d exhausted=%d\n",
-      t.ok, t.bad, t.sent, t.pool, t.exhausted))
-   local s = {}
-   for k, v in pairs(o) do s[#s + 1] = k .. "=" .. v end
-   table.sort(s)
-   io.write("hashpay-check: wrong (status:outcome=count): ",
-            #s > 0 and table.concat(s, " ") or "none", "\n")
-   for _, x in ipairs(samples) do
-      io.write("hashpay-check: first wrong answer: ", x, "\n")
-   end
+   wrong(status, body)
 end

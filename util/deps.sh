@@ -1,13 +1,15 @@
 #!/bin/sh
 # Install the Debian packages hashpay needs to build, test, run and bench,
-# but only those that are missing.  Needs root (or sudo) when something is
-# missing; does nothing at all when everything is there.
+# and any packages named as arguments (`make fuzz`: clang-14
+# libclang-rt-14-dev), but only those that are missing.  Needs root (or
+# sudo) when something is missing; does nothing at all when everything is
+# there.
 
 set -e
 
 PKGS="gcc make nginx-light nginx-dev libssl-dev libhiredis-dev libjansson-dev
       redis-server wrk perl libtest-base-perl libipc-run-perl libtext-diff-perl
-      libtest-longstring-perl liblist-moreutils-perl libwww-perl"
+      libtest-longstring-perl liblist-moreutils-perl libwww-perl $*"
 
 missing=""
 for p in $PKGS; do
