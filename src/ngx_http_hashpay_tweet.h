@@ -2,10 +2,12 @@
 /*
  * Copyright (C) hashpay authors
  *
- * Reading an X Account Activity delivery (jansson): which tweets there are,
- * who wrote them, which hashtags act, what a revoke names.  Pure: it
- * allocates from the pool it is given and logs nothing, so that it is
- * unit-tested on its own (t/unit/test_tweet.c).
+ * Reading an X webhook delivery (jansson) in any of its three shapes
+ * (SPEC sections 4 and 11): Account Activity (v1.1 tweets), X Activity
+ * API (events with v2 posts) and Filtered Stream (one v2 post).  Which
+ * posts there are, who wrote them, which hashtags act, what a revoke
+ * names.  Pure: it allocates from the pool it is given and logs nothing,
+ * so that it is unit-tested on its own (t/unit/test_tweet.c).
  */
 
 
@@ -37,15 +39,24 @@ typedef struct {
     const char                     *bad_field;
 
     /* strings point into the jansson document (or are ngx_null_string) */
-    ngx_str_t                       id;           /* id_str, digits */
-    ngx_str_t                       author_id;    /* user.id_str, digits */
-    ngx_str_t                       screen_name;  /* user.screen_name */
+    ngx_str_t                       id;           /* id_str (v2: id), the
+                                                     post delivered */
+    ngx_str_t                       root_id;      /* the post's identity for
+                                                     idempotency: the first
+                                                     id of its edit history,
+                                                     else id */
+    ngx_str_t                       author_id;    /* user.id_str (v2:
+                                                     author_id) */
+    ngx_str_t                       screen_name;  /* user.screen_name (v2:
+                                                     the author's username
+                                                     in includes.users) */
 
-    int64_t                         created_at;   /* user.created_at, unix
-                                                     ms; -1: absent or
-                                                     unparseable */
-    int64_t                         timestamp;    /* timestamp_ms; -1:
-                                                     absent */
+    int64_t                         created_at;   /* the author's account
+                                                     creation, unix ms; -1:
+                                                     absent or unparseable */
+    int64_t                         timestamp;    /* timestamp_ms (v2:
+                                                     created_at), unix ms;
+                                                     -1: absent */
 
     /*
      * The acting hashtags (state ACT only), in the tweet's order, texts
@@ -61,12 +72,32 @@ typedef struct {
 } ngx_http_hashpay_tweet_t;
 
 
-typedef struct {
-    ngx_array_t                    *tweets;       /* of tweet_t, in order */
+typedef enum {
+    NGX_HTTP_HASHPAY_FORMAT_AAA = 0,     /* Account Activity API */
+    NGX_HTTP_HASHPAY_FORMAT_XAA,         /* X Activity API */
+    NGX_HTTP_HASHPAY_FORMAT_STREAM       /* Filtered Stream webhook */
+} ngx_http_hashpay_format_e;
 
-    /* user_event.revoke.source.user_id, or ngx_null_string */
-    ngx_str_t                       revoke_user;
-    const char                     *revoke_bad_field;
+
+/* a user withdrew the app's access: user_event.revoke or oauth.revoke */
+
+typedef struct {
+    const char                     *kind;         /* "user_event.revoke" or
+                                                     "oauth.revoke" */
+    ngx_str_t                       user;         /* digits; ngx_null_string
+                                                     when malformed */
+    int64_t                         date_time;    /* unix ms; -1: absent or
+                                                     unparseable */
+    const char                     *bad_field;    /* malformed: what */
+    ngx_uint_t                      before;       /* the number of tweets
+                                                     delivered before it */
+} ngx_http_hashpay_revoke_t;
+
+
+typedef struct {
+    ngx_http_hashpay_format_e       format;
+    ngx_array_t                    *tweets;       /* of tweet_t, in order */
+    ngx_array_t                    *revokes;      /* of revoke_t, in order */
 } ngx_http_hashpay_delivery_t;
 
 
@@ -78,11 +109,16 @@ typedef struct {
 
 
 /*
- * Reads a delivery.  NGX_OK, or NGX_DECLINED when the document is not a
- * JSON object or its tweet_create_events is present but not an array
- * (answered 400), or NGX_ERROR on allocation failure.  A single tweet
- * whose fields have the wrong type is state MALFORMED (with bad_field);
- * the others are read normally.
+ * Reads a delivery, its shape told by its top-level keys: matching_rules
+ * (Filtered Stream), else data (X Activity API), else Account Activity.
+ * NGX_OK, or NGX_DECLINED when the envelope is wrong (answered 400): the
+ * document is not a JSON object; Account Activity's tweet_create_events
+ * is present but not an array; a stream's data is not an object; an X
+ * Activity API data is neither an object nor an array of objects.
+ * NGX_ERROR on allocation failure.  A single post whose fields have the
+ * wrong type is state MALFORMED (with bad_field); the others are read
+ * normally.  X Activity API events of a type that does not act (and
+ * events whose event_type is not a string) contribute nothing.
  */
 ngx_int_t ngx_http_hashpay_delivery_read(json_t *root,
     ngx_http_hashpay_tweet_conf_t *conf, ngx_pool_t *pool,
@@ -101,6 +137,15 @@ ngx_int_t ngx_http_hashpay_confirm_code(const u_char *tag, size_t len,
  * is not of that shape
  */
 int64_t ngx_http_hashpay_parse_created_at(const u_char *p, size_t len);
+
+/*
+ * ISO 8601 / RFC 3339 date and time to unix milliseconds:
+ * "2026-12-01T10:00:00.000Z", "2013-02-11T17:40:12+00:00": a "T" (or
+ * "t"), an optional fraction of 1-9 digits (truncated to milliseconds),
+ * then "Z" (or "z"), +HH:MM, -HH:MM, +HHMM or -HHMM.  -1 when the text is
+ * not of that shape, or is before 1970.
+ */
+int64_t ngx_http_hashpay_parse_iso8601(const u_char *p, size_t len);
 
 
 #endif /* _NGX_HTTP_HASHPAY_TWEET_H_INCLUDED_ */

@@ -30,7 +30,7 @@
 #define NGX_HTTP_HASHPAY_REVOKE  ((ngx_uint_t) -1)
 
 /* the tweet script's arguments before the fresh codes and the hashtags */
-#define NGX_HTTP_HASHPAY_TWEET_ARGS  13
+#define NGX_HTTP_HASHPAY_TWEET_ARGS  14
 
 
 typedef struct {
@@ -56,7 +56,7 @@ static ngx_int_t ngx_http_hashpay_check_signature(ngx_http_request_t *r,
 static ngx_int_t ngx_http_hashpay_webhook_eval_tweet(ngx_http_request_t *r,
     ngx_http_hashpay_batch_t *b, ngx_http_hashpay_tweet_t *t);
 static ngx_int_t ngx_http_hashpay_webhook_eval_revoke(ngx_http_request_t *r,
-    ngx_http_hashpay_batch_t *b, ngx_str_t *user);
+    ngx_http_hashpay_batch_t *b, ngx_http_hashpay_revoke_t *rv);
 static void ngx_http_hashpay_webhook_reply(ngx_http_hashpay_batch_t *b,
     ngx_uint_t index, redisReply *reply);
 static void ngx_http_hashpay_webhook_done(ngx_http_hashpay_batch_t *b,
@@ -73,6 +73,15 @@ static ngx_str_t  ngx_http_hashpay_ignored_reasons[] = {
     ngx_string("operator"),
     ngx_string("no_hashtag"),
     ngx_string("malformed")
+};
+
+
+/* the delivery formats, for the log */
+
+static const char  *ngx_http_hashpay_formats[] = {
+    "Account Activity",
+    "X Activity API",
+    "Filtered Stream"
 };
 
 
@@ -202,11 +211,12 @@ ngx_http_hashpay_webhook_process(ngx_http_request_t *r)
     json_t                         *root;
     ngx_int_t                       rc;
     ngx_str_t                       body;
-    ngx_uint_t                      i, n;
+    ngx_uint_t                      i, j, n, nrv;
     json_error_t                    err;
     ngx_http_hashpay_ctx_t         *ctx;
     ngx_http_hashpay_batch_t       *b;
     ngx_http_hashpay_tweet_t       *t;
+    ngx_http_hashpay_revoke_t      *rv;
     ngx_http_hashpay_webhook_t     *wh;
     ngx_http_hashpay_loc_conf_t    *hlcf;
     ngx_http_hashpay_tweet_conf_t   tconf;
@@ -287,18 +297,26 @@ ngx_http_hashpay_webhook_process(ngx_http_request_t *r)
 
     if (rc == NGX_DECLINED) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "hashpay: webhook body is not an X delivery "
-                      "(not an object, or tweet_create_events not an array)");
+                      "hashpay: webhook body is not an X delivery: "
+                      "not an object, or its %s envelope is wrong",
+                      ngx_http_hashpay_formats[wh->delivery.format]);
         return ngx_http_hashpay_send_error(r, NGX_HTTP_BAD_REQUEST,
                                            "malformed_json", NULL);
     }
 
     n = wh->delivery.tweets->nelts;
     t = wh->delivery.tweets->elts;
+    nrv = wh->delivery.revokes->nelts;
+    rv = wh->delivery.revokes->elts;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "hashpay webhook: %s delivery, %ui posts, %ui revokes",
+                   ngx_http_hashpay_formats[wh->delivery.format], n, nrv);
 
     wh->results = ngx_pcalloc(r->pool,
                               (n + 1) * sizeof(ngx_http_hashpay_result_t));
-    wh->cmd_tweet = ngx_pcalloc(r->pool, (n + 1) * sizeof(ngx_uint_t));
+    wh->cmd_tweet = ngx_pcalloc(r->pool,
+                                (n + nrv + 1) * sizeof(ngx_uint_t));
 
     if (wh->results == NULL || wh->cmd_tweet == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -314,7 +332,35 @@ ngx_http_hashpay_webhook_process(ngx_http_request_t *r)
     b->done = ngx_http_hashpay_webhook_done;
     b->durable = 1;
 
-    for (i = 0; i < n; i++) {
+    /* posts and revokes go to Redis in the order they were delivered */
+
+    j = 0;
+
+    for (i = 0; i <= n; i++) {
+
+        for ( /* void */ ; j < nrv && rv[j].before == i; j++) {
+
+            if (rv[j].bad_field) {
+                ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                              "hashpay: %s ignored: malformed \"%s\"",
+                              rv[j].kind, rv[j].bad_field);
+                continue;
+            }
+
+            ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "hashpay webhook: %s of \"%V\" at %L",
+                           rv[j].kind, &rv[j].user, rv[j].date_time);
+
+            wh->cmd_tweet[b->cmds.nelts] = NGX_HTTP_HASHPAY_REVOKE;
+
+            if (ngx_http_hashpay_webhook_eval_revoke(r, b, &rv[j]) != NGX_OK) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+        }
+
+        if (i == n) {
+            break;
+        }
 
         if (t[i].state != NGX_HTTP_HASHPAY_TWEET_ACT) {
 
@@ -325,32 +371,26 @@ ngx_http_hashpay_webhook_process(ngx_http_request_t *r)
                               t[i].bad_field ? t[i].bad_field : "?");
             }
 
+            ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "hashpay webhook: post #%ui \"%V\" ignored: %V",
+                           i, &t[i].id,
+                           &ngx_http_hashpay_ignored_reasons[t[i].state]);
+
             wh->results[i].outcome = ngx_http_hashpay_ignored;
             wh->results[i].reason =
                                   ngx_http_hashpay_ignored_reasons[t[i].state];
             continue;
         }
 
+        ngx_log_debug5(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "hashpay webhook: post #%ui \"%V\" (as \"%V\") by "
+                       "\"%V\" acts, %ui hashtags",
+                       i, &t[i].id, &t[i].root_id, &t[i].author_id,
+                       t[i].hashtags->nelts);
+
         wh->cmd_tweet[b->cmds.nelts] = i;
 
         if (ngx_http_hashpay_webhook_eval_tweet(r, b, &t[i]) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-    }
-
-    if (wh->delivery.revoke_bad_field) {
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "hashpay: user_event.revoke ignored: malformed \"%s\"",
-                      wh->delivery.revoke_bad_field);
-    }
-
-    if (wh->delivery.revoke_user.len) {
-        wh->cmd_tweet[b->cmds.nelts] = NGX_HTTP_HASHPAY_REVOKE;
-
-        if (ngx_http_hashpay_webhook_eval_revoke(r, b,
-                                                 &wh->delivery.revoke_user)
-            != NGX_OK)
-        {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
     }
@@ -505,6 +545,9 @@ ngx_http_hashpay_webhook_eval_tweet(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    /* the post's identity for idempotency: an edit is its first version */
+    args[13] = t->root_id;
+
     if (ncodes) {
         codes = ngx_pnalloc(r->pool, ncodes * NGX_HTTP_HASHPAY_CODE_LEN);
         if (codes == NULL) {
@@ -538,9 +581,10 @@ ngx_http_hashpay_webhook_eval_tweet(ngx_http_request_t *r,
 
 static ngx_int_t
 ngx_http_hashpay_webhook_eval_revoke(ngx_http_request_t *r,
-    ngx_http_hashpay_batch_t *b, ngx_str_t *user)
+    ngx_http_hashpay_batch_t *b, ngx_http_hashpay_revoke_t *rv)
 {
     ngx_str_t                     *args;
+    ngx_http_hashpay_loc_conf_t   *hlcf;
     ngx_http_hashpay_main_conf_t  *mcf;
 
     static ngx_http_hashpay_script_t  *script;
@@ -549,9 +593,10 @@ ngx_http_hashpay_webhook_eval_revoke(ngx_http_request_t *r,
         script = ngx_http_hashpay_script("unlink");
     }
 
+    hlcf = ngx_http_get_module_loc_conf(r, ngx_http_hashpay_module);
     mcf = ngx_http_get_module_main_conf(r, ngx_http_hashpay_module);
 
-    args = ngx_palloc(r->pool, 5 * sizeof(ngx_str_t));
+    args = ngx_palloc(r->pool, 7 * sizeof(ngx_str_t));
     if (args == NULL) {
         return NGX_ERROR;
     }
@@ -560,10 +605,17 @@ ngx_http_hashpay_webhook_eval_revoke(ngx_http_request_t *r,
     args[0] = mcf->events_key;
     args[1] = mcf->prefix;
     args[2] = mcf->events_maxlen_text;
-    args[3] = *user;
+    args[3] = rv->user;
     ngx_str_set(&args[4], "revoke");
 
-    return ngx_http_hashpay_batch_eval(b, script, 1, args, 5);
+    if (ngx_http_hashpay_int_arg(r->pool, rv->date_time, &args[5]) != NGX_OK
+        || ngx_http_hashpay_int_arg(r->pool, hlcf->dedupe_ttl, &args[6])
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_hashpay_batch_eval(b, script, 1, args, 7);
 }
 
 

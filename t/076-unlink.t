@@ -10,7 +10,7 @@ use Test::Nginx::Socket 'no_plan';
 use HashpayTest;
 use HashpayFlow;
 
-our $REVOKE = '{"user_event":{"revoke":{"date_time":"2013-02-11T17:40:12+00:00",'
+our $REVOKE = '{"user_event":{"revoke":{"date_time":"2026-12-01T10:40:12+00:00",'
               . '"target":{"app_id":"13090192"},"source":{"user_id":"'
               . $::ALICE . '"}}}}';
 

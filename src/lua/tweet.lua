@@ -8,7 +8,7 @@
   ARGV[2]    events maxlen (approximate)
   ARGV[3]    dedupe ttl, ms           (hashpay_dedupe_ttl)
   ARGV[4]    confirm ttl, ms          (hashpay_confirm_ttl)
-  ARGV[5]    tweet id_str
+  ARGV[5]    tweet id_str (v2: id), the post delivered
   ARGV[6]    author id_str
   ARGV[7]    author screen_name
   ARGV[8]    author created_at, unix ms ("" unknown)
@@ -17,14 +17,19 @@
   ARGV[11]   confirmation prefix      (hashpay_confirm_prefix)
   ARGV[12]   n: how many fresh codes follow (minted by the module from
              OpenSSL's CSPRNG; 0 when the tweet confirms)
-  ARGV[13 .. 12+n]   the fresh codes, upper case: an intent takes the
+  ARGV[13]   the post's identity for idempotency: the first id of its
+             edit history (edit_history.initial_tweet_id, v2
+             edit_history_tweet_ids[0]), else ARGV[5]
+  ARGV[14 .. 13+n]   the fresh codes, upper case: an intent takes the
              first one that is not a live code
-  ARGV[13+n ..]      the tweet's hashtags, lower-cased, in order, no
+  ARGV[14+n ..]      the tweet's hashtags, lower-cased, in order, no
              duplicates
 
   Answers { outcome, reason } ("" for no reason).  Every outcome but
-  "ignored" is recorded under <prefix>:tweet:<id> for the dedupe ttl, so
-  that a redelivery answers "duplicate" and has no second effect.
+  "ignored" is recorded under <prefix>:tweet:<ARGV[13]> for the dedupe
+  ttl, so that a redelivery (in any delivery format, for any subscribed
+  user) or an edit of a post that acted answers "duplicate" and has no
+  second effect.  Events and purchases carry the delivered id, ARGV[5].
 
   An error reply (the delivery is answered 503 and redelivered) when every
   fresh code is live already: nothing is changed then.
@@ -50,12 +55,17 @@ local timestamp = tonumber(ARGV[9])
 local code = ARGV[10]
 local confirm_prefix = ARGV[11]
 local ncodes = tonumber(ARGV[12])
-local first_tag = 13 + ncodes
+local root_id = ARGV[13]
+local first_tag = 14 + ncodes
 
 local MAX_ATTEMPTS = 5
 local DAY_MS = 86400000
 
-local tweet_key = prefix .. ':tweet:' .. tweet_id
+if root_id == '' then
+  root_id = tweet_id
+end
+
+local tweet_key = prefix .. ':tweet:' .. root_id
 
 if redis.call('EXISTS', tweet_key) == 1 then
   return { 'duplicate', '' }
@@ -326,7 +336,7 @@ end
 
 local fresh, code_key
 
-for i = 13, 12 + ncodes do
+for i = 14, 13 + ncodes do
   local key = prefix .. ':code:' .. ARGV[i]
   if redis.call('EXISTS', key) == 0 then
     fresh = ARGV[i]

@@ -9,10 +9,17 @@
   ARGV[2]    events maxlen (approximate)
   ARGV[3]    user id_str
   ARGV[4]    "revoke" (the platform) or "admin" (DELETE links/<user_id>)
+  ARGV[5]    revoke only: its date_time, unix ms ("" or absent: unknown)
+  ARGV[6]    revoke only: dedupe ttl, ms (hashpay_dedupe_ttl)
 
   Answers { linked, purchases_cancelled, claims_voided } (integers):
-  { 0, 0, 0 } when the user has no link, and then nothing changes and
-  nothing is emitted (a redelivered revoke, say).  Otherwise the link and
+  { 0, 0, 0 } when nothing changes and nothing is emitted: the user has
+  no link (a redelivered revoke, say); or, for a revoke with a date_time,
+  that revoke already acted (<prefix>:revoke:<user>:<date_time>, set for
+  the dedupe ttl in the same step as its effect, so that a replay after
+  the user linked again changes nothing), or it is older than the link's
+  linked_at (the user linked again after revoking).  A revoke without a
+  date_time acts and is not remembered.  Otherwise the link and
   its card key are deleted; for "revoke" link.revoked { user_id } is
   emitted first; every pending purchase of the user that has not expired
   is cancelled (state cancelled, cancelled_at, hold released, pending key
@@ -29,11 +36,29 @@ local prefix = ARGV[1]
 local maxlen = ARGV[2]
 local user = ARGV[3]
 local how = ARGV[4]
+local revoked_at = tonumber(ARGV[5] or '')
+local dedupe_ttl = tonumber(ARGV[6] or '')
 
 local link_key = prefix .. ':link:' .. user
 
 if redis.call('EXISTS', link_key) == 0 then
   return { 0, 0, 0 }
+end
+
+local revoke_key
+
+if how == 'revoke' and revoked_at then
+  revoke_key = prefix .. ':revoke:' .. user .. ':' .. revoked_at
+
+  if redis.call('EXISTS', revoke_key) == 1 then
+    return { 0, 0, 0 }
+  end
+
+  local linked_at = tonumber(redis.call('HGET', link_key, 'linked_at') or '')
+
+  if linked_at and revoked_at < linked_at then
+    return { 0, 0, 0 }
+  end
 end
 
 local now = hp.now()
@@ -52,6 +77,10 @@ redis.call('DEL', link_key)
 if how == 'revoke' then
   hp.emit(KEYS[1], maxlen, prefix, now, 'link.revoked', { 'user_id' },
           { user_id = user })
+
+  if revoke_key then
+    redis.call('SET', revoke_key, '1', 'PX', dedupe_ttl)
+  end
 end
 
 -- the user's pending purchases, oldest (lowest pur_<n>) first
