@@ -39,7 +39,8 @@
   intent.created.  A cashback offer's hashtag: the same without pending;
   else the claim is saved at once, claim.saved (outcome claim_saved).
   Confirmation hashtag: too_many_attempts, unknown_code, not_owner,
-  not_linked, already_confirmed, expired, offer_inactive; else
+  not_linked, already_confirmed, expired (expires_at passed, or the hold
+  is no longer in the offer's holds), offer_inactive; else
   purchase.confirmed.  The keys are those of src/lua/README.md.
 ]]
 
@@ -174,8 +175,12 @@ if code ~= '' then
 
   local holds_key = prefix .. ':holds:' .. p.offer_key
 
-  if now >= tonumber(p.expires_at) then
-    -- the hold stopped counting at expires_at; tidy up what is left
+  -- the hold stopped counting at expires_at; and a hold that is gone
+  -- from the offer's holds was trimmed by a clock that had passed
+  -- expires_at (an NTP step back, a failover to a lagging replica): its
+  -- unit may be sold already, so it never becomes a sale
+  if now >= tonumber(p.expires_at)
+     or not redis.call('ZSCORE', holds_key, id) then
     redis.call('ZREM', holds_key, id)
     redis.call('SREM', prefix .. ':user_pending:' .. author, id)
     return refuse('expired')
