@@ -260,9 +260,12 @@ ngx_http_hashpay_webhook_process(ngx_http_request_t *r)
     }
 
     if (root == NULL) {
+        /* jansson's message quotes the input, maybe a card number: only
+           where it went wrong is logged */
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "hashpay: webhook body is not JSON: %s at %d:%d",
-                      err.text, err.line, err.column);
+                      "hashpay: webhook body is not JSON (error %d at "
+                      "line %d, column %d)",
+                      (int) json_error_code(&err), err.line, err.column);
         return ngx_http_hashpay_send_error(r, NGX_HTTP_BAD_REQUEST,
                                            "malformed_json", NULL);
     }
