@@ -7,6 +7,13 @@
 # dedupe_ttl, "unknown_code" after.
 #
 # Offers and links are written straight into Redis (src/lua/README.md).
+#
+# Deliveries are built by HashpayFlow::dl() in the shape HASHPAY_SHAPE
+# names: this file runs as it is for Account Activity, and through
+# t/071-purchase-xaa.t and t/072-purchase-stream.t for the X Activity API
+# and the Filtered Stream (SPEC section 11).  A Filtered Stream body holds
+# one post, so every request here carries one tweet (bodies of several
+# are t/030-delivery.t's subject).
 
 use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
@@ -25,6 +32,8 @@ our @NOTHING = (
     [['KEYS', 'hashpay:pending:*'], ''],
     [['KEYS', 'hashpay:user_pending:*'], ''],
 );
+
+::shape_ok();
 
 no_shuffle();
 run_tests();
@@ -80,10 +89,11 @@ layout.
 
 
 === TEST 2: redelivery: duplicate, no second purchase, hold or event
-The same tweet again, and the same tweet delivered for another user.
+The same tweet again, and the same tweet delivered for another user (AAA:
+for_user_id bob; XAA: bob's post.mention.create; stream: another rule).
 --- delivery eval
-my $b = ::dl(::tw(id => '2001', tags => ['BuyGiftCard25']));
-[$b, $b, $b =~ s/"for_user_id":"\d+"/"for_user_id":"$::BOB"/r]
+my $t = ::tw(id => '2001', tags => ['BuyGiftCard25']);
+[::dl($t), ::dl($t), ::dl_for($::BOB, $t)]
 --- redis_init eval
 ::offer('BuyGiftCard25') . ::linked($::ALICE)
 --- response_body eval
@@ -116,20 +126,20 @@ my $b = ::dl(::tw(id => '2001', tags => ['BuyGiftCard25']));
 active 0; starts_at in the future; ends_at in the past; and an unlinked
 author of an inactive offer is told not_linked (it comes first).
 --- delivery eval
-::dl(::tw(id => '4001', tags => ['Ended']),
-     ::tw(id => '4002', tags => ['Later']),
-     ::tw(id => '4003', tags => ['Over']),
-     ::tw(id => '4004', user => $::BOB, tags => ['Ended']))
+::dl_each(::tw(id => '4001', tags => ['Ended']),
+          ::tw(id => '4002', tags => ['Later']),
+          ::tw(id => '4003', tags => ['Over']),
+          ::tw(id => '4004', user => $::BOB, tags => ['Ended']))
 --- redis_init eval
 ::offer('Ended', active => 0, ended_at => 1700000000)
 . ::offer('Later', starts_at => 4102444800)
 . ::offer('Over', starts_at => 1000000000, ends_at => 1700000000)
 . ::linked($::ALICE)
 --- response_body eval
-::results(['4001', 'rejected', 'offer_inactive'],
-          ['4002', 'rejected', 'offer_inactive'],
-          ['4003', 'rejected', 'offer_inactive'],
-          ['4004', 'rejected', 'not_linked'])
+::results_each(['4001', 'rejected', 'offer_inactive'],
+               ['4002', 'rejected', 'offer_inactive'],
+               ['4003', 'rejected', 'offer_inactive'],
+               ['4004', 'rejected', 'not_linked'])
 --- events eval
 [::intent_rejected('4001', 'offer_inactive', offer => 'Ended'),
  ::intent_rejected('4002', 'offer_inactive', offer => 'Later'),
@@ -153,29 +163,30 @@ author of an inactive offer is told not_linked (it comes first).
 
 
 
-=== TEST 6: account_too_new at the tweet's timestamp_ms
+=== TEST 6: account_too_new at the tweet's timestamp_ms (v2: created_at)
 min 30 days: the account is 30 days minus 1 ms old at the tweet (too new),
 exactly 30 days old (acts); created_at absent or unparseable fails closed;
 with min 0 an unknown created_at is no reason. Bob's offer is inactive:
 offer_inactive comes before account_too_new.
 --- delivery eval
-::dl(::tw(id => '6001', tags => ['Aged'], ts => $::CREATED + 30 * $::DAY - 1),
-     ::tw(id => '6002', tags => ['Aged'], created_at => undef),
-     ::tw(id => '6003', tags => ['Aged'], created_at => 'yesterday'),
-     ::tw(id => '6004', tags => ['Any'], created_at => undef),
-     ::tw(id => '6005', user => $::BOB, tags => ['Closed'], created_at => undef),
-     ::tw(id => '6006', tags => ['Aged'], ts => $::CREATED + 30 * $::DAY))
+::dl_each(
+    ::tw(id => '6001', tags => ['Aged'], ts => $::CREATED + 30 * $::DAY - 1),
+    ::tw(id => '6002', tags => ['Aged'], created_at => undef),
+    ::tw(id => '6003', tags => ['Aged'], created_at => 'yesterday'),
+    ::tw(id => '6004', tags => ['Any'], created_at => undef),
+    ::tw(id => '6005', user => $::BOB, tags => ['Closed'], created_at => undef),
+    ::tw(id => '6006', tags => ['Aged'], ts => $::CREATED + 30 * $::DAY))
 --- redis_init eval
 ::offer('Aged', min_account_age_days => 30) . ::offer('Any')
 . ::offer('Closed', min_account_age_days => 30, active => 0)
 . ::linked($::ALICE) . ::linked($::BOB)
 --- response_body eval
-::results(['6001', 'rejected', 'account_too_new'],
-          ['6002', 'rejected', 'account_too_new'],
-          ['6003', 'rejected', 'account_too_new'],
-          ['6004', 'intent_created'],
-          ['6005', 'rejected', 'offer_inactive'],
-          ['6006', 'intent_created'])
+::results_each(['6001', 'rejected', 'account_too_new'],
+               ['6002', 'rejected', 'account_too_new'],
+               ['6003', 'rejected', 'account_too_new'],
+               ['6004', 'intent_created'],
+               ['6005', 'rejected', 'offer_inactive'],
+               ['6006', 'intent_created'])
 --- events eval
 [::intent_rejected('6001', 'account_too_new', offer => 'Aged'),
  ::intent_rejected('6002', 'account_too_new', offer => 'Aged'),
@@ -193,12 +204,14 @@ is not.
 use POSIX ();
 my $yesterday = POSIX::strftime('%a %b %d %H:%M:%S +0000 %Y',
                                 gmtime(time() - 86400));
-::dl(::tw(id => '7001', tags => ['Aged'], ts => undef, created_at => $yesterday),
-     ::tw(id => '7002', tags => ['Aged'], ts => undef))
+::dl_each(::tw(id => '7001', tags => ['Aged'], ts => undef,
+               created_at => $yesterday),
+          ::tw(id => '7002', tags => ['Aged'], ts => undef))
 --- redis_init eval
 ::offer('Aged', min_account_age_days => 30) . ::linked($::ALICE)
 --- response_body eval
-::results(['7001', 'rejected', 'account_too_new'], ['7002', 'intent_created'])
+::results_each(['7001', 'rejected', 'account_too_new'],
+               ['7002', 'intent_created'])
 --- events eval
 [::intent_rejected('7001', 'account_too_new', offer => 'Aged'),
  ::intent_created('7002', offer => 'Aged')]
@@ -208,17 +221,17 @@ my $yesterday = POSIX::strftime('%a %b %d %H:%M:%S +0000 %Y',
 === TEST 8: pending: the event carries the pending purchase's confirm_tag
 The second tweet finds the first purchase pending: no second hold.
 --- delivery eval
-::dl(::tw(id => '8001', tags => ['BuyGiftCard25']),
-     ::tw(id => '8002', tags => ['buygiftcard25']))
+::dl_each(::tw(id => '8001', tags => ['BuyGiftCard25']),
+          ::tw(id => '8002', tags => ['buygiftcard25']))
 --- redis_init eval
 ::offer('BuyGiftCard25') . ::linked($::ALICE)
 --- response_body eval
-::results(['8001', 'intent_created'], ['8002', 'rejected', 'pending'])
+::results_each(['8001', 'intent_created'], ['8002', 'rejected', 'pending'])
 --- events eval
 [::intent_created('8001', purchase_id => 'pur_1'),
  ::intent_rejected('8002', 'pending', confirm_tag => $::TAG_RE)]
 --- after_each eval
-[sub {
+[undef, sub {
     my $ev = HashpayTest::events();
     Test::More::is($ev->[1][1]{confirm_tag}, $ev->[0][1]{confirm_tag},
                    'pending names the first purchase\'s tag');
@@ -233,8 +246,8 @@ The second tweet finds the first purchase pending: no second hold.
 Alice has a pending purchase of Aged (seeded) and is too young for it; bob
 has a pending purchase of Gift and has bought his one already.
 --- delivery eval
-::dl(::tw(id => '9001', tags => ['Aged'], created_at => undef),
-     ::tw(id => '9002', user => $::BOB, tags => ['Gift']))
+::dl_each(::tw(id => '9001', tags => ['Aged'], created_at => undef),
+          ::tw(id => '9002', user => $::BOB, tags => ['Gift']))
 --- redis_init eval
 ::offer('Aged', min_account_age_days => 30) . ::offer('Gift')
 . ::linked($::ALICE) . ::linked($::BOB)
@@ -242,8 +255,8 @@ has a pending purchase of Gift and has bought his one already.
 . ::purchase(id => 'pur_2', tag => 'Gift', user => $::BOB, code => 'BBBBBB')
 . "SET hashpay:bought:gift:$::BOB 1\n"
 --- response_body eval
-::results(['9001', 'rejected', 'account_too_new'],
-          ['9002', 'rejected', 'pending'])
+::results_each(['9001', 'rejected', 'account_too_new'],
+               ['9002', 'rejected', 'pending'])
 --- events eval
 [::intent_rejected('9001', 'account_too_new', offer => 'Aged'),
  ::intent_rejected('9002', 'pending', offer => 'Gift', user => $::BOB,
@@ -256,8 +269,8 @@ Alice's purchase expired (expires_at in the past, its pending key still
 there): she buys again.  Bob's was confirmed and his limit is 2: he buys
 again.
 --- delivery eval
-::dl(::tw(id => '10001', tags => ['Gift']),
-     ::tw(id => '10002', user => $::BOB, tags => ['Gift']))
+::dl_each(::tw(id => '10001', tags => ['Gift']),
+          ::tw(id => '10002', user => $::BOB, tags => ['Gift']))
 --- redis_init eval
 ::offer('Gift', per_user_limit => 2, sold => 1) . ::linked($::ALICE)
 . ::linked($::BOB)
@@ -267,7 +280,7 @@ again.
 . "SET hashpay:pending:gift:$::BOB pur_2\nSET hashpay:bought:gift:$::BOB 1\n"
 . "SET hashpay:purchase_seq 2\n"
 --- response_body eval
-::results(['10001', 'intent_created'], ['10002', 'intent_created'])
+::results_each(['10001', 'intent_created'], ['10002', 'intent_created'])
 --- events eval
 [::intent_created('10001', offer => 'Gift', purchase_id => 'pur_3'),
  ::intent_created('10002', offer => 'Gift', user => $::BOB,
@@ -281,9 +294,9 @@ again.
 per_user_limit 1 and one bought: limit_reached; limit 2 and one bought:
 acts; the default limit is 1.
 --- delivery eval
-::dl(::tw(id => '11001', tags => ['One']),
-     ::tw(id => '11002', tags => ['Two']),
-     ::tw(id => '11003', tags => ['Dflt']))
+::dl_each(::tw(id => '11001', tags => ['One']),
+          ::tw(id => '11002', tags => ['Two']),
+          ::tw(id => '11003', tags => ['Dflt']))
 --- redis_init eval
 ::offer('One') . ::offer('Two', per_user_limit => 2)
 . ::offer('Dflt', per_user_limit => undef)
@@ -291,8 +304,9 @@ acts; the default limit is 1.
 . "SET hashpay:bought:one:$::ALICE 1\nSET hashpay:bought:two:$::ALICE 1\n"
 . "SET hashpay:bought:dflt:$::ALICE 1\n"
 --- response_body eval
-::results(['11001', 'rejected', 'limit_reached'], ['11002', 'intent_created'],
-          ['11003', 'rejected', 'limit_reached'])
+::results_each(['11001', 'rejected', 'limit_reached'],
+               ['11002', 'intent_created'],
+               ['11003', 'rejected', 'limit_reached'])
 --- events eval
 [::intent_rejected('11001', 'limit_reached', offer => 'One'),
  ::intent_created('11002', offer => 'Two'),
@@ -307,10 +321,10 @@ Stock 1 sold 1; stock 2 with one sold and bob's live hold; stock 0. An
 over-limit author of a sold-out offer is told limit_reached (it comes
 first). Nothing else changes: bob's hold stays, no new hold.
 --- delivery eval
-::dl(::tw(id => '12001', tags => ['Sold']),
-     ::tw(id => '12002', tags => ['Held']),
-     ::tw(id => '12003', tags => ['None']),
-     ::tw(id => '12004', tags => ['Mine']))
+::dl_each(::tw(id => '12001', tags => ['Sold']),
+          ::tw(id => '12002', tags => ['Held']),
+          ::tw(id => '12003', tags => ['None']),
+          ::tw(id => '12004', tags => ['Mine']))
 --- redis_init eval
 ::offer('Sold', stock => 1, sold => 1) . ::offer('Held', stock => 2, sold => 1)
 . ::offer('None', stock => 0) . ::offer('Mine', stock => 1, sold => 1)
@@ -318,8 +332,10 @@ first). Nothing else changes: bob's hold stays, no new hold.
 . ::purchase(id => 'pur_9', tag => 'Held', user => $::BOB, code => 'BBBBBB')
 . "SET hashpay:bought:mine:$::ALICE 1\n"
 --- response_body eval
-::results(['12001', 'rejected', 'sold_out'], ['12002', 'rejected', 'sold_out'],
-          ['12003', 'rejected', 'sold_out'], ['12004', 'rejected', 'limit_reached'])
+::results_each(['12001', 'rejected', 'sold_out'],
+               ['12002', 'rejected', 'sold_out'],
+               ['12003', 'rejected', 'sold_out'],
+               ['12004', 'rejected', 'limit_reached'])
 --- events eval
 [::intent_rejected('12001', 'sold_out', offer => 'Sold'),
  ::intent_rejected('12002', 'sold_out', offer => 'Held'),

@@ -9,6 +9,13 @@
 #
 # Purchases are seeded per src/lua/README.md (code 7KQ2XD), or created by
 # a first request and confirmed with the code it minted.
+#
+# Deliveries are built by HashpayFlow::dl() in the shape HASHPAY_SHAPE
+# names: this file runs as it is for Account Activity, and through
+# t/073-confirm-xaa.t and t/074-confirm-stream.t for the X Activity API
+# and the Filtered Stream (SPEC section 11).  A Filtered Stream body holds
+# one post, so every request here carries one tweet (bodies of several
+# are t/030-delivery.t's subject).
 
 use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
@@ -31,6 +38,19 @@ sub confirm {
     my ($id, $code, %o) = @_;
     return ::tw(id => $id, tags => ["Confirm$code"], %o);
 }
+
+# the example of "retweet to confirm" in each shape, and its post id (the
+# stream body carries the X Activity API example's post and includes)
+our $RT_CONFIRM = ::by_shape(
+    aaa => '@tweet_retweet_confirm.json',
+    xaa => '@xaa_post_repost_confirm.json',
+    stream => HashpayV2::stream_from_xaa(
+        HashpayTest::example('xaa_post_repost_confirm.json')));
+our $RT_CONFIRM_ID = ::by_shape(aaa => '1301234567890123480',
+                                xaa => '2000000000000000140',
+                                stream => '2000000000000000140');
+
+::shape_ok();
 
 no_shuffle();
 run_tests();
@@ -122,12 +142,13 @@ $::SEED
 === TEST 4: not_owner: bob tweets alice's code; counts for bob
 Also when bob is not linked at all: not_owner comes before not_linked.
 --- delivery eval
-::dl(::confirm('4001', '7KQ2XD', user => $::BOB),
-     ::confirm('4002', '7KQ2XD', user => $::CAROL))
+::dl_each(::confirm('4001', '7KQ2XD', user => $::BOB),
+          ::confirm('4002', '7KQ2XD', user => $::CAROL))
 --- redis_init eval
 $::SEED
 --- response_body eval
-::results(['4001', 'rejected', 'not_owner'], ['4002', 'rejected', 'not_owner'])
+::results_each(['4001', 'rejected', 'not_owner'],
+               ['4002', 'rejected', 'not_owner'])
 --- events eval
 [::confirm_rejected('4001', '#Confirm7KQ2XD', 'not_owner', user => $::BOB),
  ::confirm_rejected('4002', '#Confirm7KQ2XD', 'not_owner', user => $::CAROL)]
@@ -156,13 +177,15 @@ $::SEED . "DEL hashpay:link:$::ALICE\n"
 Also not_linked comes before already_confirmed: a confirmed purchase of a
 user whose link is gone.
 --- delivery eval
-::dl(::confirm('6001', 'CCCCCC'), ::confirm('6002', 'DDDDDD', user => $::BOB))
+::dl_each(::confirm('6001', 'CCCCCC'),
+          ::confirm('6002', 'DDDDDD', user => $::BOB))
 --- redis_init eval
 ::offer('BuyGiftCard25') . ::linked($::ALICE)
 . ::purchase(id => 'pur_1', code => 'CCCCCC', state => 'cancelled')
 . ::purchase(id => 'pur_2', code => 'DDDDDD', state => 'confirmed', user => $::BOB)
 --- response_body eval
-::results(['6001', 'rejected', 'not_linked'], ['6002', 'rejected', 'not_linked'])
+::results_each(['6001', 'rejected', 'not_linked'],
+               ['6002', 'rejected', 'not_linked'])
 --- events eval
 [::confirm_rejected('6001', '#ConfirmCCCCCC', 'not_linked'),
  ::confirm_rejected('6002', '#ConfirmDDDDDD', 'not_linked', user => $::BOB)]
@@ -191,13 +214,14 @@ user whose link is gone.
 === TEST 8: expired: after expires_at; before offer_inactive; no sale
 The offer of the second purchase has ended too: expired wins.
 --- delivery eval
-::dl(::confirm('8001', 'CCCCCC'), ::confirm('8002', 'DDDDDD'))
+::dl_each(::confirm('8001', 'CCCCCC'), ::confirm('8002', 'DDDDDD'))
 --- redis_init eval
 ::offer('BuyGiftCard25') . ::offer('Ended', active => 0) . ::linked($::ALICE)
 . ::purchase(id => 'pur_1', code => 'CCCCCC', expires_at => 1000)
 . ::purchase(id => 'pur_2', code => 'DDDDDD', expires_at => 1000, tag => 'Ended')
 --- response_body eval
-::results(['8001', 'rejected', 'expired'], ['8002', 'rejected', 'expired'])
+::results_each(['8001', 'rejected', 'expired'],
+               ['8002', 'rejected', 'expired'])
 --- events eval
 [::confirm_rejected('8001', '#ConfirmCCCCCC', 'expired'),
  ::confirm_rejected('8002', '#ConfirmDDDDDD', 'expired')]
@@ -211,15 +235,15 @@ The offer of the second purchase has ended too: expired wins.
 === TEST 9: offer_inactive: the offer ended while the purchase was pending
 Ended (active 0) and past its ends_at: the hold stays until it expires.
 --- delivery eval
-::dl(::confirm('9001', 'CCCCCC'), ::confirm('9002', 'DDDDDD'))
+::dl_each(::confirm('9001', 'CCCCCC'), ::confirm('9002', 'DDDDDD'))
 --- redis_init eval
 ::offer('BuyGiftCard25', active => 0) . ::offer('Over', ends_at => 1700000000)
 . ::linked($::ALICE)
 . ::purchase(id => 'pur_1', code => 'CCCCCC')
 . ::purchase(id => 'pur_2', code => 'DDDDDD', tag => 'Over')
 --- response_body eval
-::results(['9001', 'rejected', 'offer_inactive'],
-          ['9002', 'rejected', 'offer_inactive'])
+::results_each(['9001', 'rejected', 'offer_inactive'],
+               ['9002', 'rejected', 'offer_inactive'])
 --- events eval
 [::confirm_rejected('9001', '#ConfirmCCCCCC', 'offer_inactive'),
  ::confirm_rejected('9002', '#ConfirmDDDDDD', 'offer_inactive')]
@@ -233,19 +257,19 @@ Ended (active 0) and past its ends_at: the hold stays until it expires.
 Three unknown codes and two not_owner (bob's code) make 5; the 6th, the
 correct code, is too_many_attempts and changes nothing; the count stays 5.
 --- delivery eval
-::dl(::confirm('10001', 'AAAAA2'), ::confirm('10002', 'AAAAA3'),
-     ::confirm('10003', 'AAAAA4'), ::confirm('10004', 'BBBBBB'),
-     ::confirm('10005', 'BBBBBB'), ::confirm('10006', '7KQ2XD'))
+::dl_each(::confirm('10001', 'AAAAA2'), ::confirm('10002', 'AAAAA3'),
+          ::confirm('10003', 'AAAAA4'), ::confirm('10004', 'BBBBBB'),
+          ::confirm('10005', 'BBBBBB'), ::confirm('10006', '7KQ2XD'))
 --- redis_init eval
 $::SEED . ::offer('Other')
 . ::purchase(id => 'pur_2', code => 'BBBBBB', user => $::BOB, tag => 'Other')
 --- response_body eval
-::results(['10001', 'rejected', 'unknown_code'],
-          ['10002', 'rejected', 'unknown_code'],
-          ['10003', 'rejected', 'unknown_code'],
-          ['10004', 'rejected', 'not_owner'],
-          ['10005', 'rejected', 'not_owner'],
-          ['10006', 'rejected', 'too_many_attempts'])
+::results_each(['10001', 'rejected', 'unknown_code'],
+               ['10002', 'rejected', 'unknown_code'],
+               ['10003', 'rejected', 'unknown_code'],
+               ['10004', 'rejected', 'not_owner'],
+               ['10005', 'rejected', 'not_owner'],
+               ['10006', 'rejected', 'too_many_attempts'])
 --- events eval
 [::confirm_rejected('10001', '#ConfirmAAAAA2', 'unknown_code'),
  ::confirm_rejected('10002', '#ConfirmAAAAA3', 'unknown_code'),
@@ -266,19 +290,20 @@ correct code confirms.
 --- delivery eval
 [::dl(::confirm('11001', 'AAAAA2')), ::dl(::confirm('11001', 'AAAAA2')),
  ::dl(::confirm('11001', 'AAAAA2')),
- ::dl(::confirm('11002', 'AAAAA3'), ::confirm('11003', 'AAAAA4'),
-      ::confirm('11004', 'AAAAA5'), ::confirm('11005', 'EEEEEE'),
-      ::confirm('11006', '7KQ2XD'))]
+ @{ ::dl_each(::confirm('11002', 'AAAAA3'), ::confirm('11003', 'AAAAA4'),
+              ::confirm('11004', 'AAAAA5'), ::confirm('11005', 'EEEEEE'),
+              ::confirm('11006', '7KQ2XD')) }]
 --- redis_init eval
 $::SEED . ::purchase(id => 'pur_2', code => 'EEEEEE', tag => 'Other',
                      expires_at => 1000) . ::offer('Other')
 --- response_body eval
 [::results(['11001', 'rejected', 'unknown_code']),
  ::results(['11001', 'duplicate']), ::results(['11001', 'duplicate']),
- ::results(['11002', 'rejected', 'unknown_code'],
-           ['11003', 'rejected', 'unknown_code'],
-           ['11004', 'rejected', 'unknown_code'],
-           ['11005', 'rejected', 'expired'], ['11006', 'confirmed'])]
+ @{ ::results_each(['11002', 'rejected', 'unknown_code'],
+                   ['11003', 'rejected', 'unknown_code'],
+                   ['11004', 'rejected', 'unknown_code'],
+                   ['11005', 'rejected', 'expired'],
+                   ['11006', 'confirmed']) }]
 --- redis_after eval
 [[['GET', "hashpay:attempts:$::ALICE"], '4'],
  [['HGET', 'hashpay:purchase:pur_1', 'state'], 'confirmed'],
@@ -287,9 +312,9 @@ $::SEED . ::purchase(id => 'pur_2', code => 'EEEEEE', tag => 'Other',
 
 
 === TEST 12: the lockout window runs confirm_ttl from the first failure
-confirm_ttl 1s: 5 failures, a correct code refused 0.6 s later (not
-extending the window), accepted once 1.2 s have passed since the first
-failure.
+confirm_ttl 1s: 5 failures (one request each), a correct code refused
+0.6 s later (not extending the window), accepted once 1.2 s have passed
+since the first failure.
 --- config
 location = /webhooks/x {
     hashpay_webhook;
@@ -297,20 +322,21 @@ location = /webhooks/x {
     hashpay_confirm_ttl 1s;
 }
 --- delivery eval
-[::dl(map { ::confirm("1200$_", "AAAAA$_") } 2 .. 6),
+[@{ ::dl_each(map { ::confirm("1200$_", "AAAAA$_") } 2 .. 6) },
  ::dl(::confirm('12007', '7KQ2XD')),
  ::dl(::confirm('12008', '7KQ2XD'))]
 --- redis_init eval
 $::SEED
 --- after_each eval
-[sub { select(undef, undef, undef, 0.6) },
+[undef, undef, undef, undef,
+ sub { select(undef, undef, undef, 0.6) },
  sub {
     Test::More::is(HashpayTest::redis('GET', "hashpay:attempts:$::ALICE"),
                    '5', 'a refusal for too_many_attempts does not count');
     select(undef, undef, undef, 0.6);
  }]
 --- response_body eval
-[::results(map { ["1200$_", 'rejected', 'unknown_code'] } 2 .. 6),
+[@{ ::results_each(map { ["1200$_", 'rejected', 'unknown_code'] } 2 .. 6) },
  ::results(['12007', 'rejected', 'too_many_attempts']),
  ::results(['12008', 'confirmed'])]
 --- redis_after eval
@@ -332,17 +358,19 @@ $::SEED
 
 
 
-=== TEST 14: example tweet_retweet_confirm.json: a retweet of the operator's tweet confirms
-On behalf of the retweeting author (alice); the code is read from the
-retweeted tweet.
---- delivery
-@tweet_retweet_confirm.json
+=== TEST 14: the retweet-to-confirm example confirms
+tweet_retweet_confirm.json (AAA), xaa_post_repost_confirm.json (XAA; the
+stream body carries its post and includes).  On behalf of the retweeting
+author (alice); the code is read from the retweeted tweet (v2: the
+reposted post in includes.tweets).
+--- delivery eval
+$::RT_CONFIRM
 --- redis_init eval
 $::SEED
 --- response_body eval
-::results(['1301234567890123480', 'confirmed'])
+::results([$::RT_CONFIRM_ID, 'confirmed'])
 --- events eval
-[::confirmed('9001', '1301234567890123480')]
+[::confirmed('9001', $::RT_CONFIRM_ID)]
 --- redis_after eval
 [[['HGET', 'hashpay:offer:buygiftcard25', 'sold'], '1']]
 
@@ -373,3 +401,22 @@ $::SEED
 ::results(['16001', 'confirmed'])
 --- events eval
 [::confirmed('9001', '16001')]
+
+
+
+=== TEST 17: a retweet of the operator's tweet built by tw() confirms
+The retweeted tweet (the operator's, with alice's code) carries the
+hashtag; the retweet's own text has none.
+--- delivery eval
+::dl(::tw(id => '17001', set => {
+    retweeted_status => ::confirm('17000', '7KQ2XD', user => $::OPERATOR) }))
+--- redis_init eval
+$::SEED
+--- response_body eval
+::results(['17001', 'confirmed'])
+--- events eval
+[::confirmed('9001', '17001')]
+--- redis_after eval
+[[['HMGET', 'hashpay:purchase:pur_1', 'state', 'confirm_tweet_id'],
+  "confirmed\n17001"],
+ [['EXISTS', "hashpay:attempts:$::ALICE"], '0']]

@@ -28,7 +28,7 @@ use HashpayCashback;
 our $CREATED = 1179900073000;
 our $DAY = 86400000;
 
-our $REVOKE = '{"user_event":{"revoke":{"date_time":"2013-02-11T17:40:12+00:00",'
+our $REVOKE = '{"user_event":{"revoke":{"date_time":"2026-12-01T10:40:12+00:00",'
               . '"target":{"app_id":"13090192"},"source":{"user_id":"'
               . $::ALICE . '"}}}}';
 

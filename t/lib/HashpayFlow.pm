@@ -1,10 +1,11 @@
 package HashpayFlow;
 
 # Helpers of the purchase-flow tests (t/07*.t, t/090-oversell.t): tweets
-# and deliveries, offers, links and purchases written straight into Redis
-# per src/lua/README.md (the admin API is tested on its own), the events
-# those tests expect, and a synchronous signed POST for the steps that
-# need what an earlier request minted (a confirmation code).
+# and deliveries (in the shape $HashpayFlow::SHAPE says), offers, links
+# and purchases written straight into Redis per src/lua/README.md (the
+# admin API is tested on its own), the events those tests expect, and a
+# synchronous signed POST for the steps that need what an earlier request
+# minted (a confirmation code).
 #
 # Everything is exported into main::, so blocks call tw(...) or ::tw(...).
 
@@ -12,11 +13,14 @@ use strict;
 use warnings;
 
 use JSON::PP ();
+use Test::More ();
 use IO::Socket::INET ();
 use HashpayTest ();
+use HashpayV2 ();
 use Exporter 'import';
 
-our @EXPORT = qw(tw dl results offer linked purchase post purchase_of
+our @EXPORT = qw(tw dl dl_for dl_each by_shape shape_ok results
+                 results_each offer linked purchase post purchase_of
                  code_of intent_created intent_rejected confirmed
                  confirm_rejected cancelled raw_events post_many $ALICE $BOB $CAROL
                  $OPERATOR $CODE_RE $TAG_RE);
@@ -28,6 +32,15 @@ our $OPERATOR = '15234567';
 
 our $CODE_RE = qr/^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}$/;
 our $TAG_RE = qr/^#Confirm[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}$/;
+
+# The delivery shape dl() and dl_for() build (SPEC section 11): "aaa"
+# (Account Activity, v1.1 tweets: the default), "xaa" (X Activity API
+# events of v2 posts) or "stream" (a Filtered Stream body: one post).
+# $ENV{HASHPAY_SHAPE} chooses it when this module is loaded, so a wrapper
+# .t sets it and runs a purchase-flow file again in another shape.
+our $SHAPE = $ENV{HASHPAY_SHAPE} // 'aaa';
+die "HASHPAY_SHAPE \"$SHAPE\": not one of aaa, xaa, stream\n"
+    unless $SHAPE =~ /^(aaa|xaa|stream)\z/;
 
 my %names = ($ALICE => 'alice', $BOB => 'bob', $CAROL => 'carol');
 
@@ -72,12 +85,56 @@ sub tw {
     return $t;
 }
 
-# a delivery body of tweets (hashes, or raw JSON text)
+# a delivery body of tweets (hashes, or raw JSON text) in the shape of
+# $SHAPE, delivered for alice
 sub dl {
-    return '{"for_user_id":"' . $ALICE . '","tweet_create_events":['
-           . join(',', map { ref $_ ? JSON::PP->new->canonical->ascii->encode($_)
-                                    : $_ } @_)
-           . ']}';
+    return dl_for($ALICE, @_);
+}
+
+# the same delivered "for" $user: AAA's for_user_id; in XAA the event
+# post.mention.create of a subscription (filter) of $user, unless $user is
+# the author; in a stream body another matching rule.  A stream body holds
+# one post: several tweets die.
+sub dl_for {
+    my ($user, @tweets) = @_;
+
+    if ($SHAPE eq 'aaa') {
+        return '{"for_user_id":"' . $user . '","tweet_create_events":['
+               . join(',', map { ref $_ ? HashpayV2::encode($_) : $_ }
+                               @tweets)
+               . ']}';
+    }
+
+    my @posts = map { HashpayV2::v2_post($_) } @tweets;
+
+    if ($SHAPE eq 'xaa') {
+        return HashpayV2::xaa_body(map {
+            my $author = $_->{data}{author_id} // '';
+            $user eq $ALICE || $user eq $author
+                ? HashpayV2::xaa_event($_)
+                : HashpayV2::xaa_event($_, 'post.mention.create', $user)
+        } @posts);
+    }
+
+    die "dl() in stream shape: a Filtered Stream body holds one post, got "
+        . scalar(@posts) . " (deliver them one request each)\n"
+        unless @posts == 1;
+
+    return HashpayV2::stream_body($posts[0], $user eq $ALICE ? undef
+        : [ { id => '2', tag => "for $user" } ]);
+}
+
+# one delivery per tweet: an array ref of bodies for --- delivery eval
+sub dl_each {
+    return [ map { dl($_) } @_ ];
+}
+
+# the value for the current shape: by_shape(aaa => A, xaa => X,
+# stream => S)
+sub by_shape {
+    my (%v) = @_;
+    die "by_shape: nothing for $SHAPE\n" unless exists $v{$SHAPE};
+    return $v{$SHAPE};
 }
 
 # the exact 200 body: [tweet_id, outcome, reason], ...
@@ -87,6 +144,26 @@ sub results {
         '{"tweet_id":"' . $id . '","outcome":"' . $outcome . '"'
         . (defined $reason ? ',"reason":"' . $reason . '"' : '') . '}'
     } @_) . ']}';
+}
+
+# the 200 bodies of one tweet each: an array ref for --- response_body
+sub results_each {
+    return [ map { results($_) } @_ ];
+}
+
+# One assertion: the deliveries dl() builds are of the shape the test
+# file's name says (t/NNN-name-xaa.t, t/NNN-name-stream.t; otherwise
+# HASHPAY_SHAPE or aaa), so that a wrapper runs what it claims to.
+sub shape_ok {
+    my $want = $0 =~ /-(xaa|stream)\.t\z/ ? $1
+             : $ENV{HASHPAY_SHAPE} // 'aaa';
+    my $b = JSON::PP->new->decode(dl(tw(id => '1', tags => ['T'])));
+    my $got = exists $b->{matching_rules} ? 'stream'
+            : ref $b->{data} eq 'HASH'
+              && ($b->{data}{event_type} // '') eq 'post.create' ? 'xaa'
+            : ref $b->{tweet_create_events} eq 'ARRAY' ? 'aaa'
+            : 'unknown';
+    Test::More::is($got, $want, "$0 - deliveries in the $want shape");
 }
 
 # redis_init lines for an offer: tag, then fields over the defaults
