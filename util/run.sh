@@ -244,33 +244,39 @@ sed -e "s|^\($sp*\)load_module$sp.*;|\1load_module $m;|" \
         }
     }' > "$RUN/conf/nginx.conf" || die "cannot write $RUN/conf/nginx.conf"
 
-# a delivery shaped like the example tweet_offer.json of the project: a
-# customer tweets #BuyGiftCard25; a new tweet id every run, so that the
-# demo starts afresh although Redis keeps its state
-TWEET_ID="1$(date +%s)$(printf '%08d' $$)"
-cat > "$RUN/tweet_offer.json" <<EOF
+# a delivery shaped like the example xaa_post_offer.json of the project
+# (X Activity API, post.create): a customer posts #BuyGiftCard25; a new
+# post id every run, so that the demo starts afresh although Redis keeps
+# its state
+POST_ID="1$(date +%s)$(printf '%08d' $$)"
+NOW_ISO=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
+cat > "$RUN/post_offer.json" <<EOF
 {
-  "for_user_id": "1297234567890123457",
-  "tweet_create_events": [
-    {
-      "created_at": "Mon Feb 11 17:02:03 +0000 2013",
-      "id_str": "$TWEET_ID",
+  "data": {
+    "event_uuid": "$POST_ID",
+    "filter": { "user_id": "1297234567890123457" },
+    "event_type": "post.create",
+    "payload": {
+      "id": "$POST_ID",
       "text": "Treating myself #BuyGiftCard25",
-      "truncated": false,
-      "user": {
-        "id_str": "1297234567890123457",
-        "name": "Alice",
-        "screen_name": "alice",
-        "created_at": "Wed May 23 06:01:13 +0000 2007"
-      },
+      "author_id": "1297234567890123457",
+      "created_at": "$NOW_ISO",
+      "edit_history_tweet_ids": [ "$POST_ID" ],
       "entities": {
-        "hashtags": [ { "text": "BuyGiftCard25", "indices": [16, 30] } ],
-        "user_mentions": [],
-        "urls": []
-      },
-      "timestamp_ms": "$(date +%s)000"
+        "hashtags": [ { "start": 16, "end": 30, "tag": "BuyGiftCard25" } ]
+      }
+    },
+    "includes": {
+      "users": [
+        {
+          "id": "1297234567890123457",
+          "username": "alice",
+          "name": "Alice",
+          "created_at": "2007-05-23T06:01:13.000Z"
+        }
+      ]
     }
-  ]
+  }
 }
 EOF
 
@@ -301,16 +307,16 @@ curl -s '$URL?crc_token=challenge_string'; echo
 printf %s challenge_string \\
     | openssl dgst -sha256 -hmac '$SECRET' -binary | base64
 
-# 2. a signed delivery (a tweet with #BuyGiftCard25):
+# 2. a signed X Activity API delivery (a post with #BuyGiftCard25):
 SIG=\$(openssl dgst -sha256 -hmac '$SECRET' -binary \\
-      < $RUN/tweet_offer.json | base64)
+      < $RUN/post_offer.json | base64)
 curl -s -H "x-twitter-webhooks-signature: sha256=\$SIG" \\
      -H 'Content-Type: application/json' \\
-     --data-binary @$RUN/tweet_offer.json $URL; echo
+     --data-binary @$RUN/post_offer.json $URL; echo
 #    200 {"results":[...,"outcome":"ignored","reason":"no_offer"}]}
 #    until step 3 creates the offer.  A wrong signature is 401:
 curl -s -H 'x-twitter-webhooks-signature: sha256=AAAA' \\
-     --data-binary @$RUN/tweet_offer.json $URL; echo
+     --data-binary @$RUN/post_offer.json $URL; echo
 
 # 3. a purchase, end to end (README: "A purchase by hand"):
 curl -s -X PUT -H 'Authorization: Bearer $TOKEN' \\
