@@ -57,6 +57,9 @@ static ngx_int_t ngx_http_hashpay_entities_hashtags(json_t *container,
 static ngx_int_t ngx_http_hashpay_hashtags_copy(json_t *tags,
     const char *key, ngx_pool_t *pool, ngx_array_t **out,
     const char **bad);
+static void ngx_http_hashpay_repost_confirm(
+    ngx_http_hashpay_tweet_conf_t *conf, ngx_array_t *tags,
+    ngx_http_hashpay_tweet_t *t);
 static ngx_uint_t ngx_http_hashpay_eq_folded(const u_char *lower,
     const u_char *text, size_t len);
 static ngx_int_t ngx_http_hashpay_first_code(ngx_array_t *tags,
@@ -742,16 +745,7 @@ ngx_http_hashpay_retweet_read(json_t *rs, ngx_http_hashpay_tweet_conf_t *conf,
         return rc;
     }
 
-    if (ngx_http_hashpay_first_code(tags, &conf->confirm_prefix, t->code)
-        != NGX_OK)
-    {
-        return NGX_OK;
-    }
-
-    t->state = NGX_HTTP_HASHPAY_TWEET_ACT;
-    t->hashtags = tags;
-    t->has_code = 1;
-    t->retweet_confirm = 1;
+    ngx_http_hashpay_repost_confirm(conf, tags, t);
 
     return NGX_OK;
 }
@@ -1180,16 +1174,7 @@ ngx_http_hashpay_repost_read(json_t *post, json_t *includes, ngx_str_t *ref,
         return rc;
     }
 
-    if (ngx_http_hashpay_first_code(tags, &conf->confirm_prefix, t->code)
-        != NGX_OK)
-    {
-        return NGX_OK;
-    }
-
-    t->state = NGX_HTTP_HASHPAY_TWEET_ACT;
-    t->hashtags = tags;
-    t->has_code = 1;
-    t->retweet_confirm = 1;
+    ngx_http_hashpay_repost_confirm(conf, tags, t);
 
     return NGX_OK;
 }
@@ -1374,6 +1359,28 @@ ngx_http_hashpay_hashtags_copy(json_t *tags, const char *key,
     *out = a;
 
     return NGX_OK;
+}
+
+
+/*
+ * A repost of an operator account's post acts only when those hashtags
+ * hold a confirmation hashtag: then it confirms for the reposting author
+ */
+
+static void
+ngx_http_hashpay_repost_confirm(ngx_http_hashpay_tweet_conf_t *conf,
+    ngx_array_t *tags, ngx_http_hashpay_tweet_t *t)
+{
+    if (ngx_http_hashpay_first_code(tags, &conf->confirm_prefix, t->code)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    t->state = NGX_HTTP_HASHPAY_TWEET_ACT;
+    t->hashtags = tags;
+    t->has_code = 1;
+    t->retweet_confirm = 1;
 }
 
 
