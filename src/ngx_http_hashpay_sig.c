@@ -341,13 +341,12 @@ ngx_int_t
 ngx_http_hashpay_sw_verify(ngx_http_hashpay_sw_msg_t *m, ngx_str_t *keys,
     ngx_uint_t nkeys, const char **why)
 {
-    u_char      *p, *last, *end;
+    u_char      *p, *end;
     u_char       md[NGX_HTTP_HASHPAY_SW_MAX_KEYS]
                    [NGX_HTTP_HASHPAY_SHA256_LEN];
-    u_char       got[NGX_HTTP_HASHPAY_SHA256_B64_LEN / 4 * 3];
+    u_char       got[NGX_HTTP_HASHPAY_SHA256_LEN];
     time_t       t;
-    ssize_t      n;
-    ngx_uint_t   i, match;
+    ngx_uint_t   i, n, match;
 
     if (m->id.len == 0) {
         *why = "no webhook-id header";
@@ -379,6 +378,27 @@ ngx_http_hashpay_sw_verify(ngx_http_hashpay_sw_msg_t *m, ngx_str_t *keys,
         return NGX_DECLINED;
     }
 
+    /*
+     * the entries are read before anything is hashed: a value without
+     * one well-formed v1 entry costs no HMAC at all
+     */
+
+    end = m->signature.data + m->signature.len;
+
+    n = 0;
+    p = m->signature.data;
+
+    while (ngx_http_hashpay_sw_entry(&p, end, got) == NGX_OK) {
+        n++;
+    }
+
+    if (n == 0) {
+        *why = "no valid v1 signature";
+        return NGX_DECLINED;
+    }
+
+    /* then one HMAC per key, over id, timestamp and the body, once */
+
     if (nkeys > NGX_HTTP_HASHPAY_SW_MAX_KEYS) {
         nkeys = NGX_HTTP_HASHPAY_SW_MAX_KEYS;
     }
@@ -397,7 +417,34 @@ ngx_http_hashpay_sw_verify(ngx_http_hashpay_sw_msg_t *m, ngx_str_t *keys,
 
     match = 0;
     p = m->signature.data;
-    end = p + m->signature.len;
+
+    while (ngx_http_hashpay_sw_entry(&p, end, got) == NGX_OK) {
+        for (i = 0; i < nkeys; i++) {
+            match |= ngx_http_hashpay_const_eq(md[i],
+                                               NGX_HTTP_HASHPAY_SHA256_LEN,
+                                               got, sizeof(got));
+        }
+    }
+
+    OPENSSL_cleanse(md, sizeof(md));
+
+    if (!match) {
+        *why = "no valid v1 signature";
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_hashpay_sw_entry(u_char **pos, u_char *end, u_char *sig)
+{
+    u_char   *p, *last;
+    u_char    buf[NGX_HTTP_HASHPAY_SHA256_B64_LEN / 4 * 3];
+    ssize_t   n;
+
+    p = *pos;
 
     while (p < end) {
 
@@ -414,29 +461,22 @@ ngx_http_hashpay_sw_verify(ngx_http_hashpay_sw_msg_t *m, ngx_str_t *keys,
         if (last - p == sizeof("v1,") - 1 + NGX_HTTP_HASHPAY_SHA256_B64_LEN
             && ngx_strncmp(p, "v1,", sizeof("v1,") - 1) == 0)
         {
-            n = ngx_http_hashpay_base64_decode(got, p + sizeof("v1,") - 1,
+            n = ngx_http_hashpay_base64_decode(buf, p + sizeof("v1,") - 1,
                                             NGX_HTTP_HASHPAY_SHA256_B64_LEN);
 
             if (n == NGX_HTTP_HASHPAY_SHA256_LEN) {
-                for (i = 0; i < nkeys; i++) {
-                    match |= ngx_http_hashpay_const_eq(md[i],
-                                                 NGX_HTTP_HASHPAY_SHA256_LEN,
-                                                 got, (size_t) n);
-                }
+                ngx_memcpy(sig, buf, NGX_HTTP_HASHPAY_SHA256_LEN);
+                *pos = last;
+                return NGX_OK;
             }
         }
 
         p = last;
     }
 
-    OPENSSL_cleanse(md, sizeof(md));
+    *pos = end;
 
-    if (!match) {
-        *why = "no valid v1 signature";
-        return NGX_DECLINED;
-    }
-
-    return NGX_OK;
+    return NGX_DONE;
 }
 
 

@@ -92,7 +92,9 @@ typedef struct {
 
 /*
  * Verifies a Standard Webhooks message: the three headers present, the
- * timestamp digits within the tolerance of now, and one "v1,<base64>"
+ * timestamp digits within the tolerance of now, at least one well-formed
+ * v1 entry (ngx_http_hashpay_sw_entry(); checked before any HMAC is
+ * computed, then one HMAC per key, never more), and one "v1,<base64>"
  * entry of the space-separated signature list equal, in constant time, to
  * HMAC-SHA256(key, id "." timestamp "." body) under one of the keys (from
  * ngx_http_hashpay_sw_key; several for rotation; entries of other versions
@@ -104,6 +106,18 @@ typedef struct {
  */
 ngx_int_t ngx_http_hashpay_sw_verify(ngx_http_hashpay_sw_msg_t *m,
     ngx_str_t *keys, ngx_uint_t nkeys, const char **why);
+
+/*
+ * The next v1 entry of a webhook-signature value, from *pos to end: the
+ * value is a list of entries separated by spaces, and an entry counts
+ * when it is "v1," followed by the canonical, padded base64 of 32 bytes
+ * (entries of other versions and malformed ones are skipped).  NGX_OK
+ * with the 32 bytes in sig (which must hold
+ * NGX_HTTP_HASHPAY_SHA256_LEN bytes) and *pos past the entry, or
+ * NGX_DONE when none is left.  Pure parsing: ngx_http_hashpay_sw_verify()
+ * counts the entries with it before it computes any HMAC.
+ */
+ngx_int_t ngx_http_hashpay_sw_entry(u_char **pos, u_char *end, u_char *sig);
 
 /*
  * The CRC token from a query-string argument value: percent-decoded

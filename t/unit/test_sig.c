@@ -4,12 +4,19 @@
  *
  * Unit tests of src/ngx_http_hashpay_sig.c: HMAC-SHA256, base64,
  * constant-time comparison, X signatures with secret rotation, the CRC
- * token, Standard Webhooks secrets and signatures.
+ * token, Standard Webhooks secrets and signatures, and what a refusal
+ * costs: OpenSSL's HMAC() and EVP_MAC_init() are wrapped here (the calls
+ * of src/ngx_http_hashpay_sig.c bind to these definitions, which count
+ * and call OpenSSL's own), so a test can tell how many HMACs a
+ * verification computed.
  */
 
 
 #include <ngx_config.h>
 #include <ngx_core.h>
+#include <dlfcn.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "ngx_http_hashpay_sig.h"
 #include "unit.h"
@@ -155,6 +162,11 @@ static const sw_vector_t  sw_vectors[] = {
 #define SW_B0           "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 
 
+/* HMACs computed: EVP_MAC_init() (Standard Webhooks), HMAC() (X) */
+static unsigned long  sw_macs;
+static unsigned long  x_hmacs;
+
+
 static void test_hmac(void);
 static void test_base64_encode(void);
 static void test_base64_decode(void);
@@ -171,6 +183,9 @@ static void test_sw_missing(void);
 static void test_sw_timestamp(void);
 static void test_sw_tamper(void);
 static void test_sw_many(void);
+static void test_sw_entry(void);
+static void test_sw_cost(void);
+static void test_x_cost(void);
 static ssize_t sw_key(const char *secret, u_char **key);
 static ngx_int_t sw(const char *id, const char *ts, const char *sig,
     const u_char *body, size_t len, time_t now, ngx_str_t *keys,
@@ -203,6 +218,9 @@ main(void)
     test_sw_timestamp();
     test_sw_tamper();
     test_sw_many();
+    test_sw_entry();
+    test_sw_cost();
+    test_x_cost();
 
     return unit_done();
 }
@@ -1304,6 +1322,318 @@ test_sw_many(void)
             SW_NOW, &k, 1, &why);
     CHECK(rc == NGX_OK, "sw 2001 entries, the last valid: got %d \"%s\"",
           (int) rc, why ? why : "-");
+}
+
+
+/* the parse step alone: which entries of a value count, and their bytes */
+
+static void
+test_sw_entry(void)
+{
+    u_char      *v, *pos, *end;
+    u_char       sig[NGX_HTTP_HASHPAY_SHA256_LEN];
+    u_char       want[NGX_HTTP_HASHPAY_SHA256_LEN + 1];
+    size_t       i, len;
+    ssize_t      n;
+    ngx_int_t    rc;
+    ngx_uint_t   count;
+
+    static const struct {
+        const char  *value;
+        ngx_uint_t   count;      /* well-formed v1 entries */
+        const char  *first;      /* the base64 of the first, or NULL */
+    } cases[] = {
+        { "", 0, NULL },
+        { " ", 0, NULL },
+        { "     ", 0, NULL },
+        { SW_V1, 1, SW_SIG },
+        { "  " SW_V1 "  ", 1, SW_SIG },
+        { "v1," SW_B0 " " SW_V1, 2, SW_B0 },
+        { "v1a," SW_SIG " v2," SW_SIG " " SW_V1 " v1,AAAA", 1, SW_SIG },
+        { "v1,", 0, NULL },
+        { "v1, v1, v1,", 0, NULL },
+        { "v1", 0, NULL },
+        { SW_SIG, 0, NULL },
+        { "V1," SW_SIG, 0, NULL },
+        { "v2," SW_SIG, 0, NULL },
+        { "v1;" SW_SIG, 0, NULL },
+        { "v1,AAAA", 0, NULL },
+        { "v1," SW_B33, 0, NULL },
+        { "v1," SW_B31, 0, NULL },
+        { "v1," SW_SIG "A", 0, NULL },
+        { "v1, " SW_SIG, 0, NULL },
+        { "v1,!!!!", 0, NULL },
+        /* the padding bits of the last character must be zero */
+        { "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OF=", 0, NULL },
+        { "v1," SW_SIG "\tv1," SW_SIG, 0, NULL },
+        { "v1," SW_SIG " v1," SW_SIG " v1," SW_SIG, 3, SW_SIG },
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+
+        /* a copy of the exact length: no reading past the value */
+
+        len = strlen(cases[i].value);
+        v = malloc(len ? len : 1);
+        ngx_memcpy(v, cases[i].value, len);
+
+        pos = v;
+        end = v + len;
+        count = 0;
+
+        for ( ;; ) {
+            rc = ngx_http_hashpay_sw_entry(&pos, end, sig);
+
+            if (rc != NGX_OK) {
+                break;
+            }
+
+            CHECK(pos > v && pos <= end, "sw entry \"%s\": position",
+                  cases[i].value);
+
+            if (count++ == 0 && cases[i].first) {
+                n = ngx_http_hashpay_base64_decode(want,
+                                              (u_char *) cases[i].first,
+                                              strlen(cases[i].first));
+                CHECK_MEM(sig, sizeof(sig), want, (size_t) n,
+                          cases[i].value);
+            }
+
+            if (count > 10) {
+                break;
+            }
+        }
+
+        CHECK(rc == NGX_DONE, "sw entry \"%s\": ends with NGX_DONE, got %d",
+              cases[i].value, (int) rc);
+        CHECK(pos == end, "sw entry \"%s\": the whole value read",
+              cases[i].value);
+        CHECK_INT(count, cases[i].count, cases[i].value);
+
+        free(v);
+    }
+}
+
+
+/*
+ * What a refusal costs: no HMAC at all when the timestamp or the
+ * signature value is wrong, and one HMAC per key (never per entry) when
+ * the value holds well-formed entries.
+ */
+
+static void
+test_sw_cost(void)
+{
+    char        *p;
+    size_t       i;
+    ngx_int_t    rc;
+    ngx_str_t    k[NGX_HTTP_HASHPAY_SW_MAX_KEYS + 1];
+    const char  *why;
+
+    static char  buf[16384];
+
+    static const char  *malformed[] = {
+        "v1,AAAA",
+        "v2," SW_SIG,
+        "v1a," SW_SIG " v2," SW_SIG,
+        "v1," SW_B33,
+        "v1," SW_B31,
+        "v1, " SW_SIG,
+        SW_SIG,
+        "v1,",
+        " ",
+    };
+
+    for (i = 0; i < NGX_HTTP_HASHPAY_SW_MAX_KEYS + 1; i++) {
+        k[i].data = (u_char *) sw_k16;
+        k[i].len = sizeof(sw_k16) - 1;
+    }
+
+    k[2].data = (u_char *) sw_known;
+    k[2].len = sizeof(sw_known) - 1;
+
+    /* malformed values: refused before any HMAC */
+
+    for (i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
+        sw_macs = 0;
+        rc = sw(SW_ID, SW_TS, malformed[i], (u_char *) SW_BODY,
+                sizeof(SW_BODY) - 1, SW_NOW, k, 3, &why);
+        sw_refused(rc, why, "no valid v1 signature", malformed[i]);
+        CHECK(sw_macs == 0, "sw cost \"%s\": %lu HMACs, want 0",
+              malformed[i], sw_macs);
+    }
+
+    /* 2000 entries, none well-formed, over a 16 KB body */
+
+    p = buf;
+
+    for (i = 0; i < 2000; i++) {
+        p += sprintf(p, "v1,AAAA ");
+    }
+
+    p[-1] = '\0';
+
+    sw_macs = 0;
+    rc = sw(SW_ID, SW_TS, buf, (u_char *) buf, sizeof(buf), SW_NOW, k, 3,
+            &why);
+    sw_refused(rc, why, "no valid v1 signature", "sw cost, 2000 bad entries");
+    CHECK(sw_macs == 0, "sw cost, 2000 bad entries: %lu HMACs, want 0",
+          sw_macs);
+
+    /* a timestamp out of the tolerance, a missing header: none either */
+
+    sw_macs = 0;
+    rc = sw(SW_ID, "1614264000", SW_V1, (u_char *) SW_BODY,
+            sizeof(SW_BODY) - 1, SW_NOW, k, 3, &why);
+    sw_refused(rc, why, "webhook-timestamp too old", "sw cost, old");
+    CHECK(sw_macs == 0, "sw cost, old timestamp: %lu HMACs", sw_macs);
+
+    sw_macs = 0;
+    rc = sw("", SW_TS, SW_V1, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW, k, 3, &why);
+    sw_refused(rc, why, "no webhook-id header", "sw cost, no id");
+    CHECK(sw_macs == 0, "sw cost, no id: %lu HMACs", sw_macs);
+
+    /* one well-formed entry that is wrong: one HMAC per key */
+
+    sw_macs = 0;
+    rc = sw(SW_ID, SW_TS, "v1," SW_B0, (u_char *) SW_BODY,
+            sizeof(SW_BODY) - 1, SW_NOW, k, 3, &why);
+    sw_refused(rc, why, "no valid v1 signature", "sw cost, wrong entry");
+    CHECK(sw_macs == 3, "sw cost, wrong entry, 3 keys: %lu HMACs, want 3",
+          sw_macs);
+
+    /* 300 well-formed entries: still one HMAC per key */
+
+    p = buf;
+
+    for (i = 0; i < 300; i++) {
+        p += sprintf(p, "v1,%s ", SW_B0);
+    }
+
+    sprintf(p, "%s", SW_V1);
+
+    sw_macs = 0;
+    rc = sw(SW_ID, SW_TS, buf, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW, k, 3, &why);
+    CHECK(rc == NGX_OK, "sw cost, 301 entries: got %d", (int) rc);
+    CHECK(sw_macs == 3, "sw cost, 301 entries, 3 keys: %lu HMACs, want 3",
+          sw_macs);
+
+    /* the valid one: one HMAC per key; more keys than allowed: the cap */
+
+    sw_macs = 0;
+    rc = sw(SW_ID, SW_TS, SW_V1, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
+            SW_NOW, k, 3, &why);
+    CHECK(rc == NGX_OK, "sw cost, valid: got %d", (int) rc);
+    CHECK(sw_macs == 3, "sw cost, valid, 3 keys: %lu HMACs, want 3",
+          sw_macs);
+
+    sw_macs = 0;
+    rc = sw(SW_ID, SW_TS, "v1," SW_B0, (u_char *) SW_BODY,
+            sizeof(SW_BODY) - 1, SW_NOW, k, NGX_HTTP_HASHPAY_SW_MAX_KEYS + 1,
+            &why);
+    sw_refused(rc, why, "no valid v1 signature", "sw cost, 17 keys");
+    CHECK(sw_macs == NGX_HTTP_HASHPAY_SW_MAX_KEYS,
+          "sw cost, %d keys given: %lu HMACs, want %d",
+          NGX_HTTP_HASHPAY_SW_MAX_KEYS + 1, sw_macs,
+          NGX_HTTP_HASHPAY_SW_MAX_KEYS);
+}
+
+
+/* an X signature of the wrong shape costs no HMAC; else one per secret */
+
+static void
+test_x_cost(void)
+{
+    size_t      i;
+    ngx_int_t   rc;
+    ngx_str_t   s[2];
+
+    static const char  *malformed[] = {
+        "",
+        "sha256=",
+        "sha256=AAAA",
+        "sha1=YWHphPn/JFq43jkF0y4/w8R/SelmLjvpunhVFY8JhlI=",
+        "sha256=YWHphPn/JFq43jkF0y4/w8R/SelmLjvpunhVFY8JhlI",
+        "sha256=YWHphPn/JFq43jkF0y4/w8R/SelmLjvpunhVFY8JhlJ=",
+    };
+
+    ngx_str_set(&s[0], "other-secret-of-16");
+    ngx_str_set(&s[1], "test");
+
+    for (i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
+        x_hmacs = 0;
+        rc = verify(malformed[i], s, 2, vectors[0].body);
+        CHECK(rc == NGX_DECLINED, "x cost \"%s\": refused", malformed[i]);
+        CHECK(x_hmacs == 0, "x cost \"%s\": %lu HMACs, want 0",
+              malformed[i], x_hmacs);
+    }
+
+    x_hmacs = 0;
+    rc = verify(vectors[0].sig, s, 2, vectors[0].body);
+    CHECK(rc == NGX_OK, "x cost, valid: got %d", (int) rc);
+    CHECK(x_hmacs == 2, "x cost, valid, 2 secrets: %lu HMACs, want 2",
+          x_hmacs);
+
+    x_hmacs = 0;
+    rc = verify("sha256=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", s, 2,
+                vectors[0].body);
+    CHECK(rc == NGX_DECLINED, "x cost, wrong: refused");
+    CHECK(x_hmacs == 2, "x cost, wrong, 2 secrets: %lu HMACs, want 2",
+          x_hmacs);
+}
+
+
+/*
+ * The counting wrappers: src/ngx_http_hashpay_sig.c is linked into this
+ * program, so its calls bind to these; OpenSSL's own functions are found
+ * with dlsym(RTLD_NEXT).
+ */
+
+int
+EVP_MAC_init(EVP_MAC_CTX *ctx, const unsigned char *key, size_t keylen,
+    const OSSL_PARAM params[])
+{
+    static int (*real)(EVP_MAC_CTX *, const unsigned char *, size_t,
+                       const OSSL_PARAM []);
+
+    if (real == NULL) {
+        *(void **) &real = dlsym(RTLD_NEXT, "EVP_MAC_init");
+
+        if (real == NULL) {
+            fprintf(stderr, "no EVP_MAC_init in OpenSSL\n");
+            abort();
+        }
+    }
+
+    sw_macs++;
+
+    return real(ctx, key, keylen, params);
+}
+
+
+unsigned char *
+HMAC(const EVP_MD *evp_md, const void *key, int key_len,
+    const unsigned char *data, size_t data_len, unsigned char *md,
+    unsigned int *md_len)
+{
+    static unsigned char *(*real)(const EVP_MD *, const void *, int,
+                                  const unsigned char *, size_t,
+                                  unsigned char *, unsigned int *);
+
+    if (real == NULL) {
+        *(void **) &real = dlsym(RTLD_NEXT, "HMAC");
+
+        if (real == NULL) {
+            fprintf(stderr, "no HMAC in OpenSSL\n");
+            abort();
+        }
+    }
+
+    x_hmacs++;
+
+    return real(evp_md, key, key_len, data, data_len, md, md_len);
 }
 
 
