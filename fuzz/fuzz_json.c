@@ -10,8 +10,13 @@
  * ngx_http_hashpay_link_read() and ngx_http_hashpay_txn_read(), each
  * twice (one body, one answer).  NGX_OK: every field has its documented
  * shape and range, strings point at the document's strings, no unknown
- * field.  NGX_DECLINED: a status and a known code, the field a known one
- * (or, for unknown_field, a plain identifier that is a key of the body).
+ * field, no card number anywhere.  NGX_DECLINED: a status and a known
+ * code, the field a known one; looks_like_pan (422, whatever else is
+ * wrong) exactly when a member's value is a card number (a string, or an
+ * integer where the contract has no integer), about the first such member
+ * in body order; unknown_field about the first unknown member; the name
+ * of either given only when it is an identifier of 1-64 characters, not
+ * all digits, without a run of 12 digits or more.
  *
  * The raw input also goes through the pure checks of admin routes
  * (utf8_chars, looks_like_pan, is_tag, is_user_id, is_purchase_id),
@@ -43,6 +48,21 @@ static const char *const  link_fields[] = {
 static const char *const  txn_fields[] = {
     "txn_id", "card_token", "merchant_id", "amount_cents", "currency", "at",
     NULL
+};
+
+/* the integer fields: a card-like integer there is an amount, not a card */
+
+static const char *const  offer_ints[] = {
+    "price_cents", "stock", "per_user_limit", "starts_at", "ends_at",
+    "min_account_age_days", "cashback_cents", "min_spend_cents", NULL
+};
+
+static const char *const  no_ints[] = {
+    NULL
+};
+
+static const char *const  txn_ints[] = {
+    "amount_cents", "at", NULL
 };
 
 static const char *const  codes[] = {
@@ -209,6 +229,87 @@ ref_word_char(u_char c)
 }
 
 
+/* a member's value that is a card number, as the header documents it */
+
+static ngx_uint_t
+ref_pan_value(const char *key, json_t *v, const char *const *ints)
+{
+    char  buf[32];
+    int   n;
+
+    if (json_is_string(v)) {
+        return ref_looks_like_pan((u_char *) json_string_value(v),
+                                  json_string_length(v));
+    }
+
+    if (!json_is_integer(v) || in_list(key, ints)) {
+        return 0;
+    }
+
+    n = snprintf(buf, sizeof(buf), "%lld", (long long) json_integer_value(v));
+
+    return ref_looks_like_pan((u_char *) buf, (size_t) n);
+}
+
+
+/* the first member, in body order, that holds a card number, or NULL */
+
+static const char *
+ref_first_pan(json_t *root, const char *const *ints)
+{
+    json_t      *v;
+    const char  *k;
+
+    json_object_foreach(root, k, v) {
+        if (ref_pan_value(k, v, ints)) {
+            return k;
+        }
+    }
+
+    return NULL;
+}
+
+
+/* a name that may be repeated: 1-64 word characters, no 12-digit run */
+
+static const char *
+ref_safe_name(const char *key)
+{
+    size_t  i, run, digits;
+
+    run = 0;
+    digits = 0;
+
+    for (i = 0; key[i]; i++) {
+        if (!ref_word_char(key[i])) {
+            return NULL;
+        }
+
+        if (key[i] >= '0' && key[i] <= '9') {
+            digits++;
+            run++;
+
+            if (run >= 12) {
+                return NULL;
+            }
+
+        } else {
+            run = 0;
+        }
+    }
+
+    return (i >= 1 && i <= 64 && digits < i) ? key : NULL;
+}
+
+
+static int
+same_name(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL)
+           || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+
 static ngx_uint_t
 ref_is_tag(const u_char *p, size_t len)
 {
@@ -352,48 +453,58 @@ check_no_unknown(json_t *root, const char *const *known)
 
 static void
 check_err(json_t *root, ngx_http_hashpay_json_err_t *err,
-    const char *const *known, ngx_uint_t status)
+    const char *const *known, const char *const *ints, ngx_uint_t status)
 {
-    size_t  i;
+    json_t      *v;
+    const char  *k, *pan, *unknown;
 
     FUZZ_ASSERT(err->code != NULL && in_list(err->code, codes),
                 "unknown error code %s", err->code ? err->code : "(null)");
 
-    if (strcmp(err->code, "looks_like_pan") == 0) {
-        FUZZ_ASSERT(err->status == 422 && err->field != NULL
-                    && strcmp(err->field, "card_token") == 0,
-                    "looks_like_pan: status %lu field %s",
-                    (unsigned long) err->status,
+    /* a card number wins over every other error of the body */
+
+    pan = ref_first_pan(root, ints);
+
+    if (pan != NULL) {
+        FUZZ_ASSERT(err->status == 422
+                    && strcmp(err->code, "looks_like_pan") == 0
+                    && same_name(err->field, ref_safe_name(pan)),
+                    "card number in \"%s\": got %lu %s %s", pan,
+                    (unsigned long) err->status, err->code,
                     err->field ? err->field : "(null)");
         return;
     }
+
+    FUZZ_ASSERT(strcmp(err->code, "looks_like_pan") != 0,
+                "looks_like_pan without a card number (field %s)",
+                err->field ? err->field : "(null)");
 
     FUZZ_ASSERT(err->status == status, "status %lu, want %lu",
                 (unsigned long) err->status, (unsigned long) status);
 
-    if (strcmp(err->code, "unknown_field") != 0) {
-        FUZZ_ASSERT(err->field != NULL && in_list(err->field, known),
-                    "%s about field %s", err->code,
+    /* then the first unknown field, named only when that is safe */
+
+    unknown = NULL;
+
+    json_object_foreach(root, k, v) {
+        if (!in_list(k, known)) {
+            unknown = k;
+            break;
+        }
+    }
+
+    if (unknown != NULL) {
+        FUZZ_ASSERT(strcmp(err->code, "unknown_field") == 0
+                    && same_name(err->field, ref_safe_name(unknown)),
+                    "unknown field \"%s\": got %s %s", unknown, err->code,
                     err->field ? err->field : "(null)");
         return;
     }
 
-    if (err->field == NULL) {
-        return;
-    }
-
-    /* an unknown field is named only when it is a plain identifier */
-
-    FUZZ_ASSERT(!in_list(err->field, known)
-                && json_object_get(root, err->field) != NULL,
-                "unknown_field names %s", err->field);
-
-    for (i = 0; err->field[i]; i++) {
-        FUZZ_ASSERT(ref_word_char(err->field[i]), "unknown_field echoes %s",
-                    err->field);
-    }
-
-    FUZZ_ASSERT(i >= 1 && i <= 64, "unknown_field name of %zu bytes", i);
+    FUZZ_ASSERT(strcmp(err->code, "unknown_field") != 0
+                && err->field != NULL && in_list(err->field, known),
+                "%s about field %s", err->code,
+                err->field ? err->field : "(null)");
 }
 
 
@@ -428,7 +539,7 @@ check_offer(json_t *root)
     same_err(rc, &err, rc2, &err2);
 
     if (rc == NGX_DECLINED) {
-        check_err(root, &err, offer_fields, 422);
+        check_err(root, &err, offer_fields, offer_ints, 422);
         return;
     }
 
@@ -436,6 +547,8 @@ check_offer(json_t *root)
     FUZZ_ASSERT(memcmp(&o, &o2, sizeof(o)) == 0, "two offers for one body");
 
     check_no_unknown(root, offer_fields);
+    FUZZ_ASSERT(ref_first_pan(root, offer_ints) == NULL,
+                "an offer with a card number accepted");
 
     /* title: 1-200 characters, no control character */
 
@@ -520,23 +633,15 @@ check_link(json_t *root)
     same_err(rc, &err, rc2, &err2);
 
     if (rc == NGX_DECLINED) {
-        check_err(root, &err, link_fields, 422);
-
-        if (strcmp(err.code, "looks_like_pan") == 0) {
-            FUZZ_ASSERT(ref_looks_like_pan(
-                            (u_char *) json_string_value(
-                                json_object_get(root, "card_token")),
-                            json_string_length(
-                                json_object_get(root, "card_token"))),
-                        "looks_like_pan on something else");
-        }
-
+        check_err(root, &err, link_fields, no_ints, 422);
         return;
     }
 
     FUZZ_ASSERT(rc == NGX_OK, "link_read rc %ld", (long) rc);
 
     check_no_unknown(root, link_fields);
+    FUZZ_ASSERT(ref_first_pan(root, no_ints) == NULL,
+                "a link with a card number accepted");
     check_str(root, "card_token", &l.card_token);
     check_str(root, "screen_name", &l.screen_name);
 
@@ -569,13 +674,15 @@ check_txn(json_t *root)
     same_err(rc, &err, rc2, &err2);
 
     if (rc == NGX_DECLINED) {
-        check_err(root, &err, txn_fields, 400);
+        check_err(root, &err, txn_fields, txn_ints, 400);
         return;
     }
 
     FUZZ_ASSERT(rc == NGX_OK, "txn_read rc %ld", (long) rc);
 
     check_no_unknown(root, txn_fields);
+    FUZZ_ASSERT(ref_first_pan(root, txn_ints) == NULL,
+                "a transaction with a card number accepted");
 
     check_str(root, "txn_id", &t.txn_id);
     check_str(root, "card_token", &t.card_token);
@@ -611,23 +718,30 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                       &jerr);
 
     if (root == NULL) {
-        FUZZ_ASSERT(err.field == NULL && err.code != NULL
-                    && ((err.status == 400
+        FUZZ_ASSERT(err.code != NULL
+                    && ((err.status == 400 && err.field == NULL
                          && strcmp(err.code, "malformed_json") == 0)
+                        || (err.status == 422 && err.field == NULL
+                            && strcmp(err.code, "out_of_range") == 0)
                         || (err.status == 422
-                            && strcmp(err.code, "out_of_range") == 0)),
-                    "parse error %lu %s", (unsigned long) err.status,
-                    err.code ? err.code : "(null)");
+                            && strcmp(err.code, "looks_like_pan") == 0
+                            && (err.field == NULL
+                                || in_list(err.field, offer_fields)
+                                || in_list(err.field, link_fields)
+                                || in_list(err.field, txn_fields)))),
+                    "parse error %lu %s %s", (unsigned long) err.status,
+                    err.code ? err.code : "(null)",
+                    err.field ? err.field : "-");
 
         FUZZ_ASSERT(!json_is_object(want) || depth(want) > 32,
                     "an object of depth %zu refused",
                     want ? depth(want) : 0);
 
-        if (strcmp(err.code, "out_of_range") == 0) {
+        if (strcmp(err.code, "malformed_json") != 0) {
             FUZZ_ASSERT(want == NULL
                         && json_error_code(&jerr)
                            == json_error_numeric_overflow,
-                        "out_of_range without a numeric overflow");
+                        "%s without a numeric overflow", err.code);
         }
 
         json_decref(want);

@@ -5,12 +5,18 @@
  * Strict reading of admin bodies: see ngx_http_hashpay_json.h.
  *
  * Order of checks, so that one body always gets the same answer: the JSON
- * (400), then unknown fields (the first in body order), then kind, then
+ * (400), then a card number anywhere text goes (422 looks_like_pan, the
+ * first in body order: SPEC section 10, "Card numbers, whatever else is
+ * wrong"), then unknown fields (the first in body order), then kind, then
  * each field of the contract in a fixed order (title, kind, price_cents,
  * currency, stock, per_user_limit, starts_at, ends_at,
  * min_account_age_days, merchant_id, cashback_cents, min_spend_cents):
  * not_applicable, invalid_type, then required, then the value
  * (out_of_range for numbers, invalid_value for the rest).
+ *
+ * A field's name is given back only when it is safe to repeat: a name of
+ * the contract, or a plain identifier that is not all digits and holds no
+ * run of 12 digits or more (a card number used as a name is not echoed).
  */
 
 
@@ -29,6 +35,11 @@ typedef enum {
 
 
 static ngx_int_t ngx_http_hashpay_json_depth(const u_char *p, size_t len);
+static ngx_int_t ngx_http_hashpay_pan_field(json_t *root, const char **ints,
+    ngx_http_hashpay_json_err_t *err);
+static ngx_uint_t ngx_http_hashpay_is_pan_value(json_t *v);
+static const char *ngx_http_hashpay_field_name(const char *key);
+static const char *ngx_http_hashpay_known_name(const char *key);
 static ngx_int_t ngx_http_hashpay_unknown_field(json_t *root,
     const char **known, ngx_http_hashpay_json_err_t *err);
 static ngx_int_t ngx_http_hashpay_get_int(json_t *root, const char *name,
@@ -66,6 +77,22 @@ static const char  *ngx_http_hashpay_txn_fields[] = {
 };
 
 
+/* the integer fields: their values are amounts and times, never cards */
+
+static const char  *ngx_http_hashpay_offer_ints[] = {
+    "price_cents", "stock", "per_user_limit", "starts_at", "ends_at",
+    "min_account_age_days", "cashback_cents", "min_spend_cents", NULL
+};
+
+static const char  *ngx_http_hashpay_no_ints[] = {
+    NULL
+};
+
+static const char  *ngx_http_hashpay_txn_ints[] = {
+    "amount_cents", "at", NULL
+};
+
+
 json_t *
 ngx_http_hashpay_json_parse(const u_char *data, size_t len,
     ngx_http_hashpay_json_err_t *err)
@@ -84,11 +111,33 @@ ngx_http_hashpay_json_parse(const u_char *data, size_t len,
                       &jerr);
 
     if (root == NULL) {
-        if (json_error_code(&jerr) == json_error_numeric_overflow) {
-            (void) ngx_http_hashpay_fail(err, 422, "out_of_range", NULL);
-
-        } else {
+        if (json_error_code(&jerr) != json_error_numeric_overflow) {
             (void) ngx_http_hashpay_fail(err, 400, "malformed_json", NULL);
+            return NULL;
+        }
+
+        (void) ngx_http_hashpay_fail(err, 422, "out_of_range", NULL);
+
+        /*
+         * a number beyond 64 bits: read again with every integer as a
+         * real, only to find a card number among the strings, which wins
+         */
+
+        root = json_loadb((const char *) data, len,
+                          JSON_REJECT_DUPLICATES|JSON_DECODE_INT_AS_REAL,
+                          &jerr);
+
+        if (root != NULL) {
+            if (json_is_object(root)
+                && ngx_http_hashpay_pan_field(root, ngx_http_hashpay_no_ints,
+                                              err)
+                   != NGX_OK)
+            {
+                /* the name must outlive root: the contract's own, or none */
+                err->field = ngx_http_hashpay_known_name(err->field);
+            }
+
+            json_decref(root);
         }
 
         return NULL;
@@ -166,9 +215,11 @@ ngx_http_hashpay_offer_read(json_t *root, ngx_http_hashpay_offer_t *o,
 
     ngx_memzero(o, sizeof(ngx_http_hashpay_offer_t));
 
-    if (ngx_http_hashpay_unknown_field(root, ngx_http_hashpay_offer_fields,
-                                       err)
-        != NGX_OK)
+    if (ngx_http_hashpay_pan_field(root, ngx_http_hashpay_offer_ints, err)
+        != NGX_OK
+        || ngx_http_hashpay_unknown_field(root, ngx_http_hashpay_offer_fields,
+                                          err)
+           != NGX_OK)
     {
         return NGX_DECLINED;
     }
@@ -379,9 +430,13 @@ ngx_http_hashpay_link_read(json_t *root, ngx_http_hashpay_link_t *l,
 
     ngx_memzero(l, sizeof(ngx_http_hashpay_link_t));
 
-    if (ngx_http_hashpay_unknown_field(root, ngx_http_hashpay_link_fields,
-                                       err)
-        != NGX_OK)
+    /* a card number first, whatever else is wrong with the body */
+
+    if (ngx_http_hashpay_pan_field(root, ngx_http_hashpay_no_ints, err)
+        != NGX_OK
+        || ngx_http_hashpay_unknown_field(root, ngx_http_hashpay_link_fields,
+                                          err)
+           != NGX_OK)
     {
         return NGX_DECLINED;
     }
@@ -393,15 +448,6 @@ ngx_http_hashpay_link_read(json_t *root, ngx_http_hashpay_link_t *l,
 
     if (rc == NGX_DONE) {
         return ngx_http_hashpay_fail(err, 422, "required", "card_token");
-    }
-
-    /* a card number first, whatever else is wrong with it */
-
-    if (ngx_http_hashpay_looks_like_pan(l->card_token.data,
-                                        l->card_token.len))
-    {
-        return ngx_http_hashpay_fail(err, 422, "looks_like_pan",
-                                     "card_token");
     }
 
     if (l->card_token.len < 4 || l->card_token.len > 200
@@ -471,8 +517,13 @@ ngx_http_hashpay_txn_fields_read(json_t *root, ngx_http_hashpay_txn_t *t,
 {
     ngx_int_t  rc;
 
-    if (ngx_http_hashpay_unknown_field(root, ngx_http_hashpay_txn_fields, err)
-        != NGX_OK)
+    /* a card number first, whatever else is wrong with the body */
+
+    if (ngx_http_hashpay_pan_field(root, ngx_http_hashpay_txn_ints, err)
+        != NGX_OK
+        || ngx_http_hashpay_unknown_field(root, ngx_http_hashpay_txn_fields,
+                                          err)
+           != NGX_OK)
     {
         return NGX_DECLINED;
     }
@@ -481,21 +532,6 @@ ngx_http_hashpay_txn_fields_read(json_t *root, ngx_http_hashpay_txn_t *t,
         != NGX_OK)
     {
         return NGX_DECLINED;
-    }
-
-    /* a card number first, whatever else is wrong with it */
-
-    rc = ngx_http_hashpay_get_str(root, "card_token", &t->card_token, err);
-    if (rc == NGX_DECLINED) {
-        return NGX_DECLINED;
-    }
-
-    if (rc == NGX_OK
-        && ngx_http_hashpay_looks_like_pan(t->card_token.data,
-                                           t->card_token.len))
-    {
-        return ngx_http_hashpay_fail(err, 422, "looks_like_pan",
-                                     "card_token");
     }
 
     if (ngx_http_hashpay_get_word(root, "card_token", 4, 200, &t->card_token,
@@ -596,15 +632,14 @@ ngx_http_hashpay_is_currency(ngx_str_t *s)
 
 /*
  * The first field not in known.  Its name is given back as the error's
- * field only when it is a plain identifier (the answer never echoes
- * arbitrary client text).
+ * field only when it is safe to (ngx_http_hashpay_field_name()): the
+ * answer never echoes arbitrary client text, nor a card number.
  */
 
 static ngx_int_t
 ngx_http_hashpay_unknown_field(json_t *root, const char **known,
     ngx_http_hashpay_json_err_t *err)
 {
-    size_t       i, len;
     json_t      *v;
     const char  *key, **k;
 
@@ -620,20 +655,154 @@ ngx_http_hashpay_unknown_field(json_t *root, const char **known,
             continue;
         }
 
-        len = ngx_strlen(key);
-
-        for (i = 0; i < len; i++) {
-            if (!isalnum((u_char) key[i]) && key[i] != '_') {
-                break;
-            }
-        }
-
         return ngx_http_hashpay_fail(err, 422, "unknown_field",
-                                     (len && len <= 64 && i == len) ? key
-                                                                    : NULL);
+                                     ngx_http_hashpay_field_name(key));
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * The first member, in body order, whose value is a card number: a string
+ * that looks like one, or an integer literal whose digits do (a member
+ * named in ints excepted: an amount or a time is a number, not a card).
+ * NGX_OK when there is none, else NGX_DECLINED with 422 looks_like_pan.
+ */
+
+static ngx_int_t
+ngx_http_hashpay_pan_field(json_t *root, const char **ints,
+    ngx_http_hashpay_json_err_t *err)
+{
+    json_t      *v;
+    const char  *key, **k;
+
+    json_object_foreach(root, key, v) {
+
+        if (json_is_integer(v)) {
+            for (k = ints; *k; k++) {
+                if (ngx_strcmp(key, *k) == 0) {
+                    break;
+                }
+            }
+
+            if (*k) {
+                continue;
+            }
+        }
+
+        if (ngx_http_hashpay_is_pan_value(v)) {
+            return ngx_http_hashpay_fail(err, 422, "looks_like_pan",
+                                         ngx_http_hashpay_field_name(key));
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_hashpay_is_pan_value(json_t *v)
+{
+    u_char      buf[NGX_INT64_LEN], *p;
+    uint64_t    n;
+    json_int_t  i;
+
+    if (json_is_string(v)) {
+        return ngx_http_hashpay_looks_like_pan(
+                                       (u_char *) json_string_value(v),
+                                       json_string_length(v));
+    }
+
+    if (!json_is_integer(v)) {
+        return 0;
+    }
+
+    /* the literal's digits (a minus sign is a dash: ignored, as in text) */
+
+    i = json_integer_value(v);
+    n = (i < 0) ? (uint64_t) 0 - (uint64_t) i : (uint64_t) i;
+
+    p = buf + sizeof(buf);
+
+    do {
+        *--p = (u_char) ('0' + n % 10);
+        n /= 10;
+    } while (n);
+
+    return ngx_http_hashpay_looks_like_pan(p, buf + sizeof(buf) - p);
+}
+
+
+/* the contract's own copy of a field name, or NULL for another name */
+
+static const char *
+ngx_http_hashpay_known_name(const char *key)
+{
+    ngx_uint_t    i;
+    const char  **k;
+
+    static const char  **lists[] = {
+        ngx_http_hashpay_offer_fields,
+        ngx_http_hashpay_link_fields,
+        ngx_http_hashpay_txn_fields
+    };
+
+    if (key == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+        for (k = lists[i]; *k; k++) {
+            if (ngx_strcmp(key, *k) == 0) {
+                return *k;
+            }
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * key itself when it may be repeated in an answer: 1-64 of [A-Za-z0-9_],
+ * not all digits, and no run of 12 digits or more; NULL otherwise
+ */
+
+static const char *
+ngx_http_hashpay_field_name(const char *key)
+{
+    size_t  i, len, run, digits;
+
+    len = ngx_strlen(key);
+
+    if (len == 0 || len > 64) {
+        return NULL;
+    }
+
+    run = 0;
+    digits = 0;
+
+    for (i = 0; i < len; i++) {
+
+        if (key[i] >= '0' && key[i] <= '9') {
+            digits++;
+
+            if (++run >= 12) {
+                return NULL;
+            }
+
+            continue;
+        }
+
+        run = 0;
+
+        if (!isalnum((u_char) key[i]) && key[i] != '_') {
+            return NULL;
+        }
+    }
+
+    return digits == len ? NULL : key;
 }
 
 

@@ -76,13 +76,20 @@ typedef struct {
 /*
  * The body as a JSON object, or NULL with err set (400 malformed_json for
  * bad JSON, duplicate keys, nesting deeper than 32 or a body that is not
- * an object; 422 out_of_range for a number beyond 64 bits).  The caller
- * owns the result (json_decref).
+ * an object; 422 out_of_range for a number beyond 64 bits, but 422
+ * looks_like_pan when a string member of the same body is a card number).
+ * The caller owns the result (json_decref).
  */
 json_t *ngx_http_hashpay_json_parse(const u_char *data, size_t len,
     ngx_http_hashpay_json_err_t *err);
 
-/* NGX_OK, or NGX_DECLINED with err set (422) */
+/*
+ * NGX_OK, or NGX_DECLINED with err set (422).  A card number anywhere text
+ * goes (a string member, or an integer literal where no integer is
+ * expected, known field or not) is looks_like_pan before any other error;
+ * an error's field is NULL when the name is not safe to repeat (not an
+ * identifier, all digits, or holding a run of 12 digits or more).
+ */
 ngx_int_t ngx_http_hashpay_offer_read(json_t *root,
     ngx_http_hashpay_offer_t *offer, ngx_http_hashpay_json_err_t *err);
 ngx_int_t ngx_http_hashpay_link_read(json_t *root,
@@ -90,7 +97,8 @@ ngx_int_t ngx_http_hashpay_link_read(json_t *root,
 
 /*
  * NGX_OK, or NGX_DECLINED with err set: 400 with the code and field, but
- * 422 looks_like_pan for a card number (SPEC section 10, "Cashback")
+ * 422 looks_like_pan for a card number, before any other error, as above
+ * (SPEC section 10, "Cashback" and "Card numbers, whatever else is wrong")
  */
 ngx_int_t ngx_http_hashpay_txn_read(json_t *root,
     ngx_http_hashpay_txn_t *txn, ngx_http_hashpay_json_err_t *err);

@@ -179,8 +179,15 @@ ngx_http_hashpay_transactions_process(ngx_http_request_t *r)
         rc = ngx_http_hashpay_txn_read(tc->root, &txn, &err);
 
     } else {
-        /* a number beyond 64 bits: 400 here, as every bad body */
-        err.status = NGX_HTTP_BAD_REQUEST;
+        /*
+         * a number beyond 64 bits: 400 here, as every bad body, unless a
+         * card number was found beside it (422 looks_like_pan)
+         */
+
+        if (ngx_strcmp(err.code, "looks_like_pan") != 0) {
+            err.status = NGX_HTTP_BAD_REQUEST;
+        }
+
         rc = NGX_DECLINED;
     }
 

@@ -119,6 +119,45 @@ static const test_case_t  offers[] = {
     { "{\"kind\":\"cashback\",\"title\":\"t\",\"stock\":1,"
       "\"merchant_id\":\"m 1\",\"cashback_cents\":5}", 422, "invalid_value",
       "merchant_id" },
+
+    /* a card number anywhere text goes wins over every other error */
+    { "{\"title\":\"4111 1111 1111 1111\",\"price_cents\":1,\"stock\":1}",
+      422, "looks_like_pan", "title" },
+    { "{\"kind\":\"cashback\",\"title\":\"t\",\"stock\":1,"
+      "\"merchant_id\":\"4111111111111111\",\"cashback_cents\":5}", 422,
+      "looks_like_pan", "merchant_id" },
+    { "{" P ",\"merchant_id\":\"4111111111111111\"}", 422, "looks_like_pan",
+      "merchant_id" },
+    { "{\"stock\":-1,\"kind\":\"gift\",\"colour\":1,"
+      "\"title\":\"5555-5555-5555-4444\"}", 422, "looks_like_pan", "title" },
+    { "{" P ",\"note\":\"4111111111111111\"}", 422, "looks_like_pan",
+      "note" },
+    { "{" P ",\"note\":4111111111111111}", 422, "looks_like_pan", "note" },
+    { "{\"title\":4111111111111111,\"price_cents\":1,\"stock\":1}", 422,
+      "looks_like_pan", "title" },
+    /* beside a number beyond 64 bits: named only if it is the contract's */
+    { "{\"stock\":99999999999999999999,"
+      "\"title\":\"4111111111111111\"}", 422, "looks_like_pan", "title" },
+    { "{\"title\":\"t\",\"stock\":99999999999999999999,"
+      "\"x\":\"4111111111111111\"}", 422, "looks_like_pan", NULL },
+    { "{\"title\":\"t\",\"stock\":99999999999999999999,"
+      "\"x\":\"4111111111111112\"}", 422, "out_of_range", NULL },
+    /* integers of the contract are amounts, not cards; no Luhn, no card */
+    { "{\"title\":\"t\",\"price_cents\":4111111111111111,\"stock\":1}", 0,
+      NULL, NULL },
+    { "{\"title\":\"4111111111111112\",\"price_cents\":1,\"stock\":1}", 0,
+      NULL, NULL },
+    { "{\"title\":\"Card 4111111111111111\",\"price_cents\":1,"
+      "\"stock\":1}", 0, NULL, NULL },
+
+    /* an unknown field whose name is digits, or holds a card, is not named */
+    { "{\"4111111111111111\":1," P "}", 422, "unknown_field", NULL },
+    { "{\"123\":1," P "}", 422, "unknown_field", NULL },
+    { "{\"x411111111111\":1," P "}", 422, "unknown_field", NULL },
+    { "{\"colour4111111111111111\":1," P "}", 422, "unknown_field", NULL },
+    { "{\"x41111111111\":1," P "}", 422, "unknown_field", "x41111111111" },
+    { "{\"4111111111111111\":\"4111111111111111\"," P "}", 422,
+      "looks_like_pan", NULL },
 };
 
 
@@ -145,6 +184,26 @@ static const test_case_t  links[] = {
       "invalid_value", "screen_name" },
     { "{\"card_token\":\"tok_1\",\"screen_name\":\"a\",\"pan\":\"x\"}", 422,
       "unknown_field", "pan" },
+
+    /* a card number anywhere, before any other error of the body */
+    { "{\"card_token\":\"tok_1\",\"screen_name\":\"4111111111111111\"}",
+      422, "looks_like_pan", "screen_name" },
+    { "{\"card_token\":\"tok_1\",\"screen_name\":\"411111111117\"}", 422,
+      "looks_like_pan", "screen_name" },
+    { "{\"screen_name\":\"4111-1111-1111-1111\",\"card_token\":\"tok\"}",
+      422, "looks_like_pan", "screen_name" },
+    { "{\"card_token\":\"4111111111111111\",\"pan\":\"x\"}", 422,
+      "looks_like_pan", "card_token" },
+    { "{\"pan\":\"x\",\"card_token\":\"4111111111111111\"}", 422,
+      "looks_like_pan", "card_token" },
+    { "{\"card_token\":4111111111111111,\"screen_name\":\"a\"}", 422,
+      "looks_like_pan", "card_token" },
+    { "{\"card_token\":\"tok_1\",\"screen_name\":\"a\","
+      "\"pan\":\"5555 5555 5555 4444\"}", 422, "looks_like_pan", "pan" },
+    { "{\"card_token\":\"tok_1\",\"screen_name\":\"a\","
+      "\"4111111111111111\":1}", 422, "unknown_field", NULL },
+    { "{\"card_token\":\"tok_1\",\"screen_name\":\"411111111112\"}", 0,
+      NULL, NULL },
 };
 
 
@@ -230,7 +289,7 @@ static const test_case_t  txns[] = {
     { "{\"txn_id\":true," T_NO_ID "}", 400, "invalid_type", "txn_id" },
     { "{\"txn_id\":[\"t\"]," T_NO_ID "}", 400, "invalid_type", "txn_id" },
     { "{\"txn_id\":{}," T_NO_ID "}", 400, "invalid_type", "txn_id" },
-    { T_CARD_IS("4111111111111111"), 400, "invalid_type", "card_token" },
+    { T_CARD_IS("4111111111112"), 400, "invalid_type", "card_token" },
     { T_CARD_IS("null"), 400, "invalid_type", "card_token" },
     { T_CARD_IS("[]"), 400, "invalid_type", "card_token" },
     { T_CARD_IS("{\"t\":\"tok_1\"}"), 400, "invalid_type", "card_token" },
@@ -341,12 +400,12 @@ static const test_case_t  txns[] = {
     { "{\"TXN_ID\":\"t\"," T_NO_ID "}", 400, "unknown_field", "TXN_ID" },
     { "{\"webhook_id\":\"w\"," T_ALL "}", 400, "unknown_field",
       "webhook_id" },
-    { "{\"card_token\":\"4111111111111111\",\"pan\":\"x\"," T_NO_CARD "}",
+    { "{\"card_token\":\"4111111111111112\",\"pan\":\"x\"," T_NO_CARD "}",
       400, "unknown_field", "pan" },
     { "{\"amount\":1500," T_NO_AMT "}", 400, "unknown_field", "amount" },
 
     /* the order of the checks: txn_id, card_token, merchant_id, ... */
-    { "{\"txn_id\":1,\"card_token\":\"4111111111111111\"," T_MER ","
+    { "{\"txn_id\":1,\"card_token\":\"4111111111111112\"," T_MER ","
       T_AMT "," T_CUR "," T_AT "}", 400, "invalid_type", "txn_id" },
     { "{\"card_token\":1," T_MER "," T_AMT "," T_CUR "," T_AT "}", 400,
       "required", "txn_id" },
@@ -367,6 +426,57 @@ static const test_case_t  txns[] = {
       "currency" },
     { "{\"at\":-5,\"txn_id\":null,\"card_token\":\"x\",\"merchant_id\":\"\","
       "\"amount_cents\":0,\"currency\":1}", 400, "invalid_type", "txn_id" },
+
+    /* a card number anywhere text goes: 422, before every other error */
+    { T_CARD_IS("4111111111111111"), 422, "looks_like_pan", "card_token" },
+    { T_CARD_IS("-4111111111111111"), 422, "looks_like_pan", "card_token" },
+    { "{\"card_token\":\"4111111111111111\",\"pan\":\"x\"," T_NO_CARD "}",
+      422, "looks_like_pan", "card_token" },
+    { "{\"txn_id\":1,\"card_token\":\"4111111111111111\"," T_MER ","
+      T_AMT "," T_CUR "," T_AT "}", 422, "looks_like_pan", "card_token" },
+    { "{\"txn_id\":\"4111111111111111\"," T_NO_ID "}", 422,
+      "looks_like_pan", "txn_id" },
+    { "{\"txn_id\":\"4111 1111 1111 1111\"," T_NO_ID "}", 422,
+      "looks_like_pan", "txn_id" },
+    { "{\"merchant_id\":\"5555-5555-5555-4444\"," T_NO_MER "}", 422,
+      "looks_like_pan", "merchant_id" },
+    { "{\"merchant_id\":5555555555554444," T_NO_MER "}", 422,
+      "looks_like_pan", "merchant_id" },
+    { "{\"at\":-1,\"zzz\":1,\"currency\":1,"
+      "\"txn_id\":\"378282246310005\"}", 422, "looks_like_pan", "txn_id" },
+    { "{\"merchant_id\":\"5555555555554444\","
+      "\"card_token\":\"4111111111111111\"," T_ID "," T_AMT "," T_CUR ","
+      T_AT "}", 422, "looks_like_pan", "merchant_id" },
+    { "{\"amount_cents\":\"4111111111111111\"," T_NO_AMT "}", 422,
+      "looks_like_pan", "amount_cents" },
+    { "{" T_ALL ",\"note\":\"4111111111111111\"}", 422, "looks_like_pan",
+      "note" },
+    { "{" T_ALL ",\"note\":4111111111111111}", 422, "looks_like_pan",
+      "note" },
+    { "{\"4111111111111111\":\"4111111111111111\"," T_ALL "}", 422,
+      "looks_like_pan", NULL },
+    { "{\"amount_cents\":99999999999999999999,"
+      "\"card_token\":\"4111111111111111\"," T_ID "," T_MER "," T_CUR ","
+      T_AT "}", 422, "looks_like_pan", "card_token" },
+    /* not card numbers: an amount, a time, no Luhn, 11 or 20 digits */
+    { "{\"amount_cents\":4111111111111111," T_NO_AMT "}", 0, NULL, NULL },
+    { "{\"txn_id\":\"4111111111111112\"," T_NO_ID "}", 0, NULL, NULL },
+    { "{\"txn_id\":\"41111111112\"," T_NO_ID "}", 0, NULL, NULL },
+    { "{\"merchant_id\":\"41111111111111111115\"," T_NO_MER "}", 0, NULL,
+      NULL },
+    { "{\"txn_id\":\"txn_4111111111111111\"," T_NO_ID "}", 0, NULL, NULL },
+
+    /* an unknown field whose name is digits, or holds a card, is unnamed */
+    { "{\"4111111111111111\":1," T_ALL "}", 400, "unknown_field", NULL },
+    { "{" T_ALL ",\"4111111111111111\":1}", 400, "unknown_field", NULL },
+    { "{\"12\":1," T_ALL "}", 400, "unknown_field", NULL },
+    { "{\"pan_4111111111111111\":1," T_ALL "}", 400, "unknown_field",
+      NULL },
+    { "{\"a123456789012\":1," T_ALL "}", 400, "unknown_field", NULL },
+    { "{\"a12345678901\":1," T_ALL "}", 400, "unknown_field",
+      "a12345678901" },
+    { "{\"a12345678901_12345678901\":1," T_ALL "}", 400, "unknown_field",
+      "a12345678901_12345678901" },
 
     /* the JSON itself */
     { "", 400, "malformed_json", NULL },
