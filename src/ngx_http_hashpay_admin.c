@@ -11,7 +11,11 @@
  *
  * Checks in this order: the bearer token (401), the route (404: an
  * unknown path, or an id of the wrong shape), the method (405 with
- * Allow), then for PUT the body (400, 413, 422).  Each request is one
+ * Allow), then for PUT the body (400, 413, 422).  A tag that cannot name
+ * an offer (not 1-100 of [A-Za-z0-9_], all digits, or shaped like a
+ * confirmation hashtag of the location's hashpay_confirm_prefix: SPEC
+ * section 6) is 404 for GET and DELETE, but a PUT is told why: 422
+ * invalid_value, field tag, before its body is read.  Each request is one
  * Lua script (src/lua/offer_*.lua, link_*.lua, purchase_get.lua,
  * unlink.lua) that answers { status, JSON text or error code, field }.
  */
@@ -28,6 +32,7 @@
 #include "ngx_http_hashpay_redis.h"
 #include "ngx_http_hashpay_body.h"
 #include "ngx_http_hashpay_json.h"
+#include "ngx_http_hashpay_tweet.h"
 
 
 typedef enum {
@@ -52,6 +57,7 @@ typedef struct {
 
     unsigned                        unlink:1;
     unsigned                        failed:1;
+    unsigned                        bad_tag:1;  /* offers/<not a tag> */
 } ngx_http_hashpay_admin_t;
 
 
@@ -117,7 +123,9 @@ ngx_http_hashpay_admin_handler(ngx_http_request_t *r)
                                        "Bearer");
     }
 
-    if (ngx_http_hashpay_admin_route(r, ad) != NGX_OK) {
+    if (ngx_http_hashpay_admin_route(r, ad) != NGX_OK
+        || (ad->bad_tag && r->method != NGX_HTTP_PUT))
+    {
         return ngx_http_hashpay_refuse(r, NGX_HTTP_NOT_FOUND, "not_found",
                                        NULL, NULL);
     }
@@ -137,6 +145,24 @@ ngx_http_hashpay_admin_handler(ngx_http_request_t *r)
         return ngx_http_hashpay_refuse(r, NGX_HTTP_NOT_ALLOWED,
                                        "method_not_allowed", "Allow",
                                        ngx_http_hashpay_admin_allow[ad->route]);
+    }
+
+    if (ad->bad_tag) {
+
+        /*
+         * a PUT of a tag no offer can have: said before the body is read,
+         * and not logged (the tag may be anything, a card number too)
+         */
+
+        rc = ngx_http_discard_request_body(r);
+
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        /* 422: nginx 1.22 has no name for it */
+
+        return ngx_http_hashpay_send_error(r, 422, "invalid_value", "tag");
     }
 
     if (r->method == NGX_HTTP_PUT) {
@@ -237,11 +263,14 @@ static ngx_int_t
 ngx_http_hashpay_admin_route(ngx_http_request_t *r,
     ngx_http_hashpay_admin_t *ad)
 {
-    u_char                    *p, *last, *slash;
-    ngx_str_t                  name;
-    ngx_http_core_loc_conf_t  *clcf;
+    u_char                        *p, *last, *slash;
+    u_char                         code[NGX_HTTP_HASHPAY_CODE_LEN];
+    ngx_str_t                      name;
+    ngx_http_core_loc_conf_t      *clcf;
+    ngx_http_hashpay_loc_conf_t   *hlcf;
 
     clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+    hlcf = ngx_http_get_module_loc_conf(r, ngx_http_hashpay_module);
 
     if (r->uri.len < clcf->name.len
         || ngx_strncmp(r->uri.data, clcf->name.data, clcf->name.len) != 0)
@@ -276,11 +305,23 @@ ngx_http_hashpay_admin_route(ngx_http_request_t *r,
     ad->id.len = last - ad->id.data;
 
     if (name.len == 6 && ngx_strncmp(name.data, "offers", 6) == 0) {
-        if (!ngx_http_hashpay_is_tag(ad->id.data, ad->id.len)) {
-            return NGX_DECLINED;
-        }
-
         ad->route = NGX_HTTP_HASHPAY_ROUTE_OFFER;
+
+        /*
+         * a confirmation hashtag always wins over an offer hashtag, so an
+         * offer tagged like one could never be bought
+         */
+
+        if (!ngx_http_hashpay_is_tag(ad->id.data, ad->id.len)
+            || ngx_http_hashpay_confirm_code(ad->id.data, ad->id.len,
+                                             &hlcf->confirm_prefix, code)
+               == NGX_OK)
+        {
+            ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "hashpay admin: not an offer tag");
+            ad->bad_tag = 1;
+            return NGX_OK;
+        }
 
         ad->key_id.len = ad->id.len;
         ad->key_id.data = ngx_pnalloc(r->pool, ad->id.len);
