@@ -23,6 +23,8 @@
 #define NGX_HTTP_HASHPAY_PREFIX_MAX   100
 #define NGX_HTTP_HASHPAY_CPREFIX_MAX  32
 #define NGX_HTTP_HASHPAY_ID_MAX       20
+/* consumer secrets, admin tokens, whsec_ keys: fewer bytes are no secret */
+#define NGX_HTTP_HASHPAY_SECRET_MIN   16
 
 
 static ngx_int_t ngx_http_hashpay_add_variables(ngx_conf_t *cf);
@@ -1127,6 +1129,24 @@ ngx_http_hashpay_add_secret(ngx_conf_t *cf, ngx_command_t *cmd,
         if (post->post_handler(cf, post, s) != NGX_CONF_OK) {
             return NGX_ERROR;
         }
+    }
+
+    /*
+     * too short to be a secret: the X consumer secret and an admin token
+     * as written, a "whsec_" secret by the key it holds (SPEC section 3)
+     */
+
+    if (s->len < NGX_HTTP_HASHPAY_SECRET_MIN) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": %s is too short to be a secret: at "
+                           "least %d bytes are required", &cmd->name,
+                           cmd->post ? "the key of a whsec_ secret"
+                                     : "a secret",
+                           NGX_HTTP_HASHPAY_SECRET_MIN);
+
+        ngx_explicit_memzero(s->data, s->len);
+
+        return NGX_ERROR;
     }
 
     return NGX_OK;

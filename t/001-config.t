@@ -60,10 +60,11 @@ sub accepted {
     is($status, 0, "$what: nginx -t succeeds") or diag $out;
 }
 
-my $secret_file = write_file('secret', "\n  s3cret-one  \n\n s3cret-two\n");
+my $secret_file = write_file('secret',
+                             "\n  s3cret-number-one  \n\n s3cret-number-two\n");
 my $blank_file = write_file('blank', "\n   \n\t\n");
 
-my $loc = 'location = /x { hashpay_webhook; hashpay_consumer_secret t; }';
+my $loc = 'location = /x { hashpay_webhook; hashpay_consumer_secret consumer-secret-1; }';
 my $redis = "hashpay_redis 127.0.0.1:$redis_port;";
 
 accepted("$redis server { listen 127.0.0.1:1; $loc }", 'minimal');
@@ -72,7 +73,8 @@ accepted("$redis server { listen 127.0.0.1:1; location = /x { hashpay_webhook;"
          . " hashpay_consumer_secret_file $secret_file; } }",
          'secret file with blank lines and spaces');
 
-accepted("$redis hashpay_consumer_secret a; hashpay_consumer_secret b;"
+accepted("$redis hashpay_consumer_secret consumer-secret-a;"
+         . " hashpay_consumer_secret consumer-secret-b;"
          . " server { listen 127.0.0.1:1;"
          . " location = /x { hashpay_webhook; } }",
          'secrets inherited from http');
@@ -84,7 +86,7 @@ accepted("hashpay_redis unix:/tmp/hashpay-none.sock db=3 password=pw"
          'unix address and every parameter');
 
 accepted("$redis server { listen 127.0.0.1:1; location = /x { hashpay_webhook;"
-         . " hashpay_consumer_secret t; hashpay_confirm_ttl 10m;"
+         . " hashpay_consumer_secret consumer-secret-1; hashpay_confirm_ttl 10m;"
          . " hashpay_confirm_prefix Buy_; hashpay_dedupe_ttl 1d;"
          . " hashpay_operator_accounts 15234567 1297234567890123457; } }",
          'every webhook directive');
@@ -144,30 +146,30 @@ refused("hashpay_events_maxlen 0; $redis server { listen 127.0.0.1:1; $loc }",
         qr/value must be between 1 and 2147483647 in .*:\d+/, 'maxlen 0');
 
 refused("$redis server { listen 127.0.0.1:1; location = /x { hashpay_webhook;"
-        . " hashpay_consumer_secret t; hashpay_operator_accounts 12a; } }",
+        . " hashpay_consumer_secret consumer-secret-1; hashpay_operator_accounts 12a; } }",
         qr/invalid user id "12a" in "hashpay_operator_accounts"/,
         'operator id not digits');
 
 refused("$redis server { listen 127.0.0.1:1; location = /x { hashpay_webhook;"
-        . " hashpay_consumer_secret t; hashpay_confirm_prefix Con-firm; } }",
+        . " hashpay_consumer_secret consumer-secret-1; hashpay_confirm_prefix Con-firm; } }",
         qr/"hashpay_confirm_prefix" must be ASCII letters, digits and "_"/,
         'confirm prefix with a dash');
 
 refused("$redis server { listen 127.0.0.1:1; location = /x { hashpay_webhook;"
-        . " hashpay_consumer_secret t; hashpay_confirm_ttl 0; } }",
+        . " hashpay_consumer_secret consumer-secret-1; hashpay_confirm_ttl 0; } }",
         qr/"hashpay_confirm_ttl" must be at least 1s/, 'confirm ttl 0');
 
 refused("$redis server { listen 127.0.0.1:1; location = /x { hashpay_webhook;"
-        . " hashpay_consumer_secret t; hashpay_dedupe_ttl 500ms; } }",
+        . " hashpay_consumer_secret consumer-secret-1; hashpay_dedupe_ttl 500ms; } }",
         qr/"hashpay_dedupe_ttl" must be at least 1s/, 'dedupe ttl 500ms');
 
 refused("$redis server { listen 127.0.0.1:1; location = /x { hashpay_webhook;"
-        . " hashpay_webhook; hashpay_consumer_secret t; } }",
+        . " hashpay_webhook; hashpay_consumer_secret consumer-secret-1; } }",
         qr/"hashpay_webhook" directive is duplicate/, 'webhook twice');
 
 refused("$redis server { listen 127.0.0.1:1; location = /x {"
         . " proxy_pass http://127.0.0.1:1; hashpay_webhook;"
-        . " hashpay_consumer_secret t; } }",
+        . " hashpay_consumer_secret consumer-secret-1; } }",
         qr/conflicts with another content handler/,
         'proxy_pass and hashpay_webhook in one location');
 
@@ -175,9 +177,46 @@ refused("$redis server { listen 127.0.0.1:1; location = /x {"
 
 my ($st, $msg) = nginx_t("$redis server { listen 127.0.0.1:1; location = /x {"
                          . " hashpay_webhook; hashpay_consumer_secret"
-                         . " Sup3rSecret; hashpay_confirm_ttl 0; } }");
+                         . " Sup3rSecretValue1; hashpay_confirm_ttl 0; } }");
 isnt($st, 0, 'secret in a refused config: refused');
 unlike($msg, qr/Sup3rSecret/, 'secret in a refused config: not echoed');
+
+# a secret too short to be one (SPEC section 3): under 16 bytes, refused,
+# and not echoed; 16 bytes are enough
+
+my $short_file = write_file('short', "s3cret-number-one
+  Sh0rtS3cret15by \n");
+my $sixteen = 'Sixteen-Bytes-16';
+
+is(length($sixteen), 16, 'the 16-byte secret has 16 bytes');
+
+accepted("$redis server { listen 127.0.0.1:1; location = /x { hashpay_webhook;"
+         . " hashpay_consumer_secret $sixteen; } }", 'secret of 16 bytes');
+
+$out = refused("$redis server { listen 127.0.0.1:1; location = /x {"
+               . " hashpay_webhook; hashpay_consumer_secret Sh0rtS3cret15by;"
+               . " } }",
+               qr/"hashpay_consumer_secret": a secret is too short to be a secret: at least 16 bytes are required in .*:\d+/,
+               'secret of 15 bytes');
+unlike($out, qr/Sh0rtS3cret/, 'secret of 15 bytes: not echoed');
+
+$out = refused("$redis server { listen 127.0.0.1:1; location = /x {"
+               . " hashpay_webhook; hashpay_consumer_secret x; } }",
+               qr/"hashpay_consumer_secret": a secret is too short/,
+               'secret of 1 byte');
+
+$out = refused("$redis server { listen 127.0.0.1:1; location = /x {"
+               . " hashpay_webhook; hashpay_consumer_secret_file $short_file;"
+               . " } }",
+               qr/"hashpay_consumer_secret_file": a secret is too short to be a secret: at least 16 bytes/,
+               'a short secret in a file of good ones');
+unlike($out, qr/Sh0rtS3cret/, 'short secret of a file: not echoed');
+
+$out = refused("$redis hashpay_consumer_secret test;"
+               . " server { listen 127.0.0.1:1;"
+               . " location = /x { hashpay_webhook; } }",
+               qr/"hashpay_consumer_secret": a secret is too short/,
+               'short secret at http level, even the platform example');
 
 # conf.example, with its paths pointed here, is accepted
 

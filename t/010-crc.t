@@ -10,14 +10,18 @@ run_tests();
 
 __DATA__
 
-=== TEST 1: known answer (secret "test", token challenge_string)
+=== TEST 1: known answer (secret "test-consumer-secret", token challenge_string)
+Computed apart from the module:
+printf %s challenge_string | openssl dgst -sha256 -hmac test-consumer-secret -binary | base64
+(the platform's own example, secret "test", is too short a secret for
+nginx -t: it is a unit test, t/unit/test_sig.c).
 --- request
 GET /webhooks/x?crc_token=challenge_string
 --- error_code: 200
 --- response_headers
 Content-Type: application/json
 --- response_body chomp
-{"response_token":"sha256=SYYKwb5URQ4OnNXL3KWDH9ph6EIaP+4PTQFxLk5FIK4="}
+{"response_token":"sha256=wbxoN8scmhw5dqzftzpj6g3uAnVpSktqxDDUHYNfIqA="}
 
 
 
@@ -30,8 +34,8 @@ as is: "abc+def0" stays "abc+def0".
 --- error_code eval
 [200, 200]
 --- response_body eval
-['{"response_token":"sha256=' . `printf %s 'abc+/def0=' | openssl dgst -sha256 -hmac test -binary | base64 | tr -d '\n'` . '"}',
- '{"response_token":"sha256=' . `printf %s 'abc+/def0=' | openssl dgst -sha256 -hmac test -binary | base64 | tr -d '\n'` . '"}']
+['{"response_token":"sha256=' . `printf %s 'abc+/def0=' | openssl dgst -sha256 -hmac test-consumer-secret -binary | base64 | tr -d '\n'` . '"}',
+ '{"response_token":"sha256=' . `printf %s 'abc+/def0=' | openssl dgst -sha256 -hmac test-consumer-secret -binary | base64 | tr -d '\n'` . '"}']
 
 
 
@@ -40,7 +44,7 @@ as is: "abc+def0" stays "abc+def0".
 GET /webhooks/x?crc_token=ab-_cd-_ef==
 --- error_code: 200
 --- response_body eval
-'{"response_token":"sha256=' . `printf %s 'ab-_cd-_ef==' | openssl dgst -sha256 -hmac test -binary | base64 | tr -d '\n'` . '"}'
+'{"response_token":"sha256=' . `printf %s 'ab-_cd-_ef==' | openssl dgst -sha256 -hmac test-consumer-secret -binary | base64 | tr -d '\n'` . '"}'
 
 
 
@@ -90,13 +94,13 @@ GET /webhooks/x?other=1
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
-    hashpay_consumer_secret other;
+    hashpay_consumer_secret test-consumer-secret;
+    hashpay_consumer_secret other-consumer-secret;
 }
 --- request
 GET /webhooks/x?crc_token=challenge_string
 --- response_body chomp
-{"response_token":"sha256=SYYKwb5URQ4OnNXL3KWDH9ph6EIaP+4PTQFxLk5FIK4="}
+{"response_token":"sha256=wbxoN8scmhw5dqzftzpj6g3uAnVpSktqxDDUHYNfIqA="}
 
 
 
@@ -107,7 +111,7 @@ hashpay_redis 127.0.0.1:1 connect_timeout=50ms;
 GET /webhooks/x?crc_token=challenge_string
 --- error_code: 200
 --- response_body chomp
-{"response_token":"sha256=SYYKwb5URQ4OnNXL3KWDH9ph6EIaP+4PTQFxLk5FIK4="}
+{"response_token":"sha256=wbxoN8scmhw5dqzftzpj6g3uAnVpSktqxDDUHYNfIqA="}
 
 
 
@@ -127,7 +131,7 @@ log_format hp '\$hashpay_outcome';"
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
     access_log logs/hp.log hp;
 }
 location = /log {
@@ -136,5 +140,5 @@ location = /log {
 --- request eval
 ["GET /webhooks/x?crc_token=challenge_string", "GET /log"]
 --- response_body eval
-['{"response_token":"sha256=SYYKwb5URQ4OnNXL3KWDH9ph6EIaP+4PTQFxLk5FIK4="}',
+['{"response_token":"sha256=wbxoN8scmhw5dqzftzpj6g3uAnVpSktqxDDUHYNfIqA="}',
  "crc\n"]

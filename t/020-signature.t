@@ -11,15 +11,17 @@ run_tests();
 
 __DATA__
 
-=== TEST 1: known-answer vector of the platform (secret "test")
+=== TEST 1: known-answer vector (secret "test-consumer-secret")
 The signature of {"test_number":1,"test_string":"two"} is
-sha256=YWHphPn/JFq43jkF0y4/w8R/SelmLjvpunhVFY8JhlI=: an object without
+sha256=HOCSlcCM0cHiLvLRJAo6KBigboYZ//SE8upMoWsyIgw= (openssl dgst -sha256
+-hmac test-consumer-secret; the platform's own vector, secret "test", is
+too short a secret for nginx -t and is a unit test): an object without
 tweets is acknowledged with no results.
 --- request
 POST /webhooks/x
 {"test_number":1,"test_string":"two"}
 --- more_headers
-x-twitter-webhooks-signature: sha256=YWHphPn/JFq43jkF0y4/w8R/SelmLjvpunhVFY8JhlI=
+x-twitter-webhooks-signature: sha256=HOCSlcCM0cHiLvLRJAo6KBigboYZ//SE8upMoWsyIgw=
 --- error_code: 200
 --- response_body chomp
 {"results":[]}
@@ -31,7 +33,7 @@ x-twitter-webhooks-signature: sha256=YWHphPn/JFq43jkF0y4/w8R/SelmLjvpunhVFY8JhlI
 POST /webhooks/x
 {"test_number":2,"test_string":"two"}
 --- more_headers
-x-twitter-webhooks-signature: sha256=YWHphPn/JFq43jkF0y4/w8R/SelmLjvpunhVFY8JhlI=
+x-twitter-webhooks-signature: sha256=HOCSlcCM0cHiLvLRJAo6KBigboYZ//SE8upMoWsyIgw=
 --- error_code: 401
 --- response_body chomp
 {"error":"bad_signature"}
@@ -75,11 +77,11 @@ HSET hashpay:offer:buygiftcard25 tag BuyGiftCard25
 ["POST /webhooks/x\n{}", "POST /webhooks/x\n{}", "POST /webhooks/x\n{}",
  "POST /webhooks/x\n{}", "POST /webhooks/x\n{}"]
 --- more_headers eval
-["x-twitter-webhooks-signature: " . substr(HashpayTest::sign('test', '{}'), 7),
- "x-twitter-webhooks-signature: sha1=" . substr(HashpayTest::sign('test', '{}'), 7),
- "x-twitter-webhooks-signature: " . HashpayTest::sign('test', '{}') . "x",
- "x-twitter-webhooks-signature: " . substr(HashpayTest::sign('test', '{}'), 0, -1),
- "x-twitter-webhooks-signature: SHA256=" . substr(HashpayTest::sign('test', '{}'), 7)]
+["x-twitter-webhooks-signature: " . substr(HashpayTest::sign('test-consumer-secret', '{}'), 7),
+ "x-twitter-webhooks-signature: sha1=" . substr(HashpayTest::sign('test-consumer-secret', '{}'), 7),
+ "x-twitter-webhooks-signature: " . HashpayTest::sign('test-consumer-secret', '{}') . "x",
+ "x-twitter-webhooks-signature: " . substr(HashpayTest::sign('test-consumer-secret', '{}'), 0, -1),
+ "x-twitter-webhooks-signature: SHA256=" . substr(HashpayTest::sign('test-consumer-secret', '{}'), 7)]
 --- error_code eval
 [401, 401, 401, 401, 401]
 
@@ -108,8 +110,8 @@ HSET hashpay:offer:buygiftcard25 tag BuyGiftCard25
 POST /webhooks/x
 {"a":1}
 --- more_headers eval
-"x-twitter-webhooks-signature: " . HashpayTest::sign('test', '{"a":1}') . "\n"
-. "x-twitter-webhooks-signature-oauth2: " . HashpayTest::sign('test', '{"a":1}')
+"x-twitter-webhooks-signature: " . HashpayTest::sign('test-consumer-secret', '{"a":1}') . "\n"
+. "x-twitter-webhooks-signature-oauth2: " . HashpayTest::sign('test-consumer-secret', '{"a":1}')
 --- error_code: 200
 
 
@@ -119,7 +121,7 @@ POST /webhooks/x
 POST /webhooks/x
 {"a":1}
 --- more_headers eval
-"x-twitter-webhooks-signature: " . HashpayTest::sign('test', '{"a":1}') . "\n"
+"x-twitter-webhooks-signature: " . HashpayTest::sign('test-consumer-secret', '{"a":1}') . "\n"
 . "x-twitter-webhooks-signature-oauth2: " . HashpayTest::sign('nope', '{"a":1}')
 --- error_code: 401
 --- error_log
@@ -133,7 +135,7 @@ POST /webhooks/x
 {"a":1}
 --- more_headers eval
 "x-twitter-webhooks-signature: " . HashpayTest::sign('nope', '{"a":1}') . "\n"
-. "x-twitter-webhooks-signature-oauth2: " . HashpayTest::sign('test', '{"a":1}')
+. "x-twitter-webhooks-signature-oauth2: " . HashpayTest::sign('test-consumer-secret', '{"a":1}')
 --- error_code: 401
 
 
@@ -142,12 +144,12 @@ POST /webhooks/x
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret new-secret;
-    hashpay_consumer_secret old-secret;
+    hashpay_consumer_secret new-consumer-secret;
+    hashpay_consumer_secret old-consumer-secret;
 }
 --- delivery eval
 ['{"n":1}', '{"n":2}']
---- signed_with: old-secret
+--- signed_with: old-consumer-secret
 --- error_code eval
 [200, 200]
 
@@ -157,14 +159,14 @@ location = /webhooks/x {
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret new-secret;
-    hashpay_consumer_secret old-secret;
+    hashpay_consumer_secret new-consumer-secret;
+    hashpay_consumer_secret old-consumer-secret;
 }
 --- request eval
 ["POST /webhooks/x\n{}", "POST /webhooks/x\n{}"]
 --- more_headers eval
-["x-twitter-webhooks-signature: " . HashpayTest::sign('new-secret', '{}'),
- "x-twitter-webhooks-signature: " . HashpayTest::sign('third-secret', '{}')]
+["x-twitter-webhooks-signature: " . HashpayTest::sign('new-consumer-secret', '{}'),
+ "x-twitter-webhooks-signature: " . HashpayTest::sign('third-consumer-secret', '{}')]
 --- error_code eval
 [200, 401]
 
@@ -179,15 +181,15 @@ location = /webhooks/x {
 --- user_files
 >>> ../conf/secrets
 
-   first-secret
+   first-consumer-secret
 
-	second-secret
+	second-consumer-secret
 --- request eval
 ["POST /webhooks/x\n{}", "POST /webhooks/x\n{}", "POST /webhooks/x\n{}"]
 --- more_headers eval
-["x-twitter-webhooks-signature: " . HashpayTest::sign('first-secret', '{}'),
- "x-twitter-webhooks-signature: " . HashpayTest::sign('second-secret', '{}'),
- "x-twitter-webhooks-signature: " . HashpayTest::sign('first-secret ', '{}')]
+["x-twitter-webhooks-signature: " . HashpayTest::sign('first-consumer-secret', '{}'),
+ "x-twitter-webhooks-signature: " . HashpayTest::sign('second-consumer-secret', '{}'),
+ "x-twitter-webhooks-signature: " . HashpayTest::sign('first-consumer-secret ', '{}')]
 --- error_code eval
 [200, 200, 401]
 

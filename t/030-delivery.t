@@ -144,7 +144,7 @@ confirmation hashtag is a (failed) confirmation by 15234567.
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
     hashpay_operator_accounts 1 99999999;
 }
 --- delivery
@@ -432,7 +432,7 @@ confirms.
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
     hashpay_confirm_prefix Pay;
 }
 --- delivery eval
@@ -713,7 +713,7 @@ SET hashpay:attempts:1297234567890123458 4 PX 60000
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
     access_log logs/access.log hashpay;
 }
 --- delivery
@@ -734,7 +734,7 @@ hp POST 200 outcome=rejected
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
     access_log logs/access.log hashpay;
 }
 --- delivery
@@ -778,7 +778,7 @@ Three tweets of 200 hashtags (about 20 KB) with a 1 KB body buffer.
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
     client_body_buffer_size 1k;
     client_max_body_size 256k;
 }
@@ -797,7 +797,7 @@ HSET hashpay:offer:buygiftcard25 tag BuyGiftCard25
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
     client_max_body_size 1k;
 }
 --- delivery eval

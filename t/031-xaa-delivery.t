@@ -144,7 +144,7 @@ an offer hashtag of 15234567.
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
     hashpay_operator_accounts 1 99999999;
 }
 --- delivery eval
@@ -897,7 +897,7 @@ confirms, in a post and in a repost of the operator's post.
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
     hashpay_operator_accounts 15234567;
     hashpay_confirm_prefix Pay;
 }
@@ -1704,7 +1704,7 @@ HSET hashpay:offer:buygiftcard25 tag Wrong
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
     access_log logs/access.log hashpay;
 }
 --- delivery
@@ -1723,7 +1723,7 @@ Three posts of 200 hashtags with a 1 KB body buffer.
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
     client_body_buffer_size 1k;
     client_max_body_size 256k;
 }

@@ -37,7 +37,7 @@ sub raw_post {
         . "Connection: close\r\n"
         . "Content-Type: application/json\r\n"
         . "x-twitter-webhooks-signature: "
-        . HashpayTest::sign($secret // 'test', $body) . "\r\n"
+        . HashpayTest::sign($secret // 'test-consumer-secret', $body) . "\r\n"
         . "Transfer-Encoding: chunked\r\n\r\n"
         . chunked($body, $chunk);
 }
@@ -54,7 +54,7 @@ __DATA__
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
     client_max_body_size 256k;
     client_body_buffer_size 256k;
 }
@@ -74,7 +74,7 @@ buffered to a temporary file
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
     client_max_body_size 256k;
     client_body_buffer_size 1k;
 }
@@ -98,7 +98,7 @@ a client request body is buffered to a temporary file
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
     client_body_in_file_only clean;
 }
 --- redis_init
@@ -126,7 +126,7 @@ $main::Rejected
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
     client_body_buffer_size 1k;
 }
 --- redis_init
@@ -159,7 +159,7 @@ main::raw_post(main::padded(5000), 1000, 'other')
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
     client_max_body_size 4k;
 }
 --- redis_init
@@ -178,7 +178,7 @@ still the contract's JSON, and nothing reaches Redis.
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
     client_max_body_size 4k;
 }
 --- redis_init
@@ -202,7 +202,7 @@ client intended to send too large body
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
     client_max_body_size 4k;
 }
 --- redis_init

@@ -75,7 +75,7 @@ hashpay_redis 127.0.0.1:$TEST_NGINX_DEAD_PORT;
 --- error_code eval
 [200, 401]
 --- response_body eval
-['{"response_token":"sha256=SYYKwb5URQ4OnNXL3KWDH9ph6EIaP+4PTQFxLk5FIK4="}',
+['{"response_token":"sha256=wbxoN8scmhw5dqzftzpj6g3uAnVpSktqxDDUHYNfIqA="}',
  '{"error":"bad_signature"}']
 
 

@@ -62,7 +62,7 @@ sub seed {
 sub post_tweet {
     my ($body) = @_;
     my ($status, $head, $rbody) = ::http('POST', '/webhooks/x', $body,
-        'x-twitter-webhooks-signature: ' . HashpayTest::sign('test', $body));
+        'x-twitter-webhooks-signature: ' . HashpayTest::sign('test-consumer-secret', $body));
     return ($status, $rbody, $head);
 }
 
@@ -71,7 +71,7 @@ our $CLAIM = ::dl(::tw(id => '7001', tags => ['CoffeeBack']));
 our $CONFIG = <<'CONFIG';
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
 }
 
 location = /webhooks/card {
@@ -81,7 +81,7 @@ location = /webhooks/card {
 
 location /admin/ {
     hashpay_admin;
-    hashpay_admin_token t0k;
+    hashpay_admin_token test-admin-token;
 }
 
 location = /ping {
@@ -147,7 +147,7 @@ GET /ping
                    'saved', 'the primary holds the claim');
 
     my ($gs) = ::http('GET', '/admin/offers/CoffeeBack',
-                      undef, 'Authorization: Bearer t0k');
+                      undef, 'Authorization: Bearer test-admin-token');
     Test::More::is($gs, 200, 'an admin GET does not wait');
 
     ::replica(1);
@@ -183,7 +183,7 @@ GET /ping
     Test::More::is($s1, 503, 'transaction without a replica: 503');
     my ($s2) = ::http('PUT', '/admin/links/' . $::BOB,
                       '{"card_token":"tok_bob1","screen_name":"bob"}',
-                      'Authorization: Bearer t0k');
+                      'Authorization: Bearer test-admin-token');
     Test::More::is($s2, 503, 'admin PUT without a replica: 503');
     Test::More::is(::on_primary('HGET', "hashpay:link:$::BOB", 'card_token'),
                    'tok_bob1', 'the link is on the primary');

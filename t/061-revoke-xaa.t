@@ -297,7 +297,7 @@ revoke's instant: there is no time to compare.
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
     hashpay_dedupe_ttl 10m;
 }
 --- delivery

@@ -410,7 +410,7 @@ her code is gone: unknown_code.
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
     hashpay_confirm_ttl 1s;
     hashpay_dedupe_ttl 2s;
 }

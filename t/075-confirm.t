@@ -318,7 +318,7 @@ since the first failure.
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
     hashpay_confirm_ttl 1s;
 }
 --- delivery eval

@@ -203,7 +203,7 @@ expired).
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
     hashpay_confirm_ttl 1s;
 }
 --- delivery eval

@@ -37,13 +37,13 @@ our $SNAP;
 our $CONFIG = <<'CONFIG';
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
     hashpay_operator_accounts 15234567;
 }
 
 location /admin/ {
     hashpay_admin;
-    hashpay_admin_token t0k;
+    hashpay_admin_token test-admin-token;
 }
 CONFIG
 
@@ -100,11 +100,11 @@ add_block_preprocessor(sub {
             if ($s =~ /^\{/) {
                 push @reqs, "POST /webhooks/x\n$s";
                 push @hdrs, 'x-twitter-webhooks-signature: '
-                            . HashpayTest::sign('test', $s)
+                            . HashpayTest::sign('test-consumer-secret', $s)
                             . "\nContent-Type: application/json";
             } else {
                 push @reqs, $s;
-                push @hdrs, 'Authorization: Bearer t0k';
+                push @hdrs, 'Authorization: Bearer test-admin-token';
             }
         }
         $block->set_value('request', \@reqs);
@@ -610,7 +610,7 @@ One intent.cancelled, no event for the voided claim.
 --- request eval
 "DELETE /admin/links/$::ALICE"
 --- more_headers
-Authorization: Bearer t0k
+Authorization: Bearer test-admin-token
 --- redis_init eval
 ::offer('Gift') . ::purchase(id => 'pur_1', tag => 'Gift', code => 'AAAAAA')
 . ::cashback_offer('CoffeeBack', claimed => 1) . ::claim(id => 'clm_1')
@@ -662,7 +662,7 @@ Bob's claims are not alice's.
 --- request eval
 "DELETE /admin/links/$::ALICE"
 --- more_headers
-Authorization: Bearer t0k
+Authorization: Bearer test-admin-token
 --- redis_init eval
 ::cashback_offer('CoffeeBack', claimed => 1) . ::linked($::ALICE)
 . ::linked($::BOB) . ::claim(id => 'clm_1', user => $::BOB)

@@ -68,6 +68,7 @@ my $empty = write_file('empty', '');
 my $bad_line = write_file('bad_line', "$A\nnot-a-whsec-secret\n");
 my $missing = "$dir/no-such-file";
 my $redis = "hashpay_redis 127.0.0.1:$redis_port;";
+my $out;
 
 # a server with one transactions location; $more goes inside it
 sub srv {
@@ -143,8 +144,32 @@ refused("$redis server { listen 127.0.0.1:1; location = /card {"
         qr/"hashpay_transactions" directive is not allowed here/,
         'flag outside a location');
 
+# a key too short to be a secret (SPEC section 3): a whsec_ secret whose
+# key is under 16 bytes is refused, inline or in a file, and not echoed;
+# a key of 16 bytes is enough (whsec_AAECAwQFBgcICQoLDA0ODw==: 00..0f)
+
+my $k15 = 'whsec_S2V5T2YxNUJ5dGVzISEh';     # "KeyOf15Bytes!!!"
+my $k16 = 'whsec_AAECAwQFBgcICQoLDA0ODw==';
+my $short_line = write_file('short_line', "$A\n$k15\n");
+
+accepted("$redis " . srv("hashpay_transactions_secret $k16;"),
+         'key of 16 bytes');
+accepted("$redis " . srv('hashpay_transactions_secret'
+                         . ' whsec_AAECAwQFBgcICQoLDA0ODw;'),
+         'key of 16 bytes, unpadded');
+$out = refused("$redis " . srv("hashpay_transactions_secret $k15;"),
+               qr/"hashpay_transactions_secret": the key of a whsec_ secret is too short to be a secret: at least 16 bytes are required/,
+               'key of 15 bytes');
+unlike($out, qr/S2V5T2YxNUJ5dGVz/, 'key of 15 bytes: not echoed');
+refused("$redis " . srv('hashpay_transactions_secret whsec_QUJD;'),
+        qr/the key of a whsec_ secret is too short/, 'key of 3 bytes');
+$out = refused("$redis " . srv("hashpay_transactions_secret_file $short_line;"),
+               qr/"hashpay_transactions_secret_file": the key of a whsec_ secret is too short/,
+               'a short key in a file');
+unlike($out, qr/S2V5T2YxNUJ5dGVz/, 'short key of a file: not echoed');
+
 # a malformed secret is not echoed back in the message
-my $out = refused("$redis " . srv('hashpay_transactions_secret whsec_Sup3r*S3cret;'),
+$out = refused("$redis " . srv('hashpay_transactions_secret whsec_Sup3r*S3cret;'),
                   qr/must be "whsec_" followed by base64/, 'bad secret');
 unlike($out, qr/Sup3r\*S3cret/, 'bad secret: the value is not echoed');
 

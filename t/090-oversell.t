@@ -122,7 +122,7 @@ the second round's all confirm.
 --- config
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
     hashpay_confirm_ttl 1s;
 }
 location = /ping {

@@ -17,7 +17,7 @@ master_on();
 our $CONFIG = <<'CONFIG';
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
 }
 
 location = /webhooks/card {

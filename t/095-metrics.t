@@ -21,7 +21,7 @@ master_on();
 our $CONFIG = <<'CONFIG';
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
 }
 
 location = /webhooks/card {
@@ -31,7 +31,7 @@ location = /webhooks/card {
 
 location /admin/ {
     hashpay_admin;
-    hashpay_admin_token t0k;
+    hashpay_admin_token test-admin-token;
 }
 
 location = /metrics {
@@ -72,7 +72,7 @@ sub post_tweet {
     my ($body, $sig) = @_;
     my ($status, undef, $rbody) = ::http('POST', '/webhooks/x', $body,
         'Content-Type: application/json',
-        'x-twitter-webhooks-signature: ' . ($sig // HashpayTest::sign('test', $body)));
+        'x-twitter-webhooks-signature: ' . ($sig // HashpayTest::sign('test-consumer-secret', $body)));
     return ($status, $rbody);
 }
 

@@ -233,7 +233,7 @@ sub post {
     print $sock "POST /webhooks/x HTTP/1.1\r\nHost: localhost\r\n"
         . "Connection: close\r\nContent-Type: application/json\r\n"
         . "x-twitter-webhooks-signature: "
-        . HashpayTest::sign('test', $body)
+        . HashpayTest::sign('test-consumer-secret', $body)
         . "\r\nContent-Length: " . length($body) . "\r\n\r\n$body";
 
     local $/;

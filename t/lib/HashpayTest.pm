@@ -10,7 +10,8 @@ package HashpayTest;
 #                        t/data/examples; becomes a signed POST. With
 #                        "eval", an array ref of bodies: one request each.
 #   --- delivery_uri     where to POST it (default /webhooks/x)
-#   --- signed_with      the secret that signs it (default "test"); "none"
+#   --- signed_with      the secret that signs it (default
+#                        "test-consumer-secret"); "none"
 #                        for no signature header
 #   --- signature_header which header carries it (default
 #                        x-twitter-webhooks-signature)
@@ -22,8 +23,8 @@ package HashpayTest;
 #                        the last request; expected is a string (the
 #                        reply; array elements a line each) or a qr//
 #   (a block without --- http_config gets "hashpay_redis" for the private
-#   Redis; one without --- config gets /webhooks/x, secret "test",
-#   operator 15234567, and /ping)
+#   Redis; one without --- config gets /webhooks/x, secret
+#   "test-consumer-secret", operator 15234567, and /ping)
 #   --- after_each eval  [ sub { ... }, undef, ... ]: Perl run after the
 #                        response to request i (to stop or start a Redis
 #                        between two requests of one nginx lifetime)
@@ -167,7 +168,8 @@ sub background_post {
     my $req = "POST " . ($o{uri} || '/webhooks/x') . " HTTP/1.1\r\n"
         . "Host: localhost\r\nConnection: close\r\n"
         . "Content-Type: application/json\r\n"
-        . "x-twitter-webhooks-signature: " . sign($o{secret} || 'test', $body)
+        . "x-twitter-webhooks-signature: "
+        . sign($o{secret} || 'test-consumer-secret', $body)
         . "\r\nContent-Length: " . length($body) . "\r\n\r\n$body";
 
     unlink $file;
@@ -310,7 +312,7 @@ Test::Nginx::Socket::add_block_preprocessor(sub {
         my $uri = $block->delivery_uri || '/webhooks/x';
         $uri =~ s/^\s+|\s+$//g;
         my $secret = defined $block->signed_with ? $block->signed_with
-                                                 : 'test';
+                                                 : 'test-consumer-secret';
         $secret =~ s/^\s+|\s+$//g;
         my $hname = $block->signature_header
                     || 'x-twitter-webhooks-signature';
@@ -351,7 +353,7 @@ Test::Nginx::Socket::add_block_preprocessor(sub {
         $block->set_value('config', <<'CONFIG');
 location = /webhooks/x {
     hashpay_webhook;
-    hashpay_consumer_secret test;
+    hashpay_consumer_secret test-consumer-secret;
     hashpay_operator_accounts 15234567;
 }
 
