@@ -796,13 +796,13 @@ $::SEED
 === TEST 36: unlinked by the admin API and linked again with the same card: no_claim
 --- config eval
 ::txn_config(extra => "location /admin/ {\n    hashpay_admin;\n"
-                      . "    hashpay_admin_token t0k;\n}\n")
+                      . "    hashpay_admin_token test-admin-token;\n}\n")
 --- transaction eval
 [{ request => "DELETE /admin/links/$::ALICE",
-   headers => 'Authorization: Bearer t0k' },
+   headers => 'Authorization: Bearer test-admin-token' },
  { request => "PUT /admin/links/$::ALICE\n"
               . '{"card_token":"tok_3457","screen_name":"alice"}',
-   headers => "Authorization: Bearer t0k\nContent-Type: application/json" },
+   headers => "Authorization: Bearer test-admin-token\nContent-Type: application/json" },
  ::txn()]
 --- redis_init eval
 $::SEED
@@ -981,6 +981,8 @@ amount_cents and at 2^53, at 0.
 
 
 === TEST 46: errors in field order: the first field's error wins
+But a card number wins over them all (SPEC section 10, "Card numbers,
+whatever else is wrong").
 --- transaction eval
 [::txn(txn_id => undef, card_token => \'5'),
  ::txn(txn_id => 'a b', card_token => '4111111111111111'),
@@ -990,10 +992,10 @@ amount_cents and at 2^53, at 0.
 $::SEED
 --- redis_unchanged
 --- error_code eval
-[400, 400, 400, 400]
+[400, 422, 400, 400]
 --- response_body eval
 ['{"error":"required","field":"txn_id"}',
- '{"error":"invalid_value","field":"txn_id"}',
+ '{"error":"looks_like_pan","field":"card_token"}',
  '{"error":"invalid_type","field":"amount_cents"}',
  '{"error":"required","field":"merchant_id"}']
 

@@ -12,11 +12,11 @@ add_block_preprocessor(sub {
     $block->set_value('config', <<'CONFIG') unless defined $block->config;
 location /admin/ {
     hashpay_admin;
-    hashpay_admin_token t0k;
+    hashpay_admin_token test-admin-token;
     client_max_body_size 1k;
 }
 CONFIG
-    $block->set_value('more_headers', "Authorization: Bearer t0k")
+    $block->set_value('more_headers', "Authorization: Bearer test-admin-token")
         unless defined $block->more_headers;
 });
 run_tests();
