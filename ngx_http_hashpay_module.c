@@ -530,6 +530,24 @@ ngx_http_hashpay_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                                "%d secrets", NGX_HTTP_HASHPAY_SW_MAX_KEYS);
             return NGX_CONF_ERROR;
         }
+
+        /*
+         * a signed transaction is accepted for the tolerance either way
+         * of its timestamp: its ids must be remembered at least as long
+         */
+
+        if (conf->dedupe_ttl < (ngx_msec_t) conf->transactions_tolerance
+                               * 2 * 1000)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"hashpay_dedupe_ttl\" (%Mms) is shorter "
+                               "than twice \"hashpay_transactions_"
+                               "tolerance\" (%Ts): a signed transaction "
+                               "would outlive its idempotency record",
+                               conf->dedupe_ttl,
+                               conf->transactions_tolerance);
+            return NGX_CONF_ERROR;
+        }
     }
 
     if (conf->admin) {

@@ -24,8 +24,14 @@ use warnings;
 use Digest::SHA qw(sha256 hmac_sha256);
 use MIME::Base64 qw(encode_base64);
 use Time::HiRes qw(time);
+use POSIX qw(strftime);
 
 my $t0 = time;
+
+# the tweet is timed now: one older than hashpay_dedupe_ttl less a margin
+# would be answered "stale" (SPEC section 10) without reaching the offers
+my $created = strftime('%a %b %d %H:%M:%S +0000 %Y', gmtime $t0);
+my $ts = int($t0 * 1000);
 
 my ($dir, $secret, $count, $size) = @ARGV;
 die "usage: $0 DIR SECRET COUNT [SIZE]\n"
@@ -48,7 +54,7 @@ my $url = index($text, 'https://t.co/');
 sub delivery {
     my ($desc) = @_;
     return '{"for_user_id":"1297234567890123457","tweet_create_events":[{'
-    . '"created_at":"Mon Feb 11 17:02:03 +0000 2013",'
+    . '"created_at":"' . $created . '",'
     . '"id":' . $ID . ',"id_str":"' . $ID . '",'
     . '"text":"' . $text . '",'
     . '"display_text_range":[0,' . length($text) . '],'
@@ -81,7 +87,7 @@ sub delivery {
     .     '"indices":[' . $url . ',' . ($url + 23) . ']}],'
     .   '"user_mentions":[],"symbols":[]},'
     . '"favorited":false,"retweeted":false,"possibly_sensitive":false,'
-    . '"filter_level":"low","lang":"en","timestamp_ms":"1360602123000"}]}';
+    . '"filter_level":"low","lang":"en","timestamp_ms":"' . $ts . '"}]}';
 }
 
 my $base = length delivery('');

@@ -12,12 +12,17 @@ use Test::Nginx::Socket 'no_plan';
 use HashpayTest;
 use JSON::PP ();
 
+# post times: a minute before the file started (an old post is stale:
+# SPEC section 10; t/033-stale.t)
+our $TS = $HashpayTest::NOW_MS - 60000;
+
 our $ALICE = '1297234567890123457';
 our $BOB = '1297234567890123458';
 our $OPERATOR = '15234567';
 
 # a tweet_create_events[] entry: id, user (id_str), name (screen_name),
-# tags (hashtag texts), then top-level fields to set (undef: delete)
+# tags (hashtag texts), then top-level fields to set (undef: delete);
+# timestamp_ms is $TS as a string
 sub tw {
     my (%o) = @_;
     my $user = $o{user} // $ALICE;
@@ -36,7 +41,7 @@ sub tw {
             user_mentions => [],
             urls => [],
         },
-        timestamp_ms => '1360602123000',
+        timestamp_ms => "$::TS",
     };
     for my $k (keys %{ $o{set} || {} }) {
         if (defined $o{set}{$k}) {
@@ -319,9 +324,9 @@ A timestamp that is neither a digit string nor a non-negative integer is
 malformed.
 --- delivery eval
 ::dl(::tw(id => '14001', tags => ['BuyGiftCard25'],
-          set => { timestamp_ms => '1360602123000' }),
+          set => { timestamp_ms => "$::TS" }),
      ::tw(id => '14002', tags => ['BuyGiftCard25'],
-          set => { timestamp_ms => 1360602400000 }),
+          set => { timestamp_ms => $::TS + 1000 }),
      ::tw(id => '14003', tags => ['BuyGiftCard25'],
           set => { timestamp_ms => undef }),
      ::tw(id => '14004', tags => ['BuyGiftCard25'],

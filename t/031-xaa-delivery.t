@@ -23,6 +23,7 @@ use Test::Nginx::Socket 'no_plan';
 use HashpayTest;
 use HashpayFlow;
 use HashpayPost;
+use POSIX ();
 
 # the one offer most tests need, as one key (DBSIZE 1)
 our $GIFT = "HSET hashpay:offer:buygiftcard25 tag BuyGiftCard25\n";
@@ -53,6 +54,23 @@ sub op_post {
 # includes with alice as the user and these tweets
 sub inc {
     return { users => [::u2($::ALICE)], tweets => [@_] };
+}
+
+# Post times near now (an old post is stale: SPEC section 10,
+# t/033-stale.t): $S is two minutes before the file started, in whole
+# seconds.  at_zone($s, $zone, $frac) writes unix seconds as ISO 8601 in
+# the zone ("Z", "z", "+02:00", "-0230", ...) with the fraction $frac
+# (".5", default none).
+our $S = POSIX::floor($HashpayTest::NOW_MS / 1000) - 120;
+
+sub at_zone {
+    my ($s, $zone, $frac) = @_;
+    my $off = 0;
+    if ($zone =~ /^([+-])(\d\d):?(\d\d)\z/) {
+        $off = ($1 eq '-' ? -1 : 1) * ($2 * 3600 + $3 * 60);
+    }
+    return POSIX::strftime('%Y-%m-%dT%H:%M:%S', gmtime($s + $off))
+           . ($frac // '') . $zone;
 }
 
 no_shuffle();
@@ -685,14 +703,15 @@ delivered again is a duplicate.
 
 
 === TEST 30: account age from includes.users created_at, at the post's created_at
-Aged needs 30 days, Any none. Posted 2026-12-01T10:00:00Z: an account of
-30 days less 1 ms is too new, one of exactly 30 days acts (also written
-with other zones); no entry for the author, no includes, a created_at
-unparseable, a number, or absent fail closed for Aged and are no reason
-for Any; a wrapped entry's created_at is read.
+Aged needs 30 days, Any none. Posted two minutes before now ($S): an
+account of 30 days less 1 ms is too new, one of exactly 30 days acts (also
+written with other zones); no entry for the author, no includes, a
+created_at unparseable, a number, or absent fail closed for Aged and are
+no reason for Any; a wrapped entry's created_at is read.
 --- delivery eval
-my $at = '2026-12-01T10:00:00.000Z';
-my $young = '2026-11-01T10:00:00.001Z';
+my $month = $::S - 30 * 86400;
+my $at = ::at_zone($::S, 'Z', '.000');
+my $young = ::at_zone($month, 'Z', '.001');
 my $aged = sub {
     my ($id, $user, $created, %o) = @_;
     ::xp(id => $id, author => $user, tags => [$o{tag} // 'Aged'],
@@ -708,9 +727,10 @@ my $aged = sub {
       $aged->('30006', $::ALICE, undef),
       $aged->('30007', $::ALICE, undef, tag => 'Any', includes => { users => [] }),
       $aged->('30008', $::BOB, 'yesterday', tag => 'Any'),
-      $aged->('30009', $::ALICE, '2026-11-01T10:00:00.000Z'),
-      $aged->('30010', $::CAROL, $young, at => '2026-12-01T09:00:00-01:00'),
-      $aged->('30011', $::CAROL, '2026-11-01T11:00:00+0100', at => '2026-12-01t10:00:00z'),
+      $aged->('30009', $::ALICE, ::at_zone($month, 'Z', '.000')),
+      $aged->('30010', $::CAROL, $young, at => ::at_zone($::S, '-01:00')),
+      $aged->('30011', $::CAROL, ::at_zone($month, '+0100'),
+              at => lc ::at_zone($::S, 'Z')),
       $aged->('30012', $::BOB, undef,
               includes => { users => [ { data => ::u2($::BOB, created => $young) } ] }),
       $aged->('30013', $::BOB, undef,
@@ -980,11 +1000,11 @@ $::GIFT . ::linked($::ALICE)
 Z or z, a fraction of 1 to 9 digits or none, +HH:MM, -HH:MM, +HHMM,
 -HHMM, 't'.
 --- delivery eval
-my @at = ('2026-12-01T10:00:00Z', '2026-12-01T10:00:00.5Z',
-          '2026-12-01T10:00:00.123456789Z', '2026-12-01T10:00:00.000z',
-          '2026-12-01T12:00:00+02:00', '2026-12-01T07:30:00-02:30',
-          '2026-12-01T12:00:00+0200', '2026-12-01T07:30:00-0230',
-          '2026-12-01t10:00:00Z', undef, $::NULL);
+my @at = (::at_zone($::S, 'Z'), ::at_zone($::S, 'Z', '.5'),
+          ::at_zone($::S, 'Z', '.123456789'), ::at_zone($::S, 'z', '.000'),
+          ::at_zone($::S, '+02:00'), ::at_zone($::S, '-02:30'),
+          ::at_zone($::S, '+0200'), ::at_zone($::S, '-0230'),
+          ::at_zone($::S, 'Z') =~ s/T/t/r, undef, $::NULL);
 ::xaa(map { ::xp(id => 42001 + $_, tags => ['BuyGiftCard25'], at => $at[$_]) } 0 .. $#at)
 --- redis_init eval
 $::GIFT

@@ -95,11 +95,13 @@ is not read (carol: screen_name ""); a wrapped entry is read (dave, not
 linked).
 --- delivery eval
 my $dave = '1297234567890123460';
+my $at = $::NOW_MS - 60000;
 [::stream(::p2(id => '4001', tags => ['Gift']),
           includes => { users => [::u2($::ALICE, username => 'Alice_S')] }),
  ::stream(::p2(id => '4002', author => $::BOB, tags => ['Aged'],
-               at => '2026-12-01T10:00:00.000Z'),
-          includes => { users => [::u2($::BOB, created => '2026-11-01T10:00:00.001Z')] }),
+               at => ::iso($at)),
+          includes => { users => [::u2($::BOB,
+                                       created => ::iso($at - 30 * 86400000 + 1))] }),
  ::stream(::p2(id => '4003', author => $::CAROL, tags => ['Gift'],
                set => { includes => { users => [::u2($::CAROL)] } }),
           includes => undef),

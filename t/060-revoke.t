@@ -18,13 +18,15 @@ sub revoke {
            . '"target":' . $target . ',"source":' . $source . '}}}';
 }
 
-# a tweet by bob with one hashtag, as JSON text
+# a tweet by bob with one hashtag, as JSON text, timed a minute before
+# the file started (an old tweet is stale: SPEC section 10)
 sub tweet {
     my ($id, $tag) = @_;
+    my $ts = $HashpayTest::NOW_MS - 60000;
     return '{"id_str":"' . $id . '","text":"#' . $tag . '","truncated":false,'
            . '"user":{"id_str":"' . $BOB . '","screen_name":"bob"},'
            . '"entities":{"hashtags":[{"text":"' . $tag . '","indices":[0,1]}]},'
-           . '"timestamp_ms":"1360602123000"}';
+           . '"timestamp_ms":"' . $ts . '"}';
 }
 
 no_shuffle();

@@ -19,10 +19,16 @@ use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
 use HashpayTest;
 use HashpayFlow;
+use POSIX ();
 
-# user.created_at of tw() (Wed May 23 06:01:13 +0000 2007), unix ms
-our $CREATED = 1179900073000;
+# the account of the account-age tests: created 30 days and a minute
+# before the file started, unix ms in whole seconds (v1.1's created_at has
+# none), written as $CREATED_V1; a tweet at $CREATED + 30 days is a
+# minute old (an old tweet is stale: SPEC section 10)
 our $DAY = 86400000;
+our $CREATED = POSIX::floor(($HashpayFlow::NOW_MS - 30 * $DAY - 60000)
+                            / 1000) * 1000;
+our $CREATED_V1 = HashpayFlow::v1_time($CREATED);
 
 # no purchase, hold, code or pending key exists
 our @NOTHING = (
@@ -170,12 +176,14 @@ with min 0 an unknown created_at is no reason. Bob's offer is inactive:
 offer_inactive comes before account_too_new.
 --- delivery eval
 ::dl_each(
-    ::tw(id => '6001', tags => ['Aged'], ts => $::CREATED + 30 * $::DAY - 1),
+    ::tw(id => '6001', tags => ['Aged'], ts => $::CREATED + 30 * $::DAY - 1,
+         created_at => $::CREATED_V1),
     ::tw(id => '6002', tags => ['Aged'], created_at => undef),
     ::tw(id => '6003', tags => ['Aged'], created_at => 'yesterday'),
     ::tw(id => '6004', tags => ['Any'], created_at => undef),
     ::tw(id => '6005', user => $::BOB, tags => ['Closed'], created_at => undef),
-    ::tw(id => '6006', tags => ['Aged'], ts => $::CREATED + 30 * $::DAY))
+    ::tw(id => '6006', tags => ['Aged'], ts => $::CREATED + 30 * $::DAY,
+         created_at => $::CREATED_V1))
 --- redis_init eval
 ::offer('Aged', min_account_age_days => 30) . ::offer('Any')
 . ::offer('Closed', min_account_age_days => 30, active => 0)
@@ -406,7 +414,8 @@ subject.
 === TEST 16: expiry: a late confirmation is "expired", the unit sells again, a much later one is "unknown_code"
 confirm_ttl 1s, dedupe_ttl 2s, stock 1. Alice's intent; 1.2 s later her
 confirmation is expired; bob then gets the unit; 3.5 s after the intent
-her code is gone: unknown_code.
+her code is gone: unknown_code.  The tweets carry no time: with a
+dedupe_ttl of 2 s, one older than 1 s (the ttl less its margin) is stale.
 --- config
 location = /webhooks/x {
     hashpay_webhook;
@@ -415,8 +424,9 @@ location = /webhooks/x {
     hashpay_dedupe_ttl 2s;
 }
 --- delivery eval
-[::dl(::tw(id => '16001', tags => ['Gift'])),
- ::dl(::tw(id => '16003', user => $::BOB, tags => ['Gift']))]
+[::dl(::tw(id => '16001', tags => ['Gift'], ts => undef)),
+ ::dl(::tw(id => '16003', user => $::BOB, tags => ['Gift'],
+          ts => undef))]
 --- redis_init eval
 ::offer('Gift', stock => 1) . ::linked($::ALICE) . ::linked($::BOB)
 --- response_body eval
@@ -425,18 +435,21 @@ location = /webhooks/x {
 [sub {
     $::CODE16 = ::code_of('pur_1');
     # before expiry bob finds the unit held
-    my ($s, $b) = ::post(::dl(::tw(id => '16000', user => $::BOB, tags => ['Gift'])));
+    my ($s, $b) = ::post(::dl(::tw(id => '16000', user => $::BOB,
+                                   tags => ['Gift'], ts => undef)));
     Test::More::is($b, ::results(['16000', 'rejected', 'sold_out']),
                    'sold out while held');
     select(undef, undef, undef, 1.2);
-    ($s, $b) = ::post(::dl(::tw(id => '16002', tags => ["Confirm$::CODE16"])));
+    ($s, $b) = ::post(::dl(::tw(id => '16002', tags => ["Confirm$::CODE16"],
+                                ts => undef)));
     Test::More::is($s, '200', 'late confirmation: 200');
     Test::More::is($b, ::results(['16002', 'rejected', 'expired']),
                    'late confirmation: expired');
  },
  sub {
     select(undef, undef, undef, 2.4);
-    my ($s, $b) = ::post(::dl(::tw(id => '16004', tags => ["Confirm$::CODE16"])));
+    my ($s, $b) = ::post(::dl(::tw(id => '16004', tags => ["Confirm$::CODE16"],
+                                   ts => undef)));
     Test::More::is($b, ::results(['16004', 'rejected', 'unknown_code']),
                    'much later confirmation: unknown_code');
  }]

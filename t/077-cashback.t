@@ -22,11 +22,17 @@ use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
 use HashpayTest;
 use HashpayFlow;
+use POSIX ();
 use HashpayCashback;
 
-# user.created_at of tw() (Wed May 23 06:01:13 +0000 2007), unix ms
-our $CREATED = 1179900073000;
+# the account of the account-age tests: created 30 days and a minute
+# before the file started, unix ms in whole seconds (v1.1's created_at has
+# none), written as $CREATED_V1; a tweet at $CREATED + 30 days is a
+# minute old (an old tweet is stale: SPEC section 10)
 our $DAY = 86400000;
+our $CREATED = POSIX::floor(($HashpayFlow::NOW_MS - 30 * $DAY - 60000)
+                            / 1000) * 1000;
+our $CREATED_V1 = HashpayFlow::v1_time($CREATED);
 
 our $REVOKE = '{"user_event":{"revoke":{"date_time":"2026-12-01T10:40:12+00:00",'
               . '"target":{"app_id":"13090192"},"source":{"user_id":"'
@@ -346,7 +352,8 @@ An inactive offer that is also sold out is offer_inactive (it comes first).
 min 30 days: 1 ms too young; created_at absent; unparseable. It comes
 after offer_inactive (bob) and before limit_reached and sold_out.
 --- delivery eval
-::dl(::tw(id => '7001', tags => ['Aged'], ts => $::CREATED + 30 * $::DAY - 1),
+::dl(::tw(id => '7001', tags => ['Aged'], ts => $::CREATED + 30 * $::DAY - 1,
+          created_at => $::CREATED_V1),
      ::tw(id => '7002', tags => ['Aged'], created_at => undef),
      ::tw(id => '7003', tags => ['Aged'], created_at => 'yesterday'),
      ::tw(id => '7004', user => $::BOB, tags => ['Closed'], created_at => undef),
@@ -384,7 +391,8 @@ after offer_inactive (bob) and before limit_reached and sold_out.
 === TEST 8: old enough: exactly min_account_age_days at the tweet; min 0 needs no created_at
 --- delivery eval
 ::dl(::tw(id => '8001', tags => ['Any'], created_at => undef),
-     ::tw(id => '8002', tags => ['Aged'], ts => $::CREATED + 30 * $::DAY))
+     ::tw(id => '8002', tags => ['Aged'], ts => $::CREATED + 30 * $::DAY,
+          created_at => $::CREATED_V1))
 --- redis_init eval
 ::cashback_offer('Any') . ::cashback_offer('Aged', min_account_age_days => 30)
 . ::linked($::ALICE)

@@ -108,8 +108,10 @@ __DATA__
 
 === TEST 1: known-answer vector verifies (10-year tolerance): on to the body
 The vector's body has an unknown field: 400, so the signature passed.
+(nginx -t wants hashpay_dedupe_ttl at least twice the tolerance.)
 --- config eval
-::txn_config(secrets => [$::VECTOR_SECRET], tolerance => '3650d')
+::txn_config(secrets => [$::VECTOR_SECRET], tolerance => '3650d',
+             dedupe_ttl => '7300d')
 --- request eval
 ::kat_request(0)
 --- more_headers eval
@@ -146,7 +148,8 @@ $::BAD_SIG
 === TEST 3: openssl vectors verify (secret A; secret D unpadded); a mixed pair does not
 --- config eval
 ::txn_config(secrets => [$::SECRET_A, $::SECRET_D_UNPADDED],
-             tolerance => '3650d')
+             tolerance => '3650d',
+             dedupe_ttl => '7300d')
 --- request eval
 [::kat_request(1), ::kat_request(2), ::kat_request(2)]
 --- more_headers eval
@@ -464,7 +467,8 @@ A fixed timestamp (10-year tolerance) so that the MAC that secret A would
 give is known here.
 --- log_level: debug
 --- config eval
-::txn_config(secrets => [$::SECRET_A, $::SECRET_B], tolerance => '3650d')
+::txn_config(secrets => [$::SECRET_A, $::SECRET_B], tolerance => '3650d',
+             dedupe_ttl => '7300d')
 --- transaction eval
 ::txn()
 --- webhook_timestamp: 1700000000

@@ -1,7 +1,8 @@
 # nginx -t and hashpay_transactions (notes/issue5-design.md, "Transactions
 # endpoint"): it needs hashpay_redis and at least one "whsec_" secret
 # (inline, from a file, or inherited); malformed secrets, empty or
-# unreadable secret files and a zero tolerance are refused.
+# unreadable secret files, a zero tolerance and a hashpay_dedupe_ttl
+# shorter than twice the tolerance are refused.
 
 use strict;
 use warnings;
@@ -167,6 +168,40 @@ $out = refused("$redis " . srv("hashpay_transactions_secret_file $short_line;"),
                qr/"hashpay_transactions_secret_file": the key of a whsec_ secret is too short/,
                'a short key in a file');
 unlike($out, qr/S2V5T2YxNUJ5dGVz/, 'short key of a file: not echoed');
+
+# hashpay_dedupe_ttl at least twice hashpay_transactions_tolerance (SPEC
+# section 3): a signed transaction is accepted for the tolerance either
+# way of its timestamp, so its ids must be remembered at least that long
+
+my $short = qr/"hashpay_dedupe_ttl" \(\d+ms\) is shorter than twice "hashpay_transactions_tolerance" \(\d+s\): a signed transaction would outlive its idempotency record/;
+
+accepted("$redis " . srv("hashpay_transactions_secret $A;"
+                         . " hashpay_dedupe_ttl 10m;"),
+         'dedupe ttl exactly twice the default tolerance');
+accepted("$redis " . srv("hashpay_transactions_secret $A;"
+                         . " hashpay_transactions_tolerance 24h;"),
+         'tolerance 24h, default dedupe ttl 48h');
+accepted("$redis hashpay_dedupe_ttl 1s; hashpay_transactions_tolerance 1h;"
+         . " server { listen 127.0.0.1:1;"
+         . " location = /x { hashpay_webhook; hashpay_consumer_secret test-consumer-secret; }"
+         . " location = /card { hashpay_transactions;"
+         . " hashpay_transactions_secret $A; hashpay_dedupe_ttl 2h; } }",
+         'only transactions locations are held to it');
+my $o = refused("$redis " . srv("hashpay_transactions_secret $A;"
+                                . " hashpay_dedupe_ttl 599s;"),
+                $short, 'dedupe ttl 1 s short of twice the default tolerance');
+like($o, qr/\(599000ms\) is shorter than twice "hashpay_transactions_tolerance" \(300s\)/,
+     'dedupe ttl 599s: both values in the message');
+refused("$redis " . srv("hashpay_transactions_secret $A;"
+                        . " hashpay_transactions_tolerance 25h;"),
+        $short, 'tolerance 25h against the default dedupe ttl 48h');
+refused("$redis hashpay_dedupe_ttl 5m; " . srv("hashpay_transactions_secret $A;"),
+        $short, 'dedupe ttl inherited from http');
+refused("$redis server { listen 127.0.0.1:1;"
+        . " hashpay_transactions_tolerance 1h;"
+        . " location = /card { hashpay_transactions;"
+        . " hashpay_transactions_secret $A; hashpay_dedupe_ttl 1h; } }",
+        $short, 'tolerance inherited from server');
 
 # a malformed secret is not echoed back in the message
 $out = refused("$redis " . srv('hashpay_transactions_secret whsec_Sup3r*S3cret;'),

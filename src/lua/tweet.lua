@@ -12,7 +12,8 @@
   ARGV[6]    author id_str
   ARGV[7]    author screen_name
   ARGV[8]    author created_at, unix ms ("" unknown)
-  ARGV[9]    tweet timestamp_ms ("" absent)
+  ARGV[9]    the post's own time, unix ms: timestamp_ms, or a v2 post's
+             created_at ("" absent: never stale)
   ARGV[10]   confirmation code, upper-cased ("" none)
   ARGV[11]   confirmation prefix      (hashpay_confirm_prefix)
   ARGV[12]   n: how many fresh codes follow (minted by the module from
@@ -30,6 +31,23 @@
   ttl, so that a redelivery (in any delivery format, for any subscribed
   user) or an edit of a post that acted answers "duplicate" and has no
   second effect.  Events and purchases carry the delivered id, ARGV[5].
+
+  Stale (SPEC section 10): a post whose own time (ARGV[9]) is older than
+  the dedupe ttl less a margin (10 minutes or half the ttl, whichever is
+  smaller), or more than 5 minutes ahead, on Redis's clock, answers
+  { "ignored", "stale" }: nothing is recorded, no event, no attempt
+  counted.  A signed body carries no time of its own, so a body captured
+  today and replayed once its record expired would act again; the
+  record lives the whole ttl from the moment the post acted (at most 5
+  minutes before its own time), and the post stops acting a margin
+  before its ttl from its own time is over, so while the margin covers
+  those 5 minutes (a ttl of 10 minutes or more) a replay finds either
+  the record or a stale post.  The check comes
+  after the duplicate check: a post that is recorded acted (or was
+  refused) once, and its redelivery says so ("duplicate", as SPEC
+  section 10 promises for the posts of a delivery answered 503), with no
+  second effect either way; only a post that was never recorded, or
+  whose record expired, is judged by its time.
 
   An error reply (the delivery is answered 503 and redelivered) when every
   fresh code is live already: nothing is changed then.
@@ -61,6 +79,8 @@ local first_tag = 14 + ncodes
 
 local MAX_ATTEMPTS = 5
 local DAY_MS = 86400000
+local STALE_MARGIN_MS = 600000          -- or half the ttl, if smaller
+local FUTURE_MS = 300000                -- a post further ahead is stale
 
 if root_id == '' then
   root_id = tweet_id
@@ -73,6 +93,17 @@ if redis.call('EXISTS', tweet_key) == 1 then
 end
 
 local now = hp.now()
+
+-- a post from outside the window its record covers does not act
+
+if timestamp then
+  local margin = math.min(STALE_MARGIN_MS, math.floor(dedupe_ttl / 2))
+
+  if now - timestamp > dedupe_ttl - margin or timestamp - now > FUTURE_MS
+  then
+    return { 'ignored', 'stale' }
+  end
+end
 
 local function emit(etype, keys, data)
   hp.emit(KEYS[1], maxlen, prefix, now, etype, keys, data)

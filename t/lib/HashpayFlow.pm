@@ -23,12 +23,27 @@ our @EXPORT = qw(tw dl dl_for dl_each by_shape shape_ok results
                  results_each offer linked purchase post purchase_of
                  code_of intent_created intent_rejected confirmed
                  confirm_rejected cancelled raw_events post_many $ALICE $BOB $CAROL
-                 $OPERATOR $CODE_RE $TAG_RE);
+                 $OPERATOR $CODE_RE $TAG_RE $NOW_MS $TWEET_MS $DAY_MS
+                 v1_time iso_time);
 
 our $ALICE = '1297234567890123457';
 our $BOB = '1297234567890123458';
 our $CAROL = '1297234567890123459';
 our $OPERATOR = '15234567';
+
+# Post times (SPEC section 10: a post older than hashpay_dedupe_ttl less
+# a margin, or more than 5 minutes ahead, is stale and does nothing): a
+# tweet that must act is dated near now, whatever day the test runs.
+# $NOW_MS is when the test file started (HashpayTest's), $TWEET_MS tw()'s
+# default timestamp_ms (a minute before); v1_time($ms) and iso_time($ms)
+# write a created_at (HashpayTest).
+our $NOW_MS;
+*NOW_MS = \$HashpayTest::NOW_MS;
+our $TWEET_MS = $NOW_MS - 60000;
+our $DAY_MS = 86400000;
+
+sub v1_time { return HashpayTest::v1_time(@_) }
+sub iso_time { return HashpayTest::iso_time(@_) }
 
 our $CODE_RE = qr/^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}$/;
 our $TAG_RE = qr/^#Confirm[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}$/;
@@ -45,9 +60,10 @@ die "HASHPAY_SHAPE \"$SHAPE\": not one of aaa, xaa, stream\n"
 my %names = ($ALICE => 'alice', $BOB => 'bob', $CAROL => 'carol');
 
 # A tweet_create_events[] entry: id, user (id_str, default alice), name
-# (screen_name), tags (hashtag texts), created_at (user.created_at; undef
-# removes it), ts (timestamp_ms; undef removes it), set (top-level fields
-# to set, undef: delete).
+# (screen_name), tags (hashtag texts), created_at (user.created_at,
+# default 2007; undef removes it), ts (timestamp_ms, default $TWEET_MS as
+# a string; undef removes it), set (top-level fields to set, undef:
+# delete).
 sub tw {
     my (%o) = @_;
     my $user = $o{user} // $ALICE;
@@ -71,7 +87,7 @@ sub tw {
                                         : 'Wed May 23 06:01:13 +0000 2007';
     $t->{user}{created_at} = $created if defined $created;
 
-    my $ts = exists $o{ts} ? $o{ts} : '1700000000000';
+    my $ts = exists $o{ts} ? $o{ts} : "$TWEET_MS";
     $t->{timestamp_ms} = $ts if defined $ts;
 
     for my $k (keys %{ $o{set} || {} }) {

@@ -32,7 +32,6 @@ use warnings;
 
 use JSON::PP ();
 use POSIX ();
-use Time::HiRes ();
 use HashpayTest ();
 use HashpayFlow ();
 use Exporter 'import';
@@ -45,9 +44,11 @@ my %names = ($HashpayFlow::ALICE => 'alice', $HashpayFlow::BOB => 'bob',
              $HashpayFlow::CAROL => 'carol',
              $HashpayFlow::OPERATOR => 'HashpaySync');
 
-# when the file started, unix ms; posts are dated a minute before unless
-# told otherwise
-our $NOW_MS = int(Time::HiRes::time() * 1000);
+# when the file started, unix ms (HashpayTest's); posts are dated a
+# minute before unless told otherwise (a post much older is stale: SPEC
+# section 10)
+our $NOW_MS;
+*NOW_MS = \$HashpayTest::NOW_MS;
 our $POST_AT = iso($NOW_MS - 60000);
 
 # the accounts' default created_at (alice's in the examples)

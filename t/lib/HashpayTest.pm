@@ -33,6 +33,14 @@ package HashpayTest;
 #                        entry in order, every field of data (undef: any
 #                        value, but present); event_id and at are checked
 #                        for shape on every event
+#
+# Post times.  A post older than hashpay_dedupe_ttl less a margin, or more
+# than 5 minutes ahead, is ignored as stale (SPEC section 10), so a post
+# that must act is dated near the time the test runs, whatever the day:
+# $NOW_MS is when the test file started (unix ms), and example() moves the
+# post times of the example file it reads (see there).  v1_time($ms) and
+# iso_time($ms) write unix ms as v1.1 ("Wed May 23 06:01:13 +0000 2007")
+# and v2 ("2007-05-23T06:01:13.000Z") created_at.
 
 use strict;
 use warnings;
@@ -44,11 +52,13 @@ use MIME::Base64 qw(encode_base64);
 use JSON::PP ();
 use IO::Socket::INET ();
 use Time::HiRes ();
+use Time::Local ();
+use POSIX ();
 use Exporter 'import';
 
-our @EXPORT_OK = qw(redis redis_reply sign example redis_port events
-                    spawn_redis stop_redis blackhole background_post
-                    background_result);
+our @EXPORT_OK = qw(redis redis_reply sign example example_file redis_port
+                    events spawn_redis stop_redis blackhole background_post
+                    background_result v1_time iso_time $NOW_MS);
 
 our $RedisPort = $ENV{TEST_NGINX_REDIS_PORT} || 6379;
 our $RedisHost = $ENV{TEST_NGINX_REDIS_HOST} || '127.0.0.1';
@@ -56,6 +66,9 @@ our $Examples = $ENV{HASHPAY_EXAMPLES} || 't/data/examples';
 
 my %blocks;
 my $next_id = 0;
+
+# when the test file started, unix ms: what post times are relative to
+our $NOW_MS = int(Time::HiRes::time() * 1000);
 
 sub redis_port { $RedisPort }
 
@@ -270,7 +283,8 @@ sub sign {
     return 'sha256=' . encode_base64(hmac_sha256($body, $secret), '');
 }
 
-sub example {
+# an example file as it is (trailing white space removed)
+sub example_file {
     my ($name) = @_;
     open(my $fh, '<', "$Examples/$name") or die "$Examples/$name: $!";
     local $/;
@@ -278,6 +292,110 @@ sub example {
     close $fh;
     $body =~ s/\s+$//;
     return $body;
+}
+
+# An example file with its post times moved near now: the examples are
+# dated (2013, 2026-12-01) and a post that old is stale.  The post times
+# are every timestamp_ms, and the created_at of an object that has a
+# timestamp_ms (a v1.1 tweet; a favorite event) or an author_id (a v2
+# post: the XAA payload, the stream's data, includes.tweets[]), and every
+# editable_until (of a v2 post's edit_controls); they all
+# move by the same whole number of seconds, so that the latest is a
+# minute before $NOW_MS and their differences stay.  Accounts' created_at
+# (user, includes.users[]) and revokes' date_time do not move.  Only the
+# values change: the text is otherwise the file's.
+sub example {
+    my ($name) = @_;
+    my $body = example_file($name);
+    my $data = eval { JSON::PP->new->decode($body) };
+    return $body unless ref $data;
+
+    my (%ts, %post_at, %other_at, %until);
+
+    my $walk;
+    $walk = sub {
+        my ($v) = @_;
+        if (ref $v eq 'ARRAY') {
+            $walk->($_) for @$v;
+        } elsif (ref $v eq 'HASH') {
+            my $post = exists $v->{timestamp_ms} || exists $v->{author_id};
+            $ts{$v->{timestamp_ms}} = 1
+                if defined $v->{timestamp_ms} && !ref $v->{timestamp_ms};
+            if (defined $v->{created_at} && !ref $v->{created_at}) {
+                ($post ? \%post_at : \%other_at)->{$v->{created_at}} = 1;
+            }
+            $until{$v->{editable_until}} = 1
+                if defined $v->{editable_until} && !ref $v->{editable_until};
+            $walk->($_) for values %$v;
+        }
+    };
+    $walk->($data);
+
+    for my $at (keys %post_at) {
+        die "example($name): created_at \"$at\" of a post and of an "
+            . "account: cannot tell them apart\n" if $other_at{$at};
+    }
+
+    my @ms = ((grep { /^\d+$/ } keys %ts),
+              (grep { defined } map { ms_of_time($_) } keys %post_at));
+    return $body unless @ms;
+
+    my ($latest) = sort { $b <=> $a } @ms;
+    my $shift = POSIX::floor(($NOW_MS - 60000 - $latest) / 1000) * 1000;
+
+    $body =~ s{("timestamp_ms"\s*:\s*"?)(\d+)}{$1 . ($2 + $shift)}ge;
+    $body =~ s{("(created_at|editable_until)"\s*:\s*")([^"]*)(")}{
+        my ($k, $at, $q) = ($1, $3, $4);
+        my $ms = ($2 eq 'created_at' ? $post_at{$at} : $until{$at})
+                 ? ms_of_time($at) : undef;
+        defined $ms ? $k . ($at =~ /^\d{4}-/ ? iso_time($ms + $shift)
+                                             : v1_time($ms + $shift)) . $q
+                    : "$k$at$q"
+    }ge;
+
+    return $body;
+}
+
+my @wday = qw(Sun Mon Tue Wed Thu Fri Sat);
+my @mon = qw(Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec);
+my %mon_no = map { $mon[$_] => $_ } 0 .. 11;
+
+# unix ms as v1.1's created_at: "Wed May 23 06:01:13 +0000 2007" (the
+# milliseconds are dropped)
+sub v1_time {
+    my ($ms) = @_;
+    my @t = gmtime(POSIX::floor($ms / 1000));
+    return sprintf('%s %s %02d %02d:%02d:%02d +0000 %04d', $wday[$t[6]],
+                   $mon[$t[4]], $t[3], $t[2], $t[1], $t[0], $t[5] + 1900);
+}
+
+# unix ms as ISO 8601 with milliseconds: "2007-05-23T06:01:13.000Z"
+sub iso_time {
+    my ($ms) = @_;
+    my $s = POSIX::floor($ms / 1000);
+    my @t = gmtime($s);
+    return sprintf('%04d-%02d-%02dT%02d:%02d:%02d.%03dZ', $t[5] + 1900,
+                   $t[4] + 1, $t[3], $t[2], $t[1], $t[0], $ms - $s * 1000);
+}
+
+# a created_at of either format as unix ms (undef: neither)
+sub ms_of_time {
+    my ($t) = @_;
+    if ($t =~ /^(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d+))?
+               (?:[Zz]|([+-])(\d\d):?(\d\d))\z/x)
+    {
+        my $s = Time::Local::timegm($6, $5, $4, $3, $2 - 1, $1);
+        $s -= ($8 eq '-' ? -1 : 1) * ($9 * 3600 + $10 * 60) if defined $8;
+        return $s * 1000 + (defined $7 ? int(substr($7 . '00', 0, 3)) : 0);
+    }
+    if ($t =~ /^[A-Z][a-z]{2}\ ([A-Z][a-z]{2})\ (\d\d)\ (\d\d):(\d\d):(\d\d)
+               \ ([+-])(\d\d)(\d\d)\ (\d{4})\z/x && exists $mon_no{$1})
+    {
+        my $s = Time::Local::timegm($5, $4, $3, $2, $mon_no{$1}, $9);
+        $s -= ($6 eq '-' ? -1 : 1) * ($7 * 3600 + $8 * 60);
+        return $s * 1000;
+    }
+    return undef;
 }
 
 # the events stream, decoded: [ [type, {data}], ... ]
