@@ -5,7 +5,7 @@
 
   KEYS[1]    <prefix>:events          (the stream; pins the cluster slot)
   ARGV[1]    prefix
-  ARGV[2]    events maxlen (approximate)
+  ARGV[2]    events policy: maxlen, or "maxlen group" (_lib.lua hp.emit)
   ARGV[3]    dedupe ttl, ms           (hashpay_dedupe_ttl)
   ARGV[4]    confirm ttl, ms          (hashpay_confirm_ttl)
   ARGV[5]    tweet id_str (v2: id), the post delivered
@@ -42,7 +42,29 @@
   not_linked, already_confirmed, expired (expires_at passed, or the hold
   is no longer in the offer's holds), offer_inactive; else
   purchase.confirmed.  The keys are those of src/lua/README.md.
+
+  With hashpay_events_group, the error reply "EVENTS_BACKLOG ..." (503
+  events_backlog) before anything changes while the group has maxlen
+  events unacknowledged (_lib.lua hp.guard), unless the post would append
+  no event: a duplicate, or no confirmation code and no hashtag that
+  names an offer (those answer as usual).
 ]]
+
+hp.guard(KEYS[1], ARGV[2], ARGV[1], function (p)
+  local root = ARGV[13] ~= '' and ARGV[13] or ARGV[5]
+  if redis.call('EXISTS', p .. ':tweet:' .. root) == 1 then
+    return false
+  end
+  if ARGV[10] ~= '' then
+    return true
+  end
+  for i = 14 + tonumber(ARGV[12]), #ARGV do
+    if redis.call('EXISTS', p .. ':offer:' .. ARGV[i]) == 1 then
+      return true
+    end
+  end
+  return false
+end)
 
 local prefix = ARGV[1]
 local maxlen = ARGV[2]
