@@ -761,11 +761,12 @@ ngx_http_hashpay_reply_word(ngx_pool_t *pool, redisReply *reply,
 ngx_uint_t
 ngx_http_hashpay_reply_backlog(redisReply *reply)
 {
+    /* Redis wraps a script's error in its own words: look inside */
+
     return reply->type == REDIS_REPLY_ERROR
-           && reply->len >= sizeof("EVENTS_BACKLOG ") - 1
-           && ngx_strncmp(reply->str, "EVENTS_BACKLOG ",
-                          sizeof("EVENTS_BACKLOG ") - 1)
-              == 0;
+           && ngx_strnstr((u_char *) reply->str, "EVENTS_BACKLOG ",
+                          reply->len)
+              != NULL;
 }
 
 

@@ -117,7 +117,8 @@ ngx_int_t ngx_http_hashpay_batch_send(ngx_http_hashpay_batch_t *b);
 
 /*
  * the error reply of a script that hp.guard (src/lua/_lib.lua) refused
- * because the events group is too far behind: 1, else 0
+ * because the events group is too far behind ("EVENTS_BACKLOG " in it):
+ * 1, else 0
  */
 ngx_uint_t ngx_http_hashpay_reply_backlog(redisReply *reply);
 

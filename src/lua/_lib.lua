@@ -27,8 +27,8 @@
                                 changes: Redis does not roll a script
                                 back).  With a group: creates it if it is
                                 missing (XGROUP CREATE ... $ MKSTREAM), and
-                                when hp.unacked() >= maxlen raises the
-                                error reply "EVENTS_BACKLOG ..." (the
+                                when hp.unacked() >= maxlen raises an
+                                error with "EVENTS_BACKLOG ..." in it (the
                                 module answers 503 events_backlog) unless
                                 emits(prefix), called only then, says
                                 that this call appends no event
@@ -152,9 +152,10 @@ function hp.guard(events, policy, prefix, emits)
   if emits and not emits(prefix) then
     return
   end
-  error({ err = 'EVENTS_BACKLOG group "' .. group .. '" has ' .. unacked
-                .. ' unacknowledged events, hashpay_events_maxlen '
-                .. maxlen })
+  -- a plain error (Redis 7 puts "ERR ..." around it, Redis 6.2 "ERR Error
+  -- running script ..."): the module looks for the word anywhere in it
+  error('EVENTS_BACKLOG group "' .. group .. '" has ' .. unacked
+        .. ' unacknowledged events, hashpay_events_maxlen ' .. maxlen, 0)
 end
 
 function hp.trim(events, group)

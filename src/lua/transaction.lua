@@ -29,7 +29,7 @@
   saved merchant_id and currency are the transaction's, whose saved
   min_spend_cents the amount reaches, and whose offer is active now.
 
-  With hashpay_events_group, the error reply "EVENTS_BACKLOG ..." (503
+  With hashpay_events_group, an error reply with "EVENTS_BACKLOG" (503
   events_backlog) before anything changes while the group has maxlen
   events unacknowledged (_lib.lua hp.guard), unless the transaction
   cannot append an event: a duplicate, or a card linked to nobody.

@@ -43,7 +43,7 @@
   is no longer in the offer's holds), offer_inactive; else
   purchase.confirmed.  The keys are those of src/lua/README.md.
 
-  With hashpay_events_group, the error reply "EVENTS_BACKLOG ..." (503
+  With hashpay_events_group, an error reply with "EVENTS_BACKLOG" (503
   events_backlog) before anything changes while the group has maxlen
   events unacknowledged (_lib.lua hp.guard), unless the post would append
   no event: a duplicate, or no confirmation code and no hashtag that

@@ -31,7 +31,7 @@
   event reports a voided claim (the SPEC has none), claims_voided counts
   them.
 
-  With hashpay_events_group, the error reply "EVENTS_BACKLOG ..." (503
+  With hashpay_events_group, an error reply with "EVENTS_BACKLOG" (503
   events_backlog) before anything changes while the group has maxlen
   events unacknowledged (_lib.lua hp.guard), when the call may append an
   event: the user has a link, and it is a revoke or the user has pending
