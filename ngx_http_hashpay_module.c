@@ -25,6 +25,7 @@
 #define NGX_HTTP_HASHPAY_ID_MAX       20
 /* consumer secrets, admin tokens, whsec_ keys: fewer bytes are no secret */
 #define NGX_HTTP_HASHPAY_SECRET_MIN   16
+#define NGX_HTTP_HASHPAY_GROUP_MAX    100
 
 
 static ngx_int_t ngx_http_hashpay_add_variables(ngx_conf_t *cf);
@@ -39,6 +40,10 @@ static char *ngx_http_hashpay_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_hashpay_redis_wait(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_hashpay_events_group(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static ngx_int_t ngx_http_hashpay_events_conf(ngx_conf_t *cf,
+    ngx_http_hashpay_main_conf_t *mcf);
 static ngx_int_t ngx_http_hashpay_wait_conf(ngx_conf_t *cf,
     ngx_http_hashpay_main_conf_t *mcf);
 static char *ngx_http_hashpay_webhook(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -113,6 +118,13 @@ static ngx_command_t  ngx_http_hashpay_commands[] = {
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_hashpay_main_conf_t, events_maxlen),
       &ngx_http_hashpay_maxlen_bounds },
+
+    { ngx_string("hashpay_events_group"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_hashpay_events_group,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
 
     { ngx_string("hashpay_webhook"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
@@ -314,6 +326,7 @@ ngx_http_hashpay_create_main_conf(ngx_conf_t *cf)
      *     mcf->redis = NULL;
      *     mcf->prefix = { 0, NULL };
      *     mcf->events_key = { 0, NULL };
+     *     mcf->events_group = { 0, NULL };
      */
 
     mcf->events_maxlen = NGX_CONF_UNSET_UINT;
@@ -345,8 +358,7 @@ ngx_http_hashpay_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_hashpay_main_conf_t *mcf = conf;
 
-    u_char      *p;
-    ngx_uint_t   i;
+    ngx_uint_t  i;
 
     if (mcf->prefix.data == NULL) {
         ngx_str_set(&mcf->prefix, "hashpay");
@@ -384,14 +396,9 @@ ngx_http_hashpay_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_sprintf(mcf->events_key.data, "%V:events", &mcf->prefix);
 
-    p = ngx_pnalloc(cf->pool, NGX_INT_T_LEN);
-    if (p == NULL) {
+    if (ngx_http_hashpay_events_conf(cf, mcf) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
-
-    mcf->events_maxlen_text.data = p;
-    mcf->events_maxlen_text.len = ngx_sprintf(p, "%ui", mcf->events_maxlen)
-                                  - p;
 
     /* counters shared by the workers, where hashpay is in use */
 
@@ -841,6 +848,97 @@ ngx_http_hashpay_wait_conf(ngx_conf_t *cf, ngx_http_hashpay_main_conf_t *mcf)
 
     rc->wait_args[1].data = p;
     rc->wait_args[1].len = ngx_sprintf(p, "%M", rc->wait_timeout) - p;
+
+    return NGX_OK;
+}
+
+
+/*
+ * "hashpay_events_group name": the operator's consumer group of the
+ * events stream.  Printable ASCII without spaces, as it travels to the
+ * scripts after the maxlen in one argument ("<maxlen> <group>").
+ */
+
+static char *
+ngx_http_hashpay_events_group(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_hashpay_main_conf_t *mcf = conf;
+
+    ngx_str_t   *value;
+    ngx_uint_t   i;
+
+    if (mcf->events_group.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0
+        || value[1].len > NGX_HTTP_HASHPAY_GROUP_MAX)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"hashpay_events_group\" must be 1-%d "
+                           "characters", NGX_HTTP_HASHPAY_GROUP_MAX);
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 0; i < value[1].len; i++) {
+        if (value[1].data[i] <= ' ' || value[1].data[i] >= 0x7f) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"hashpay_events_group\" must be printable "
+                               "ASCII without spaces");
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    mcf->events_group = value[1];
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * What the scripts are told about the stream (ARGV[2], see
+ * src/lua/_lib.lua hp.emit), and what the Redis connection creates at
+ * connect: the group needs hashpay_redis
+ */
+
+static ngx_int_t
+ngx_http_hashpay_events_conf(ngx_conf_t *cf,
+    ngx_http_hashpay_main_conf_t *mcf)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(cf->pool, NGX_INT_T_LEN + 1 + mcf->events_group.len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    mcf->events_maxlen_text.data = p;
+
+    if (mcf->events_group.len) {
+        p = ngx_sprintf(p, "%ui %V", mcf->events_maxlen, &mcf->events_group);
+
+    } else {
+        p = ngx_sprintf(p, "%ui", mcf->events_maxlen);
+    }
+
+    mcf->events_maxlen_text.len = p - mcf->events_maxlen_text.data;
+
+    if (mcf->events_group.len == 0) {
+        return NGX_OK;
+    }
+
+    if (mcf->redis == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"hashpay_events_group\" requires "
+                           "\"hashpay_redis\"");
+        return NGX_ERROR;
+    }
+
+    mcf->redis->events_key = mcf->events_key;
+    mcf->redis->events_group = mcf->events_group;
 
     return NGX_OK;
 }

@@ -29,10 +29,15 @@ typedef struct {
     ngx_uint_t                  wait_replicas;  /* hashpay_redis_wait, 0 */
     ngx_msec_t                  wait_timeout;
     ngx_str_t                   wait_args[2];   /* the same, as text */
+    ngx_str_t                   events_key;     /* "<prefix>:events" */
+    ngx_str_t                   events_group;   /* created at connect */
 } ngx_http_hashpay_redis_conf_t;
 
 
 #define NGX_HTTP_HASHPAY_DIGEST_LEN  32
+
+/* Retry-After of 503 events_backlog, seconds (README, "Events stream") */
+#define NGX_HTTP_HASHPAY_BACKLOG_RETRY  "10"
 
 
 typedef struct {
@@ -40,6 +45,8 @@ typedef struct {
     ngx_str_t                   prefix;
     ngx_str_t                   events_key;    /* "<prefix>:events" */
     ngx_uint_t                  events_maxlen;
+    ngx_str_t                   events_group;  /* hashpay_events_group */
+    /* the scripts' ARGV[2]: "<maxlen>" or "<maxlen> <group>" */
     ngx_str_t                   events_maxlen_text;
     ngx_int_t                   wait_replicas; /* hashpay_redis_wait */
     ngx_msec_t                  wait_timeout;

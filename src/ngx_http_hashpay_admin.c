@@ -58,6 +58,7 @@ typedef struct {
     unsigned                        unlink:1;
     unsigned                        failed:1;
     unsigned                        bad_tag:1;  /* offers/<not a tag> */
+    unsigned                        backlog:1;
 } ngx_http_hashpay_admin_t;
 
 
@@ -606,6 +607,12 @@ ngx_http_hashpay_admin_reply(ngx_http_hashpay_batch_t *b, ngx_uint_t index,
     r = b->request;
     ad = b->data;
 
+    if (ngx_http_hashpay_reply_backlog(reply)) {
+        /* DELETE of a link that would emit events */
+        ad->backlog = 1;
+        return;
+    }
+
     if (reply->type == REDIS_REPLY_ERROR) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "hashpay: redis admin script failed: %*s",
@@ -735,6 +742,9 @@ ngx_http_hashpay_admin_done(ngx_http_hashpay_batch_t *b, ngx_int_t rc)
 
     if (rc != NGX_OK) {
         rc = ngx_http_hashpay_send_unavailable(r, "admin", b->error);
+
+    } else if (ad->backlog) {
+        rc = ngx_http_hashpay_send_backlog(r, "admin");
 
     } else if (ad->failed || ad->status == 0) {
         rc = NGX_HTTP_INTERNAL_SERVER_ERROR;

@@ -14,6 +14,12 @@
  *   hashpay_redis_errors_total                  requests answered 503
  *                                               because of Redis
  *   hashpay_redis_connected                     workers connected now
+ *   hashpay_events_backpressure_total           requests answered 503
+ *                                               events_backlog
+ *   hashpay_events_unacked                      with hashpay_events_group:
+ *                                               what the group has not
+ *                                               acknowledged, asked of
+ *                                               Redis at each scrape
  */
 
 
@@ -22,6 +28,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_hashpay.h"
+#include "ngx_http_hashpay_redis.h"
 #include "ngx_http_hashpay_metrics.h"
 
 
@@ -41,6 +48,7 @@ typedef struct {
     ngx_atomic_t   outcomes[NGX_HTTP_HASHPAY_OUTCOMES];
     ngx_atomic_t   signature_failures[NGX_HTTP_HASHPAY_EP_N];
     ngx_atomic_t   redis_errors;
+    ngx_atomic_t   events_backpressure;
     /* the pid of the worker connected to Redis, by worker number; 0 */
     ngx_atomic_t   connected[NGX_HTTP_HASHPAY_WORKER_SLOTS];
 } ngx_http_hashpay_metrics_t;
@@ -52,8 +60,16 @@ static ngx_http_hashpay_metrics_t *ngx_http_hashpay_metrics_get(
     ngx_http_request_t *r);
 static ngx_int_t ngx_http_hashpay_metrics_log(ngx_http_request_t *r);
 static ngx_int_t ngx_http_hashpay_metrics_endpoint(ngx_http_request_t *r);
+static ngx_int_t ngx_http_hashpay_metrics_unacked(ngx_http_request_t *r,
+    ngx_http_hashpay_main_conf_t *mcf);
+static void ngx_http_hashpay_metrics_reply(ngx_http_hashpay_batch_t *b,
+    ngx_uint_t index, redisReply *reply);
+static void ngx_http_hashpay_metrics_done(ngx_http_hashpay_batch_t *b,
+    ngx_int_t rc);
+static ngx_int_t ngx_http_hashpay_metrics_send(ngx_http_request_t *r,
+    int64_t unacked);
 static u_char *ngx_http_hashpay_metrics_print(u_char *p,
-    ngx_http_hashpay_metrics_t *m);
+    ngx_http_hashpay_metrics_t *m, int64_t unacked);
 static ngx_uint_t ngx_http_hashpay_metrics_workers(
     ngx_http_hashpay_metrics_t *m);
 
@@ -306,6 +322,19 @@ ngx_http_hashpay_metrics_redis_error(ngx_http_request_t *r)
 }
 
 
+void
+ngx_http_hashpay_metrics_backpressure(ngx_http_request_t *r)
+{
+    ngx_http_hashpay_metrics_t  *m;
+
+    m = ngx_http_hashpay_metrics_get(r);
+
+    if (m != NULL) {
+        (void) ngx_atomic_fetch_add(&m->events_backpressure, 1);
+    }
+}
+
+
 /*
  * A worker writes its pid in the slot of its worker number when it is
  * connected, and takes it back (only its own) when it is not: a worker
@@ -372,12 +401,8 @@ ngx_http_hashpay_metrics_workers(ngx_http_hashpay_metrics_t *m)
 ngx_int_t
 ngx_http_hashpay_metrics_handler(ngx_http_request_t *r)
 {
-    size_t                       len;
-    ngx_int_t                    rc;
-    ngx_buf_t                   *b;
-    ngx_uint_t                   e, c;
-    ngx_chain_t                  out;
-    ngx_http_hashpay_metrics_t  *m, *snap;
+    ngx_int_t                      rc;
+    ngx_http_hashpay_main_conf_t  *mcf;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return ngx_http_hashpay_refuse(r, NGX_HTTP_NOT_ALLOWED,
@@ -390,6 +415,125 @@ ngx_http_hashpay_metrics_handler(ngx_http_request_t *r)
     if (rc != NGX_OK) {
         return rc;
     }
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_hashpay_module);
+
+    if (mcf->events_group.len) {
+        return ngx_http_hashpay_metrics_unacked(r, mcf);
+    }
+
+    return ngx_http_hashpay_metrics_send(r, -1);
+}
+
+
+/*
+ * hashpay_events_unacked is read from Redis at each scrape (one script,
+ * O(groups of the stream)), so it is true whenever it is printed, also
+ * after the operator acknowledged and no request came since.  Redis not
+ * connected, failing or too slow: the metrics without that gauge.
+ */
+
+static ngx_int_t
+ngx_http_hashpay_metrics_unacked(ngx_http_request_t *r,
+    ngx_http_hashpay_main_conf_t *mcf)
+{
+    int64_t                   *unacked;
+    ngx_int_t                  rc;
+    ngx_str_t                 *args;
+    ngx_http_hashpay_batch_t  *b;
+
+    static ngx_http_hashpay_script_t  *script;
+
+    if (script == NULL) {
+        script = ngx_http_hashpay_script("events_unacked");
+    }
+
+    unacked = ngx_palloc(r->pool, sizeof(int64_t));
+    args = ngx_palloc(r->pool, 2 * sizeof(ngx_str_t));
+    b = ngx_http_hashpay_batch_create(r);
+
+    if (unacked == NULL || args == NULL || b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    *unacked = -1;
+
+    /* KEYS, then ARGV: see src/lua/events_unacked.lua */
+    args[0] = mcf->events_key;
+    args[1] = mcf->events_maxlen_text;
+
+    b->data = unacked;
+    b->reply = ngx_http_hashpay_metrics_reply;
+    b->done = ngx_http_hashpay_metrics_done;
+
+    if (ngx_http_hashpay_batch_eval(b, script, 1, args, 2) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_hashpay_batch_send(b);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_hashpay_metrics_send(r, -1);
+    }
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "hashpay metrics: asking redis for the events group");
+
+    r->main->count++;
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_hashpay_metrics_reply(ngx_http_hashpay_batch_t *b,
+    ngx_uint_t index, redisReply *reply)
+{
+    int64_t  *unacked = b->data;
+
+    if (reply->type == REDIS_REPLY_INTEGER && reply->integer >= 0) {
+        *unacked = reply->integer;
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, b->request->connection->log, 0,
+                  "hashpay: redis events_unacked script failed: %*s",
+                  reply->type == REDIS_REPLY_ERROR ? (size_t) reply->len : 0,
+                  reply->type == REDIS_REPLY_ERROR ? reply->str : "");
+}
+
+
+static void
+ngx_http_hashpay_metrics_done(ngx_http_hashpay_batch_t *b, ngx_int_t rc)
+{
+    ngx_connection_t    *c;
+    ngx_http_request_t  *r;
+
+    r = b->request;
+    c = r->connection;
+
+    rc = ngx_http_hashpay_metrics_send(r, *(int64_t *) b->data);
+
+    ngx_http_finalize_request(r, rc);
+    ngx_http_run_posted_requests(c);
+}
+
+
+/* the counters, and the gauge of the events group when known (>= 0) */
+
+static ngx_int_t
+ngx_http_hashpay_metrics_send(ngx_http_request_t *r, int64_t unacked)
+{
+    size_t                       len;
+    ngx_int_t                    rc;
+    ngx_buf_t                   *b;
+    ngx_uint_t                   e, c;
+    ngx_chain_t                  out;
+    ngx_http_hashpay_metrics_t  *m, *snap;
 
     m = ngx_http_hashpay_metrics_get(r);
     if (m == NULL) {
@@ -420,7 +564,7 @@ ngx_http_hashpay_metrics_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b->last = ngx_http_hashpay_metrics_print(b->pos, snap);
+    b->last = ngx_http_hashpay_metrics_print(b->pos, snap, unacked);
 
     r->headers_out.status = NGX_HTTP_OK;
     r->headers_out.content_length_n = b->last - b->pos;
@@ -451,7 +595,8 @@ ngx_http_hashpay_metrics_handler(ngx_http_request_t *r)
 
 
 static u_char *
-ngx_http_hashpay_metrics_print(u_char *p, ngx_http_hashpay_metrics_t *m)
+ngx_http_hashpay_metrics_print(u_char *p, ngx_http_hashpay_metrics_t *m,
+    int64_t unacked)
 {
     char              *ep;
     ngx_uint_t         e, c, b;
@@ -504,6 +649,22 @@ ngx_http_hashpay_metrics_print(u_char *p, ngx_http_hashpay_metrics_t *m)
                     "# TYPE hashpay_redis_connected gauge\n"
                     "hashpay_redis_connected %ui\n",
                     m->redis_errors, ngx_http_hashpay_metrics_workers(m));
+
+    p = ngx_sprintf(p, "# HELP hashpay_events_backpressure_total Requests "
+                    "answered 503 events_backlog: the events group had "
+                    "hashpay_events_maxlen events unacknowledged.\n"
+                    "# TYPE hashpay_events_backpressure_total counter\n"
+                    "hashpay_events_backpressure_total %uA\n",
+                    m->events_backpressure);
+
+    if (unacked >= 0) {
+        p = ngx_sprintf(p, "# HELP hashpay_events_unacked Events that the "
+                        "group of hashpay_events_group has not acknowledged "
+                        "(pending, or not delivered yet), read at this "
+                        "scrape.\n"
+                        "# TYPE hashpay_events_unacked gauge\n"
+                        "hashpay_events_unacked %L\n", unacked);
+    }
 
     p = ngx_sprintf(p, "# HELP hashpay_request_duration_seconds Time to "
                     "answer a request of a hashpay location.\n"

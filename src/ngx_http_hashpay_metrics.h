@@ -41,6 +41,7 @@ void ngx_http_hashpay_metrics_outcome(ngx_http_request_t *r,
 void ngx_http_hashpay_metrics_signature_failure(ngx_http_request_t *r,
     ngx_uint_t endpoint);
 void ngx_http_hashpay_metrics_redis_error(ngx_http_request_t *r);
+void ngx_http_hashpay_metrics_backpressure(ngx_http_request_t *r);
 
 /* this worker's Redis connection is up (1) or down (0) */
 void ngx_http_hashpay_metrics_redis_connected(ngx_uint_t up);

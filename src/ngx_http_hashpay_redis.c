@@ -215,8 +215,8 @@ ngx_http_hashpay_script(const char *name)
 static void
 ngx_http_hashpay_redis_connect(ngx_http_hashpay_redis_t *rs)
 {
-    const char                     *argv[3];
-    size_t                          argvlen[3];
+    const char                     *argv[6];
+    size_t                          argvlen[6];
     u_char                          db[NGX_INT_T_LEN];
     redisAsyncContext              *ac;
     ngx_connection_t               *c;
@@ -338,6 +338,34 @@ ngx_http_hashpay_redis_connect(ngx_http_hashpay_redis_t *rs)
         }
     }
 
+    /*
+     * hashpay_events_group: the group exists from the start, so that the
+     * operator's consumers can read before the first event (the scripts
+     * create it too, should it go later: src/lua/_lib.lua hp.guard)
+     */
+
+    if (conf->events_group.len) {
+        argv[0] = "XGROUP";
+        argvlen[0] = 6;
+        argv[1] = "CREATE";
+        argvlen[1] = 6;
+        argv[2] = (const char *) conf->events_key.data;
+        argvlen[2] = conf->events_key.len;
+        argv[3] = (const char *) conf->events_group.data;
+        argvlen[3] = conf->events_group.len;
+        argv[4] = "$";
+        argvlen[4] = 1;
+        argv[5] = "MKSTREAM";
+        argvlen[5] = 8;
+
+        if (redisAsyncCommandArgv(ac, ngx_http_hashpay_redis_handshake,
+                                  "XGROUP CREATE", 6, argv, argvlen)
+            == REDIS_OK)
+        {
+            rs->handshake++;
+        }
+    }
+
     if (rs->handshake == 0) {
         rs->state = NGX_HTTP_HASHPAY_REDIS_READY;
     }
@@ -447,7 +475,12 @@ ngx_http_hashpay_redis_handshake(redisAsyncContext *ac, void *r,
         return;
     }
 
-    if (reply->type == REDIS_REPLY_ERROR) {
+    /* XGROUP CREATE of a group that exists: nothing to do */
+
+    if (reply->type == REDIS_REPLY_ERROR
+        && !(reply->len >= 9 && ngx_strncmp(reply->str, "BUSYGROUP", 9)
+                                == 0))
+    {
         ngx_log_error(NGX_LOG_ERR, rs->log, 0,
                       "hashpay: redis \"%V\": %s failed: %*s",
                       &rs->conf->name, (char *) privdata,
@@ -455,6 +488,9 @@ ngx_http_hashpay_redis_handshake(redisAsyncContext *ac, void *r,
         redisAsyncFree(ac);
         return;
     }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                   "hashpay redis: handshake: %s done", (char *) privdata);
 
     if (--rs->handshake) {
         return;
@@ -719,6 +755,18 @@ ngx_http_hashpay_reply_word(ngx_pool_t *pool, redisReply *reply,
     dst->data[dst->len] = '\0';
 
     return NGX_OK;
+}
+
+
+ngx_uint_t
+ngx_http_hashpay_reply_backlog(redisReply *reply)
+{
+    /* Redis wraps a script's error in its own words: look inside */
+
+    return reply->type == REDIS_REPLY_ERROR
+           && ngx_strnstr((u_char *) reply->str, "EVENTS_BACKLOG ",
+                          reply->len)
+              != NULL;
 }
 
 

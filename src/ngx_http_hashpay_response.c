@@ -132,7 +132,13 @@ ngx_http_hashpay_send_error(ngx_http_request_t *r, ngx_uint_t status,
 
         h->hash = 1;
         ngx_str_set(&h->key, "Retry-After");
-        ngx_str_set(&h->value, "1");
+
+        if (ngx_strcmp(code, "events_backlog") == 0) {
+            ngx_str_set(&h->value, NGX_HTTP_HASHPAY_BACKLOG_RETRY);
+
+        } else {
+            ngx_str_set(&h->value, "1");
+        }
     }
 
     return ngx_http_hashpay_send_json(r, status, &json);
@@ -216,6 +222,32 @@ ngx_http_hashpay_send_unavailable(ngx_http_request_t *r, char *who,
 
     return ngx_http_hashpay_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
                                        "redis_unavailable", NULL);
+}
+
+
+/*
+ * 503 events_backlog: a script refused to append an event while the
+ * events group has hashpay_events_maxlen of them unacknowledged; nothing
+ * changed, the sender redelivers (Retry-After: 10)
+ */
+
+ngx_int_t
+ngx_http_hashpay_send_backlog(ngx_http_request_t *r, char *who)
+{
+    ngx_http_hashpay_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_hashpay_module);
+
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                  "hashpay: %s answered 503: events backlog, group \"%V\" "
+                  "has %ui (hashpay_events_maxlen) or more events "
+                  "unacknowledged", who, &mcf->events_group,
+                  mcf->events_maxlen);
+
+    ngx_http_hashpay_metrics_backpressure(r);
+
+    return ngx_http_hashpay_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                       "events_backlog", NULL);
 }
 
 

@@ -37,6 +37,7 @@ typedef struct {
     ngx_str_t                       outcome;
     int64_t                         cashback_cents;
     unsigned                        failed:1;
+    unsigned                        backlog:1;
 } ngx_http_hashpay_txn_ctx_t;
 
 
@@ -388,6 +389,11 @@ ngx_http_hashpay_transactions_reply(ngx_http_hashpay_batch_t *b,
     r = b->request;
     tc = b->data;
 
+    if (ngx_http_hashpay_reply_backlog(reply)) {
+        tc->backlog = 1;
+        return;
+    }
+
     if (reply->type == REDIS_REPLY_ERROR) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "hashpay: redis transaction script failed: %*s",
@@ -438,6 +444,9 @@ ngx_http_hashpay_transactions_done(ngx_http_hashpay_batch_t *b, ngx_int_t rc)
     if (rc != NGX_OK || tc->failed) {
         rc = ngx_http_hashpay_send_unavailable(r, "transactions",
                                     rc != NGX_OK ? b->error : "script failed");
+
+    } else if (tc->backlog) {
+        rc = ngx_http_hashpay_send_backlog(r, "transactions");
 
     } else {
         rc = ngx_http_hashpay_transactions_respond(r, tc);

@@ -44,6 +44,7 @@ typedef struct {
     ngx_http_hashpay_result_t      *results;     /* one per tweet */
     ngx_uint_t                     *cmd_tweet;   /* cmd index -> tweet */
     ngx_uint_t                      failed;      /* unsigned:1 */
+    ngx_uint_t                      backlog;     /* unsigned:1 */
 } ngx_http_hashpay_webhook_t;
 
 
@@ -641,6 +642,12 @@ ngx_http_hashpay_webhook_reply(ngx_http_hashpay_batch_t *b, ngx_uint_t index,
     wh = b->data;
     i = wh->cmd_tweet[index];
 
+    if (ngx_http_hashpay_reply_backlog(reply)) {
+        /* that post or revoke changed nothing: the delivery is refused */
+        wh->backlog = 1;
+        return;
+    }
+
     if (reply->type == REDIS_REPLY_ERROR) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "hashpay: redis script failed: %*s",
@@ -692,6 +699,9 @@ ngx_http_hashpay_webhook_done(ngx_http_hashpay_batch_t *b, ngx_int_t rc)
     if (rc != NGX_OK || wh->failed) {
         rc = ngx_http_hashpay_send_unavailable(r, "webhook",
                                     rc != NGX_OK ? b->error : "script failed");
+
+    } else if (wh->backlog) {
+        rc = ngx_http_hashpay_send_backlog(r, "webhook");
 
     } else {
         rc = ngx_http_hashpay_webhook_respond(r, wh);

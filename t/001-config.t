@@ -145,6 +145,40 @@ refused("hashpay_prefix \"has space\"; $redis"
 refused("hashpay_events_maxlen 0; $redis server { listen 127.0.0.1:1; $loc }",
         qr/value must be between 1 and 2147483647 in .*:\d+/, 'maxlen 0');
 
+# hashpay_events_group (t/094-events-group.t has the behaviour)
+
+accepted("$redis hashpay_events_group hashpay-workers_1.v2:eu;"
+         . " hashpay_events_maxlen 5; server { listen 127.0.0.1:1; $loc }",
+         'events group');
+
+refused("hashpay_events_group ops; server { listen 127.0.0.1:1; }",
+        qr/"hashpay_events_group" requires "hashpay_redis"/,
+        'events group without redis');
+
+refused("$redis hashpay_events_group ops; hashpay_events_group ops;"
+        . " server { listen 127.0.0.1:1; $loc }",
+        qr/"hashpay_events_group" directive is duplicate/,
+        'events group twice');
+
+refused("$redis hashpay_events_group \"two words\";"
+        . " server { listen 127.0.0.1:1; $loc }",
+        qr/"hashpay_events_group" must be printable ASCII without spaces/,
+        'events group with a space');
+
+refused("$redis hashpay_events_group \"\";"
+        . " server { listen 127.0.0.1:1; $loc }",
+        qr/"hashpay_events_group" must be 1-100 characters/,
+        'empty events group');
+
+refused("$redis hashpay_events_group " . ('g' x 101) . ";"
+        . " server { listen 127.0.0.1:1; $loc }",
+        qr/"hashpay_events_group" must be 1-100 characters/,
+        'events group too long');
+
+refused("$redis server { listen 127.0.0.1:1; hashpay_events_group ops; $loc }",
+        qr/"hashpay_events_group" directive is not allowed here/,
+        'events group in a server');
+
 refused("$redis server { listen 127.0.0.1:1; location = /x { hashpay_webhook;"
         . " hashpay_consumer_secret consumer-secret-1; hashpay_operator_accounts 12a; } }",
         qr/invalid user id "12a" in "hashpay_operator_accounts"/,

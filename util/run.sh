@@ -352,8 +352,9 @@ util/hashpay-txn --card-token tok_visa_4242 --merchant-id mch_coffee \\
 #    200 {"outcome":"credited","cashback_cents":500}; cashback.credited
 #    is on the stream.  --print or --curl shows the signed request.
 
-# 5. the operator's workers read the stream with a consumer group:
-$RCLI XGROUP CREATE hashpay:events workers 0
+# 5. the operator's workers read the stream with the consumer group
+#    "workers" (hashpay_events_group: hashpay created it at start, and
+#    trims nothing it has not acknowledged):
 $RCLI XREADGROUP GROUP workers w1 COUNT 10 STREAMS hashpay:events '>'
 $RCLI XACK hashpay:events workers <entry id>
 

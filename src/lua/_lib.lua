@@ -11,9 +11,41 @@
   hp.array(list)                a JSON array of the values of list
   hp.json(v)                    the JSON text of a value (string, integer,
                                 boolean, hp.null, hp.object, hp.array)
-  hp.emit(events, maxlen, prefix, now, type, keys, data)
+  hp.emit(events, policy, prefix, now, type, keys, data)
                                 XADD the event: data gets event_id (from
-                                <prefix>:event_seq) and at (now) in front
+                                <prefix>:event_seq) and at (now) in front.
+                                policy is the scripts' ARGV[2]: "<maxlen>",
+                                or "<maxlen> <group>" with
+                                hashpay_events_group.  Without a group,
+                                XADD ... MAXLEN ~ maxlen (unread events
+                                can be trimmed); with one, a plain XADD,
+                                and every TRIM_EVERY-th event (event_id a
+                                multiple of it) hp.trim()
+  hp.guard(events, policy, prefix, emits)
+                                the first statement of every script that
+                                may append an event (before anything
+                                changes: Redis does not roll a script
+                                back).  With a group: creates it if it is
+                                missing (XGROUP CREATE ... $ MKSTREAM), and
+                                when hp.unacked() >= maxlen raises an
+                                error with "EVENTS_BACKLOG ..." in it (the
+                                module answers 503 events_backlog) unless
+                                emits(prefix), called only then, says
+                                that this call appends no event
+  hp.unacked(events, group, create)
+                                what the group has not acknowledged: its
+                                pending entries (delivered, not XACKed)
+                                plus the entries after its
+                                last-delivered-id (XINFO GROUPS "lag";
+                                when Redis cannot tell it, after an XDEL
+                                at or past that id, XLEN is counted
+                                instead: an upper bound).  0 for a missing
+                                group, created first if create
+  hp.trim(events, group)        XTRIM MINID: the entries older than the
+                                oldest one the group still needs (its
+                                oldest pending entry, else its
+                                last-delivered-id) go, exactly; never one
+                                it has not acknowledged
 ]]
 
 local hp = {}
@@ -63,13 +95,99 @@ function hp.array(list)
   return { json = '[' .. table.concat(parts, ',') .. ']' }
 end
 
-function hp.emit(events, maxlen, prefix, now, etype, keys, data)
+-- events: see hp.emit; TRIM_EVERY is documented in src/lua/README.md
+local TRIM_EVERY = 100
+
+-- "<maxlen>" or "<maxlen> <group>": maxlen (a string), group or nil
+function hp.policy(policy)
+  local maxlen, group = string.match(policy, '^(%d+) (%S+)$')
+  if maxlen then
+    return maxlen, group
+  end
+  return policy, nil
+end
+
+-- the group's XINFO GROUPS entry as a table, or nil (no stream, no group)
+local function group_info(events, group)
+  local groups = redis.pcall('XINFO', 'GROUPS', events)
+  if groups.err then
+    return nil
+  end
+  for _, g in ipairs(groups) do
+    local t = {}
+    for i = 1, #g, 2 do
+      t[g[i]] = g[i + 1]
+    end
+    if t.name == group then
+      return t
+    end
+  end
+  return nil
+end
+
+function hp.unacked(events, group, create)
+  local g = group_info(events, group)
+  if not g then
+    if create then
+      redis.call('XGROUP', 'CREATE', events, group, '$', 'MKSTREAM')
+    end
+    return 0
+  end
+  local lag = g.lag
+  if not lag then
+    lag = redis.call('XLEN', events)
+  end
+  return g.pending + lag
+end
+
+function hp.guard(events, policy, prefix, emits)
+  local maxlen, group = hp.policy(policy)
+  if not group then
+    return
+  end
+  local unacked = hp.unacked(events, group, true)
+  if unacked < tonumber(maxlen) then
+    return
+  end
+  if emits and not emits(prefix) then
+    return
+  end
+  -- a plain error (Redis 7 puts "ERR ..." around it, Redis 6.2 "ERR Error
+  -- running script ..."): the module looks for the word anywhere in it
+  error('EVENTS_BACKLOG group "' .. group .. '" has ' .. unacked
+        .. ' unacknowledged events, hashpay_events_maxlen ' .. maxlen, 0)
+end
+
+function hp.trim(events, group)
+  local g = group_info(events, group)
+  if not g then
+    return 0
+  end
+  local p = redis.call('XPENDING', events, group, '-', '+', 1)
+  local minid = g['last-delivered-id']
+  if p[1] then
+    minid = p[1][1]
+  end
+  return redis.call('XTRIM', events, 'MINID', minid)
+end
+
+function hp.emit(events, policy, prefix, now, etype, keys, data)
   local all = { 'event_id', 'at' }
   for _, k in ipairs(keys) do
     all[#all + 1] = k
   end
-  data.event_id = tostring(redis.call('INCR', prefix .. ':event_seq'))
+  local seq = redis.call('INCR', prefix .. ':event_seq')
+  data.event_id = tostring(seq)
   data.at = now
-  redis.call('XADD', events, 'MAXLEN', '~', maxlen, '*',
-             'type', etype, 'data', hp.object(all, data).json)
+  local maxlen, group = hp.policy(policy)
+  local json = hp.object(all, data).json
+  if not group then
+    redis.call('XADD', events, 'MAXLEN', '~', maxlen, '*',
+               'type', etype, 'data', json)
+    return
+  end
+  redis.call('XADD', events, '*', 'type', etype, 'data', json)
+  if seq % TRIM_EVERY == 0 then
+    hp.trim(events, group)
+  end
 end

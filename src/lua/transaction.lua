@@ -5,7 +5,7 @@
 
   KEYS[1]    <prefix>:events
   ARGV[1]    prefix
-  ARGV[2]    events maxlen (approximate)
+  ARGV[2]    events policy: maxlen, or "maxlen group" (_lib.lua hp.emit)
   ARGV[3]    dedupe ttl, ms           (hashpay_dedupe_ttl)
   ARGV[4]    webhook-id               (Standard Webhooks message id)
   ARGV[5]    txn_id
@@ -28,7 +28,18 @@
   Eligible: a claim of <prefix>:claims:<user> (saved, oldest first) whose
   saved merchant_id and currency are the transaction's, whose saved
   min_spend_cents the amount reaches, and whose offer is active now.
+
+  With hashpay_events_group, an error reply with "EVENTS_BACKLOG" (503
+  events_backlog) before anything changes while the group has maxlen
+  events unacknowledged (_lib.lua hp.guard), unless the transaction
+  cannot append an event: a duplicate, or a card linked to nobody.
 ]]
+
+hp.guard(KEYS[1], ARGV[2], ARGV[1], function (p)
+  return redis.call('EXISTS', p .. ':webhook_id:' .. ARGV[4],
+                    p .. ':txn:' .. ARGV[5]) == 0
+         and redis.call('EXISTS', p .. ':card:' .. ARGV[6]) == 1
+end)
 
 local prefix = ARGV[1]
 local maxlen = ARGV[2]

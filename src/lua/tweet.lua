@@ -5,7 +5,7 @@
 
   KEYS[1]    <prefix>:events          (the stream; pins the cluster slot)
   ARGV[1]    prefix
-  ARGV[2]    events maxlen (approximate)
+  ARGV[2]    events policy: maxlen, or "maxlen group" (_lib.lua hp.emit)
   ARGV[3]    dedupe ttl, ms           (hashpay_dedupe_ttl)
   ARGV[4]    confirm ttl, ms          (hashpay_confirm_ttl)
   ARGV[5]    tweet id_str (v2: id), the post delivered
@@ -60,6 +60,12 @@
   not_linked, already_confirmed, expired (expires_at passed, or the hold
   is no longer in the offer's holds), offer_inactive; else
   purchase.confirmed.  The keys are those of src/lua/README.md.
+
+  With hashpay_events_group, an error reply with "EVENTS_BACKLOG" (503
+  events_backlog) before anything changes while the group has maxlen
+  events unacknowledged (_lib.lua hp.guard), unless the post would append
+  no event: a duplicate, a stale post, or no confirmation code and no
+  hashtag that names an offer (those answer as usual).
 ]]
 
 local prefix = ARGV[1]
@@ -104,6 +110,22 @@ if timestamp then
     return { 'ignored', 'stale' }
   end
 end
+
+-- with hashpay_events_group, refused before anything changes while the
+-- group is behind, unless the post would append no event (the duplicate
+-- and stale checks above only read)
+
+hp.guard(KEYS[1], maxlen, prefix, function (p)
+  if code ~= '' then
+    return true
+  end
+  for i = first_tag, #ARGV do
+    if redis.call('EXISTS', p .. ':offer:' .. ARGV[i]) == 1 then
+      return true
+    end
+  end
+  return false
+end)
 
 local function emit(etype, keys, data)
   hp.emit(KEYS[1], maxlen, prefix, now, etype, keys, data)

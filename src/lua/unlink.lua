@@ -6,7 +6,7 @@
 
   KEYS[1]    <prefix>:events
   ARGV[1]    prefix
-  ARGV[2]    events maxlen (approximate)
+  ARGV[2]    events policy: maxlen, or "maxlen group" (_lib.lua hp.emit)
   ARGV[3]    user id_str
   ARGV[4]    "revoke" (the platform) or "admin" (DELETE links/<user_id>)
   ARGV[5]    revoke only: its date_time, unix ms ("" or absent: unknown)
@@ -30,7 +30,19 @@
   and the set goes, so linking the same card again brings none back; no
   event reports a voided claim (the SPEC has none), claims_voided counts
   them.
+
+  With hashpay_events_group, an error reply with "EVENTS_BACKLOG" (503
+  events_backlog) before anything changes while the group has maxlen
+  events unacknowledged (_lib.lua hp.guard), when the call may append an
+  event: the user has a link, and it is a revoke or the user has pending
+  purchases.  An admin DELETE that can emit nothing proceeds.
 ]]
+
+hp.guard(KEYS[1], ARGV[2], ARGV[1], function (p)
+  return redis.call('EXISTS', p .. ':link:' .. ARGV[3]) == 1
+         and (ARGV[4] == 'revoke'
+              or redis.call('SCARD', p .. ':user_pending:' .. ARGV[3]) > 0)
+end)
 
 local prefix = ARGV[1]
 local maxlen = ARGV[2]

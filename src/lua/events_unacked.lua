@@ -1,0 +1,19 @@
+--[[
+  events_unacked.lua: the gauge hashpay_events_unacked, read when the
+  metrics are scraped (SPEC section 8).  Changes nothing: a missing group
+  is not created here (the next event creates it) and counts 0.
+
+  KEYS[1]    <prefix>:events
+  ARGV[1]    events policy: maxlen, or "maxlen group" (_lib.lua hp.emit)
+
+  Answers an integer: what the group has not acknowledged (_lib.lua
+  hp.unacked), or -1 without a group.
+]]
+
+local _, group = hp.policy(ARGV[1])
+
+if not group then
+  return -1
+end
+
+return hp.unacked(KEYS[1], group, false)
