@@ -592,3 +592,34 @@ $::CONFIG
 GET /hashpay/metrics
 --- response_body_like eval
 qr/\A(?!.*hashpay_events_unacked).*\nhashpay_events_backpressure_total 0\n/s
+
+
+
+=== TEST 14: a stale post naming an offer is ignored under the backlog, not refused
+The stale and duplicate checks come before the guard: a post that cannot
+append an event answers as usual (200 ignored/stale), while a fresh post
+naming the same offer is 503; nothing changes for either.
+--- http_config eval
+::group_conf(5)
+--- config eval
+$::CONFIG
+--- redis_init eval
+::offer('BuyGiftCard25') . ::linked($::ALICE) . ::backlog(5)
+--- request eval
+::reqs(::wh(::dl(::tw(id => $::T1, tags => ['BuyGiftCard25'],
+                      ts => $::NOW_MS - 3 * 86400000))),
+       ::wh(::tweet($::T2, 'BuyGiftCard25')))
+--- more_headers eval
+::hdrs(::wh(::dl(::tw(id => $::T1, tags => ['BuyGiftCard25'],
+                      ts => $::NOW_MS - 3 * 86400000))),
+       ::wh(::tweet($::T2, 'BuyGiftCard25')))
+--- error_code eval
+[200, 503]
+--- response_body eval
+[::results([$::T1, 'ignored', 'stale']), $::BACKLOG]
+--- events eval
+[::planted_events(5)]
+--- redis_after eval
+[[['EXISTS', "hashpay:tweet:$::T1", "hashpay:tweet:$::T2",
+   'hashpay:purchase:pur_1'], '0'],
+ [['GET', 'hashpay:event_seq'], '5']]
