@@ -36,7 +36,7 @@ sub cashback_offer {
     return 'HSET hashpay:offer:' . lc($tag) . ' '
            . join(' ', map { "$_ $o{$_}" } grep { defined $o{$_} }
                                                 sort keys %o)
-           . "\nSADD hashpay:offers " . lc($tag) . "\n";
+           . "\nZADD hashpay:offers 0 " . lc($tag) . "\n";
 }
 
 # redis_init lines for a saved claim (per src/lua/README.md): id (clm_<n>),

@@ -178,7 +178,7 @@ sub offer {
     return 'HSET hashpay:offer:' . lc($tag) . ' '
            . join(' ', map { "$_ $o{$_}" } grep { defined $o{$_} }
                                                 sort keys %o)
-           . "\nSADD hashpay:offers " . lc($tag) . "\n";
+           . "\nZADD hashpay:offers 0 " . lc($tag) . "\n";
 }
 
 # redis_init lines for a card link
