@@ -313,7 +313,13 @@ if cashback then
              'min_spend_cents', tonumber(o.min_spend_cents or '') or 0,
              'created_at', now, 'redeemed_at', '', 'voided_at', '',
              'txn_id', '')
+  -- every saved claim of the user (for unlinking), and the index that
+  -- a card transaction reads: the user's claims at one merchant in one
+  -- currency
   redis.call('ZADD', prefix .. ':claims:' .. author, n, id)
+  redis.call('ZADD', prefix .. ':claims:' .. author .. ':'
+                     .. (o.merchant_id or '') .. ':' .. (o.currency or 'USD'),
+             n, id)
   redis.call('HINCRBY', offer_key, 'claimed', 1)
   redis.call('INCR', bought_key)
 

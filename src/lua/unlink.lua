@@ -133,14 +133,26 @@ end
 -- what is left there has expired (or was not pending any more)
 redis.call('DEL', user_pending_key)
 
--- the link's unredeemed claims are void, whatever is linked later
+-- the link's unredeemed claims are void, whatever is linked later; their
+-- indexes by merchant and currency go with them
 
 local claims_key = prefix .. ':claims:' .. user
 local claims = redis.call('ZRANGE', claims_key, 0, -1)
+local indexes, seen = {}, {}
 
 for _, id in ipairs(claims) do
-  redis.call('HSET', prefix .. ':claim:' .. id, 'state', 'void',
-             'voided_at', now)
+  local claim_key = prefix .. ':claim:' .. id
+  local c = redis.call('HMGET', claim_key, 'merchant_id', 'currency')
+  local index_key = claims_key .. ':' .. (c[1] or '') .. ':' .. (c[2] or '')
+  if not seen[index_key] then
+    seen[index_key] = true
+    indexes[#indexes + 1] = index_key
+  end
+  redis.call('HSET', claim_key, 'state', 'void', 'voided_at', now)
+end
+
+for _, index_key in ipairs(indexes) do
+  redis.call('DEL', index_key)
 end
 
 redis.call('DEL', claims_key)
