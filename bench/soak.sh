@@ -59,8 +59,9 @@
 #   SOAK_OFFERS (3000 per step)  SOAK_LIST_SECONDS (3)
 #   BENCH_CONNECTIONS (32)  BENCH_THREADS (2)
 #   BENCH_NGINX_PORT, BENCH_REDIS_PORT  (free ports in 7600-7699)
-#   SOAK_MODULE            the module to load (build/ngx_http_hashpay_module.so),
-#                          e.g. an older build, to compare
+#   SOAK_MODULE            the module to load (default
+#                          build/ngx_http_hashpay_module.so), e.g. an older
+#                          build, to compare
 #   NGINX, REDIS_SERVER, REDIS_CLI, WRK  the binaries
 
 set -u
