@@ -5,6 +5,7 @@ SHELL := /bin/bash
 #   make test     install what is missing, build, run every test
 #   make run      install what is missing, build, run nginx + a private Redis
 #   make bench    throughput figures with wrk (see bench/README.md)
+#   make bench-soak   memory and per-call times as history grows (idem)
 #   make clean    remove every build product (build/)
 #   make fuzz     build the libFuzzer harnesses, run each FUZZ_SECONDS
 #                 (see fuzz/README.md)
@@ -27,7 +28,8 @@ UNIT_INCS   := -I src -I $(NGX_BUILD)/src/core -I $(NGX_BUILD)/src/event \
 UNIT_CFLAGS := -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
                -fsanitize=address,undefined -fno-omit-frame-pointer
 
-.PHONY: all deps test unit run bench bench-purchase bench-transactions clean fuzz
+.PHONY: all deps test unit run bench bench-purchase bench-transactions \
+        bench-soak clean fuzz
 
 all: $(MODULE)
 
@@ -87,6 +89,10 @@ bench-purchase: deps
 bench-transactions: deps
 	@$(MAKE) --no-print-directory all
 	@sh bench/transactions.sh
+
+bench-soak: deps
+	@$(MAKE) --no-print-directory all
+	@sh bench/soak.sh
 
 clean:
 	rm -rf $(BUILD) t/servroot

@@ -4,18 +4,19 @@
  *
  * The admin REST API (hashpay_admin), under the location's prefix:
  *
- *   offers              GET
+ *   offers              GET (?limit=N&cursor=C: one page)
  *   offers/<tag>        GET, PUT, DELETE
  *   links/<user_id>     GET, PUT, DELETE
  *   purchases/<id>      GET
  *
  * Checks in this order: the bearer token (401), the route (404: an
  * unknown path, or an id of the wrong shape), the method (405 with
- * Allow), then for PUT the body (400, 413, 422).  A tag that cannot name
- * an offer (not 1-100 of [A-Za-z0-9_], all digits, or shaped like a
- * confirmation hashtag of the location's hashpay_confirm_prefix: SPEC
- * section 6) is 404 for GET and DELETE, but a PUT is told why: 422
- * invalid_value, field tag, before its body is read.  Each request is one
+ * Allow), then for PUT the body (400, 413, 422) and for the offers list
+ * its query arguments (422).  A tag that cannot name an offer (not 1-100
+ * of [A-Za-z0-9_], all digits, or shaped like a confirmation hashtag of
+ * the location's hashpay_confirm_prefix: SPEC section 6) is 404 for GET
+ * and DELETE, but a PUT is told why: 422 invalid_value, field tag, before
+ * its body is read.  Each request is one
  * Lua script (src/lua/offer_*.lua, link_*.lua, purchase_get.lua,
  * unlink.lua) that answers { status, JSON text or error code, field }.
  */
@@ -85,6 +86,14 @@ static ngx_int_t ngx_http_hashpay_admin_respond(ngx_http_request_t *r,
     ngx_http_hashpay_admin_t *ad);
 static ngx_int_t ngx_http_hashpay_admin_key(ngx_pool_t *pool,
     ngx_str_t *prefix, char *kind, ngx_str_t *id, ngx_str_t *key);
+static ngx_int_t ngx_http_hashpay_admin_page(ngx_http_request_t *r,
+    ngx_str_t *limit, ngx_str_t *cursor, char **code, char **field);
+static ngx_int_t ngx_http_hashpay_admin_arg(ngx_http_request_t *r,
+    char *name, ngx_str_t *value);
+
+
+#define NGX_HTTP_HASHPAY_PAGE_DEFAULT  100
+#define NGX_HTTP_HASHPAY_PAGE_MAX      1000
 
 
 static char  *ngx_http_hashpay_admin_allow[] = {
@@ -441,6 +450,7 @@ ngx_http_hashpay_admin_eval(ngx_http_request_t *r,
     ngx_http_hashpay_admin_t *ad, ngx_http_hashpay_offer_t *offer,
     ngx_http_hashpay_link_t *link)
 {
+    char                          *code, *field;
     ngx_str_t                     *args;
     ngx_pool_t                    *pool;
     ngx_http_hashpay_main_conf_t  *mcf;
@@ -458,6 +468,23 @@ ngx_http_hashpay_admin_eval(ngx_http_request_t *r,
     switch (ad->route) {
 
     case NGX_HTTP_HASHPAY_ROUTE_OFFERS:
+        switch (ngx_http_hashpay_admin_page(r, &args[2], &args[3], &code,
+                                            &field))
+        {
+        case NGX_OK:
+            break;
+
+        case NGX_DECLINED:
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "hashpay: admin offers list refused: %s %s",
+                          code, field);
+
+            return ngx_http_hashpay_send_error(r, 422, code, field);
+
+        default:
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
         if (ngx_http_hashpay_admin_key(pool, &mcf->prefix, "offers", NULL,
                                        &args[0])
             != NGX_OK)
@@ -465,7 +492,7 @@ ngx_http_hashpay_admin_eval(ngx_http_request_t *r,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        return ngx_http_hashpay_admin_send(r, ad, "offer_list", args, 2);
+        return ngx_http_hashpay_admin_send(r, ad, "offer_list", args, 4);
 
     case NGX_HTTP_HASHPAY_ROUTE_OFFER:
         if (ngx_http_hashpay_admin_key(pool, &mcf->prefix, "offer",
@@ -799,4 +826,133 @@ ngx_http_hashpay_admin_key(ngx_pool_t *pool, ngx_str_t *prefix, char *kind,
     key->len = p - key->data;
 
     return NGX_OK;
+}
+
+
+/*
+ * The page of GET offers (SPEC section 6): ?limit=N, decimal digits
+ * worth 1-1000 (default 100), and ?cursor=C, the next_cursor of the
+ * previous page: the last tag of that page, lower-cased, so 1-100 of
+ * a-z, 0-9 and "_" (absent: the first page).  limit is checked first;
+ * the first occurrence of each argument counts (a bare "limit" or
+ * "cursor", without "=", has the empty value), other arguments are
+ * ignored, and values are taken as sent (not percent-decoded).
+ * NGX_DECLINED with the error's code and field: a limit that is empty or
+ * not all digits is invalid_value, digits worth 0 or over 1000
+ * out_of_range; a cursor of another shape is invalid_value.
+ */
+
+static ngx_int_t
+ngx_http_hashpay_admin_page(ngx_http_request_t *r, ngx_str_t *limit,
+    ngx_str_t *cursor, char **code, char **field)
+{
+    u_char      *p;
+    size_t       i;
+    ngx_str_t    value;
+    ngx_uint_t   n;
+
+    n = NGX_HTTP_HASHPAY_PAGE_DEFAULT;
+
+    if (ngx_http_hashpay_admin_arg(r, "limit", &value) == NGX_OK) {
+        *field = "limit";
+
+        if (value.len == 0) {
+            *code = "invalid_value";
+            return NGX_DECLINED;
+        }
+
+        n = 0;
+
+        for (i = 0; i < value.len; i++) {
+            if (value.data[i] < '0' || value.data[i] > '9') {
+                *code = "invalid_value";
+                return NGX_DECLINED;
+            }
+
+            if (n <= NGX_HTTP_HASHPAY_PAGE_MAX) {
+                n = n * 10 + (value.data[i] - '0');
+            }
+        }
+
+        if (n < 1 || n > NGX_HTTP_HASHPAY_PAGE_MAX) {
+            *code = "out_of_range";
+            return NGX_DECLINED;
+        }
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    limit->data = p;
+    limit->len = ngx_sprintf(p, "%ui", n) - p;
+
+    ngx_str_set(cursor, "");
+
+    if (ngx_http_hashpay_admin_arg(r, "cursor", &value) == NGX_OK) {
+        *field = "cursor";
+        *code = "invalid_value";
+
+        if (value.len == 0 || value.len > 100) {
+            return NGX_DECLINED;
+        }
+
+        for (i = 0; i < value.len; i++) {
+            if (!((value.data[i] >= 'a' && value.data[i] <= 'z')
+                  || (value.data[i] >= '0' && value.data[i] <= '9')
+                  || value.data[i] == '_'))
+            {
+                return NGX_DECLINED;
+            }
+        }
+
+        *cursor = value;
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "hashpay: admin offers page: limit %V cursor \"%V\"",
+                   limit, cursor);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The first argument of the query named name: NGX_OK and its value (empty
+ * for "name" or "name="), or NGX_DECLINED when there is none.  Unlike
+ * ngx_http_arg(), a bare name counts: "?limit" is a limit with no value.
+ */
+
+static ngx_int_t
+ngx_http_hashpay_admin_arg(ngx_http_request_t *r, char *name,
+    ngx_str_t *value)
+{
+    u_char  *p, *last, *end, *eq;
+    size_t   len;
+
+    len = ngx_strlen(name);
+    p = r->args.data;
+    last = p + r->args.len;
+
+    while (p < last) {
+        end = ngx_strlchr(p, last, '&');
+        if (end == NULL) {
+            end = last;
+        }
+
+        eq = ngx_strlchr(p, end, '=');
+
+        if ((size_t) ((eq ? eq : end) - p) == len
+            && ngx_strncmp(p, name, len) == 0)
+        {
+            value->data = eq ? eq + 1 : end;
+            value->len = eq ? (size_t) (end - eq - 1) : 0;
+            return NGX_OK;
+        }
+
+        p = end + 1;
+    }
+
+    return NGX_DECLINED;
 }

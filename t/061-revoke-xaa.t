@@ -55,7 +55,7 @@ our $SEED = ::offer('Gift', stock => 2) . ::offer('Other') . ::offer('Third')
     . "SET hashpay:purchase_seq 5\nSET hashpay:claim_seq 3\n";
 
 # alice linked at $AT_MS + $d ms, with one pending purchase (Gift) and one
-# saved claim: 12 keys
+# saved claim (and its index by merchant): 13 keys
 sub linked_at {
     my ($d) = @_;
     return ::offer('Gift') . ::cashback_offer('CoffeeBack', claimed => 1)
@@ -68,7 +68,7 @@ sub linked_at {
 
 # what a revoke that changed nothing leaves of linked_at()
 our @KEPT = (
-    [['DBSIZE'], '12'],
+    [['DBSIZE'], '13'],
     [['EXISTS', 'hashpay:events'], '0'],
     [['HMGET', "hashpay:link:$::ALICE", 'card_token', 'linked_at'], qr/^tok_3457\n\d{13}$/],
     [['HGET', 'hashpay:purchase:pur_1', 'state'], 'pending'],

@@ -88,7 +88,7 @@ layout.
   "pur_1\nBuyGiftCard25\nbuygiftcard25\n$::ALICE\nalice\npending\n1001\n\n\n\n2500\nUSD"],
  [['GET', "hashpay:pending:buygiftcard25:$::ALICE"], 'pur_1'],
  [['PTTL', "hashpay:pending:buygiftcard25:$::ALICE"], qr/^(89\d{4}|900000)$/],
- [['SMEMBERS', "hashpay:user_pending:$::ALICE"], 'pur_1'],
+ [['ZRANGE', "hashpay:user_pending:$::ALICE", '0', '-1'], 'pur_1'],
  [['GET', 'hashpay:tweet:1001'], 'intent_created:'],
  [['HGET', 'hashpay:offer:buygiftcard25', 'sold'], '0']]
 
@@ -414,8 +414,9 @@ subject.
 === TEST 16: expiry: a late confirmation is "expired", the unit sells again, a much later one is "unknown_code"
 confirm_ttl 1s, dedupe_ttl 2s, stock 1. Alice's intent; 1.2 s later her
 confirmation is expired; bob then gets the unit; 3.5 s after the intent
-her code is gone: unknown_code.  The tweets carry no time: with a
-dedupe_ttl of 2 s, one older than 1 s (the ttl less its margin) is stale.
+her code is gone, and so is her unconfirmed purchase: unknown_code.
+The tweets carry no time: with a dedupe_ttl of 2 s, one older than 1 s
+(the ttl less its margin) is stale.
 --- config
 location = /webhooks/x {
     hashpay_webhook;
@@ -461,7 +462,7 @@ location = /webhooks/x {
                   purchase_id => 'pur_2'),
  ::confirm_rejected('16004', qr/^#Confirm\w{6}$/, 'unknown_code')]
 --- redis_after eval
-[[['HGET', 'hashpay:purchase:pur_1', 'state'], 'pending'],
+[[['EXISTS', 'hashpay:purchase:pur_1'], '0'],
  [['HGET', 'hashpay:offer:gift', 'sold'], '0']]
 --- timeout: 10
 

@@ -94,7 +94,7 @@ confirm_tweet_id the confirming tweet's.
  [['ZCARD', 'hashpay:holds:buygiftcard25'], '0'],
  [['GET', "hashpay:bought:buygiftcard25:$::ALICE"], '1'],
  [['EXISTS', "hashpay:pending:buygiftcard25:$::ALICE"], '0'],
- [['SCARD', "hashpay:user_pending:$::ALICE"], '0'],
+ [['ZCARD', "hashpay:user_pending:$::ALICE"], '0'],
  [['GET', 'hashpay:tweet:1002'], 'confirmed:']]
 
 

@@ -50,7 +50,7 @@ our $SEED = ::offer('Gift', stock => 2) . ::offer('Other') . ::offer('Third')
                  expires_at => 1000)
     . ::purchase(id => 'pur_4', tag => 'Fourth', code => 'DDDDDD',
                  state => 'confirmed')
-    . "SADD hashpay:user_pending:$::ALICE pur_4\n"
+    . "ZADD hashpay:user_pending:$::ALICE 9999999999999 pur_4\n"
     . ::purchase(id => 'pur_5', tag => 'Gift', code => 'EEEEEE',
                  user => $::BOB)
     . "SET hashpay:purchase_seq 5\n";
@@ -92,7 +92,7 @@ $::SEED
  [['ZRANGE', 'hashpay:holds:third', '0', '-1'], 'pur_3'],
  [['KEYS', 'hashpay:pending:*'], qr/\A(hashpay:pending:(third:\Q$::ALICE\E|gift:\Q$::BOB\E)\n?){2}\z/],
  [['EXISTS', "hashpay:user_pending:$::ALICE"], '0'],
- [['SMEMBERS', "hashpay:user_pending:$::BOB"], 'pur_5'],
+ [['ZRANGE', "hashpay:user_pending:$::BOB", '0', '-1'], 'pur_5'],
  [['GET', "hashpay:card:tok_3458"], $::BOB],
  [['HGET', 'hashpay:offer:fourth', 'sold'], '1']]
 

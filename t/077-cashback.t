@@ -204,7 +204,7 @@ the tweet record; no purchase, hold, code or pending key, nothing else.
     ::keys_are('no other key',
                'offer:coffeeback', 'offers', "link:$::ALICE", 'card:tok_3457',
                'claim_seq', 'claim:clm_1', "claims:$::ALICE",
-               "bought:coffeeback:$::ALICE", 'tweet:1001', 'events',
+               "claims:$::ALICE:mch_coffee:USD", "bought:coffeeback:$::ALICE", 'tweet:1001', 'events',
                'event_seq');
 }]
 --- redis_after eval

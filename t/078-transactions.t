@@ -526,6 +526,7 @@ Content-Type: application/json
 }]
 --- redis_after eval
 [[['ZCARD', "hashpay:claims:$::ALICE"], '0'],
+ [['ZCARD', "hashpay:claims:$::ALICE:mch_coffee:USD"], '0'],
  [['HMGET', 'hashpay:offer:coffeeback', 'redeemed', 'claimed', 'stock'],
   "1\n0\n10"],
  [['GET', 'hashpay:card:tok_3457'], $::ALICE]]
@@ -594,6 +595,8 @@ $::SEED
 []
 --- redis_after eval
 [[['ZRANGE', "hashpay:claims:$::ALICE", '0', '-1'], "clm_1\nclm_2\nclm_3"],
+ [['ZRANGE', "hashpay:claims:$::ALICE:mch_coffee:USD", '0', '-1'],
+  "clm_1\nclm_2\nclm_3"],
  [['GET', 'hashpay:txn:txn_1'], 'no_claim:0'],
  [['HGET', 'hashpay:claim:clm_1', 'state'], 'saved']]
 
@@ -617,12 +620,15 @@ $::SEED
 [::credited('clm_4', 'txn_1')]
 --- redis_after eval
 [[['ZRANGE', "hashpay:claims:$::ALICE", '0', '-1'], "clm_1\nclm_2\nclm_3"],
+ [['ZRANGE', "hashpay:claims:$::ALICE:mch_coffee:USD", '0', '-1'],
+  "clm_1\nclm_2\nclm_3"],
  [['HGET', 'hashpay:offer:ended', 'redeemed'], '0']]
 
 
 
 === TEST 28: void and redeemed claims are not redeemed, even if still listed
-The state decides: both are put in alice's claims zset as well.
+The state decides: both are put in alice's claims zset and in its index
+by merchant and currency as well.
 --- transaction eval
 ::txn()
 --- redis_init eval
@@ -630,6 +636,7 @@ The state decides: both are put in alice's claims zset as well.
 . ::claim(id => 'clm_1', state => 'void')
 . ::claim(id => 'clm_2', state => 'redeemed')
 . "ZADD hashpay:claims:$::ALICE 1 clm_1 2 clm_2\n"
+. "ZADD hashpay:claims:$::ALICE:mch_coffee:USD 1 clm_1 2 clm_2\n"
 --- response_body eval
 ::answer('no_claim', 0)
 --- events eval
@@ -661,7 +668,9 @@ clm_3 is at another merchant: skipped by coffee, taken by tea.
  ::credited('clm_10', 'txn_2', offer => 'CoffeeMore', cashback_cents => 700),
  ::credited('clm_3', 'txn_4', offer => 'TeaBack', cashback_cents => 300)]
 --- redis_after eval
-[[['EXISTS', "hashpay:claims:$::ALICE"], '0'],
+[[['EXISTS', "hashpay:claims:$::ALICE",
+   "hashpay:claims:$::ALICE:mch_coffee:USD",
+   "hashpay:claims:$::ALICE:mch_tea:USD"], '0'],
  [['HMGET', 'hashpay:claim:clm_9', 'state', 'txn_id'], "redeemed\ntxn_1"],
  [['HMGET', 'hashpay:claim:clm_10', 'state', 'txn_id'], "redeemed\ntxn_2"],
  [['HMGET', 'hashpay:claim:clm_3', 'state', 'txn_id'], "redeemed\ntxn_4"],
@@ -703,6 +712,9 @@ clm_1 needs 3000 (the offer says 1000); clm_2 is in EUR (the offer, USD).
 --- events eval
 [::credited('clm_2', 'txn_2', offer => 'CoffeeMore'),
  ::credited('clm_1', 'txn_3')]
+--- redis_after eval
+[[['EXISTS', "hashpay:claims:$::ALICE", "hashpay:claims:$::ALICE:mch_coffee:USD",
+   "hashpay:claims:$::ALICE:mch_coffee:EUR"], '0']]
 
 
 
@@ -821,7 +833,8 @@ $::SEED
 --- redis_after eval
 [[['HGET', 'hashpay:claim:clm_1', 'state'], 'void'],
  [['HGET', 'hashpay:claim:clm_1', 'voided_at'], qr/^\d{13}$/],
- [['EXISTS', "hashpay:claims:$::ALICE"], '0'],
+ [['EXISTS', "hashpay:claims:$::ALICE",
+   "hashpay:claims:$::ALICE:mch_coffee:USD"], '0'],
  [['GET', 'hashpay:card:tok_3457'], $::ALICE],
  [['GET', 'hashpay:txn:txn_1'], 'no_claim:0']]
 

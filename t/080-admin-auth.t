@@ -60,7 +60,7 @@ Content-Type: application/json
 --- error_code eval
 [200, 200, 200, 200]
 --- response_body eval
-['{"offers":[]}', '{"offers":[]}', '{"offers":[]}', '{"offers":[]}']
+[('{"offers":[],"next_cursor":null}') x 4]
 
 
 

@@ -49,7 +49,7 @@ $::TRIMMED
    'confirm_tweet_id'], "pending\n\n"],
  [['ZCARD', 'hashpay:holds:buygiftcard25'], '0'],
  [['EXISTS', "hashpay:bought:buygiftcard25:$::ALICE"], '0'],
- [['SISMEMBER', "hashpay:user_pending:$::ALICE", 'pur_1'], '0'],
+ [['ZSCORE', "hashpay:user_pending:$::ALICE", 'pur_1'], ''],
  [['GET', 'hashpay:tweet:1001'], 'rejected:expired'],
  [['XLEN', 'hashpay:events'], '1']]
 

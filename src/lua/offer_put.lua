@@ -64,6 +64,7 @@ if not exists then
              kind == 'cashback' and 'claimed' or 'sold', 0)
 end
 
-redis.call('SADD', prefix .. ':offers', tag)
+-- the list's index (offer_list.lua): every tag, score 0, in tag order
+redis.call('ZADD', prefix .. ':offers', 0, tag)
 
 return { exists and 200 or 201, hp.offer_view(prefix, tag, now).json, '' }

@@ -25,9 +25,12 @@
   Both ids are recorded as "<outcome>:<cents>" for the dedupe ttl, whatever
   the outcome.
 
-  Eligible: a claim of <prefix>:claims:<user> (saved, oldest first) whose
-  saved merchant_id and currency are the transaction's, whose saved
-  min_spend_cents the amount reaches, and whose offer is active now.
+  Eligible: a claim of <prefix>:claims:<user>:<merchant_id>:<currency>
+  (the user's saved claims at the transaction's merchant in its currency,
+  oldest first) whose saved min_spend_cents the amount reaches and whose
+  offer is active now.  Only that index is read: the work is bounded by
+  the user's saved claims at that merchant in that currency, whatever
+  else the user or anyone else has claimed.
 
   With hashpay_events_group, an error reply with "EVENTS_BACKLOG" (503
   events_backlog) before anything changes while the group has maxlen
@@ -80,6 +83,7 @@ if not user then
 end
 
 local claims_key = prefix .. ':claims:' .. user
+local index_key = claims_key .. ':' .. merchant_id .. ':' .. currency
 local offers = {}
 
 -- the offer's window, on Redis's clock (see README.md); one read per offer
@@ -96,7 +100,7 @@ local function offer_active(tag)
   return offers[tag]
 end
 
-for _, id in ipairs(redis.call('ZRANGE', claims_key, 0, -1)) do
+for _, id in ipairs(redis.call('ZRANGE', index_key, 0, -1)) do
   local claim_key = prefix .. ':claim:' .. id
   local c = redis.call('HMGET', claim_key, 'state', 'offer', 'offer_key',
                        'merchant_id', 'currency', 'cashback_cents',
@@ -112,6 +116,7 @@ for _, id in ipairs(redis.call('ZRANGE', claims_key, 0, -1)) do
                'txn_id', txn_id, 'txn_amount_cents', amount, 'txn_at', at,
                'txn_card_token', card_token)
     redis.call('ZREM', claims_key, id)
+    redis.call('ZREM', index_key, id)
     redis.call('HINCRBY', prefix .. ':offer:' .. tag, 'redeemed', 1)
 
     hp.emit(KEYS[1], maxlen, prefix, now, 'cashback.credited',

@@ -235,7 +235,7 @@ if code ~= '' then
   if now >= tonumber(p.expires_at)
      or not redis.call('ZSCORE', holds_key, id) then
     redis.call('ZREM', holds_key, id)
-    redis.call('SREM', prefix .. ':user_pending:' .. author, id)
+    redis.call('ZREM', prefix .. ':user_pending:' .. author, id)
     return refuse('expired')
   end
 
@@ -245,15 +245,17 @@ if code ~= '' then
     return refuse('offer_inactive')
   end
 
-  -- the hold becomes a sale: sold + held does not change
+  -- the hold becomes a sale: sold + held does not change; the purchase
+  -- is a record of money from now on and never expires
 
   redis.call('HSET', purchase_key, 'state', 'confirmed',
              'confirmed_at', now, 'confirm_tweet_id', tweet_id)
+  redis.call('PERSIST', purchase_key)
   redis.call('ZREM', holds_key, id)
   redis.call('HINCRBY', offer_key, 'sold', 1)
   redis.call('INCR', prefix .. ':bought:' .. p.offer_key .. ':' .. author)
   redis.call('DEL', prefix .. ':pending:' .. p.offer_key .. ':' .. author)
-  redis.call('SREM', prefix .. ':user_pending:' .. author, id)
+  redis.call('ZREM', prefix .. ':user_pending:' .. author, id)
 
   emit('purchase.confirmed',
        { 'purchase_id', 'offer', 'user_id', 'card_token', 'price_cents',
@@ -364,7 +366,13 @@ if cashback then
              'min_spend_cents', tonumber(o.min_spend_cents or '') or 0,
              'created_at', now, 'redeemed_at', '', 'voided_at', '',
              'txn_id', '')
+  -- every saved claim of the user (for unlinking), and the index that
+  -- a card transaction reads: the user's claims at one merchant in one
+  -- currency
   redis.call('ZADD', prefix .. ':claims:' .. author, n, id)
+  redis.call('ZADD', prefix .. ':claims:' .. author .. ':'
+                     .. (o.merchant_id or '') .. ':' .. (o.currency or 'USD'),
+             n, id)
   redis.call('HINCRBY', offer_key, 'claimed', 1)
   redis.call('INCR', bought_key)
 
@@ -414,7 +422,10 @@ local confirm_tag = '#' .. confirm_prefix .. fresh
 local price_cents = tonumber(o.price_cents or '') or 0
 local currency = o.currency or 'USD'
 
-redis.call('HSET', prefix .. ':purchase:' .. id,
+local purchase_key = prefix .. ':purchase:' .. id
+local user_pending_key = prefix .. ':user_pending:' .. author
+
+redis.call('HSET', purchase_key,
            'id', id, 'offer', offer, 'offer_key', tag, 'user_id', author,
            'screen_name', screen_name, 'state', 'pending',
            'tweet_id', tweet_id, 'confirm_tag', confirm_tag, 'code', fresh,
@@ -422,10 +433,20 @@ redis.call('HSET', prefix .. ':purchase:' .. id,
            'confirm_tweet_id', '', 'cancelled_at', '',
            'price_cents', price_cents, 'currency', currency,
            'created_at', now)
+-- unconfirmed, the purchase goes with its code (confirmation and
+-- cancellation PERSIST it: those are records of money)
+redis.call('PEXPIRE', purchase_key, confirm_ttl + dedupe_ttl)
 redis.call('ZADD', holds_key, expires_at, id)
 redis.call('SET', code_key, id, 'PX', confirm_ttl + dedupe_ttl)
 redis.call('SET', pending_key, id, 'PX', confirm_ttl)
-redis.call('SADD', prefix .. ':user_pending:' .. author, id)
+-- the user's pending purchases by expires_at: the expired ones leave
+-- here, and the set goes when its last member expires (a reload may have
+-- shortened confirm_ttl: the last is the highest score, not the newest)
+redis.call('ZREMRANGEBYSCORE', user_pending_key, '-inf', now)
+redis.call('ZADD', user_pending_key, expires_at, id)
+redis.call('PEXPIRE', user_pending_key,
+           tonumber(redis.call('ZRANGE', user_pending_key, -1, -1,
+                               'WITHSCORES')[2]) - now)
 
 emit('intent.created',
      { 'purchase_id', 'offer', 'user_id', 'screen_name', 'tweet_id',

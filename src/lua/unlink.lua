@@ -22,14 +22,18 @@
   date_time acts and is not remembered.  Otherwise the link and
   its card key are deleted; for "revoke" link.revoked { user_id } is
   emitted first; every pending purchase of the user that has not expired
-  is cancelled (state cancelled, cancelled_at, hold released, pending key
-  deleted) with one intent.cancelled { purchase_id, offer, user_id,
-  reason "unlinked" } each, oldest first.  Expired pending purchases stay
-  as they are (they read "expired").  Every claim that could still be
-  redeemed (<prefix>:claims:<user>) becomes void (state void, voided_at)
-  and the set goes, so linking the same card again brings none back; no
-  event reports a voided claim (the SPEC has none), claims_voided counts
-  them.
+  (<prefix>:user_pending:<user>, scored by expires_at) is cancelled
+  (state cancelled, cancelled_at, its TTL removed: a record that stays,
+  hold released, pending key deleted) with one intent.cancelled
+  { purchase_id, offer, user_id, reason "unlinked" } each, oldest first.
+  Expired pending purchases stay as they are (they read "expired" until
+  their hash expires).  Every claim that could still be redeemed
+  (<prefix>:claims:<user>) becomes void (state void, voided_at) and the
+  set goes with its indexes by merchant and currency
+  (<prefix>:claims:<user>:<merchant_id>:<currency>), so linking the same
+  card again brings none back; no event reports a voided claim (the SPEC
+  has none), claims_voided counts them.  The work is bounded by the
+  user's live pending purchases and saved claims.
 
   With hashpay_events_group, an error reply with "EVENTS_BACKLOG" (503
   events_backlog) before anything changes while the group has maxlen
@@ -41,7 +45,8 @@
 hp.guard(KEYS[1], ARGV[2], ARGV[1], function (p)
   return redis.call('EXISTS', p .. ':link:' .. ARGV[3]) == 1
          and (ARGV[4] == 'revoke'
-              or redis.call('SCARD', p .. ':user_pending:' .. ARGV[3]) > 0)
+              or redis.call('ZCOUNT', p .. ':user_pending:' .. ARGV[3],
+                            '(' .. hp.now(), '+inf') > 0)
 end)
 
 local prefix = ARGV[1]
@@ -95,10 +100,11 @@ if how == 'revoke' then
   end
 end
 
--- the user's pending purchases, oldest (lowest pur_<n>) first
+-- the user's pending purchases that have not expired (score expires_at),
+-- oldest (lowest pur_<n>) first
 
 local user_pending_key = prefix .. ':user_pending:' .. user
-local ids = redis.call('SMEMBERS', user_pending_key)
+local ids = redis.call('ZRANGEBYSCORE', user_pending_key, '(' .. now, '+inf')
 
 table.sort(ids, function(a, b)
   local na = tonumber(string.match(a, '(%d+)$')) or 0
@@ -118,8 +124,10 @@ for _, id in ipairs(ids) do
   local state, expires_at, offer, tag = p[1], tonumber(p[2]), p[3], p[4]
 
   if state == 'pending' and expires_at and expires_at > now then
+    -- a cancelled purchase is a record: it stays
     redis.call('HSET', purchase_key, 'state', 'cancelled',
                'cancelled_at', now)
+    redis.call('PERSIST', purchase_key)
     redis.call('ZREM', prefix .. ':holds:' .. tag, id)
 
     local pending_key = prefix .. ':pending:' .. tag .. ':' .. user
@@ -135,17 +143,29 @@ for _, id in ipairs(ids) do
   end
 end
 
--- what is left there is confirmed, cancelled or expired
+-- what is left there has expired (or was not pending any more)
 redis.call('DEL', user_pending_key)
 
--- the link's unredeemed claims are void, whatever is linked later
+-- the link's unredeemed claims are void, whatever is linked later; their
+-- indexes by merchant and currency go with them
 
 local claims_key = prefix .. ':claims:' .. user
 local claims = redis.call('ZRANGE', claims_key, 0, -1)
+local indexes, seen = {}, {}
 
 for _, id in ipairs(claims) do
-  redis.call('HSET', prefix .. ':claim:' .. id, 'state', 'void',
-             'voided_at', now)
+  local claim_key = prefix .. ':claim:' .. id
+  local c = redis.call('HMGET', claim_key, 'merchant_id', 'currency')
+  local index_key = claims_key .. ':' .. (c[1] or '') .. ':' .. (c[2] or '')
+  if not seen[index_key] then
+    seen[index_key] = true
+    indexes[#indexes + 1] = index_key
+  end
+  redis.call('HSET', claim_key, 'state', 'void', 'voided_at', now)
+end
+
+for _, index_key in ipairs(indexes) do
+  redis.call('DEL', index_key)
 end
 
 redis.call('DEL', claims_key)

@@ -36,12 +36,13 @@ sub cashback_offer {
     return 'HSET hashpay:offer:' . lc($tag) . ' '
            . join(' ', map { "$_ $o{$_}" } grep { defined $o{$_} }
                                                 sort keys %o)
-           . "\nSADD hashpay:offers " . lc($tag) . "\n";
+           . "\nZADD hashpay:offers 0 " . lc($tag) . "\n";
 }
 
 # redis_init lines for a saved claim (per src/lua/README.md): id (clm_<n>),
 # user, tag (offer), terms over the offer defaults above; a "saved" one is
-# put in the user's claims zset with score n
+# put in the user's claims zset and in its index by merchant and currency
+# (claims:<user>:<merchant_id>:<currency>), with score n
 sub claim {
     my (%c) = @_;
     my $id = $c{id} // 'clm_1';
@@ -60,7 +61,10 @@ sub claim {
         . " min_spend_cents " . ($c{min_spend_cents} // 2000)
         . " created_at " . ($c{created_at} // 1700000000000) . "\n";
 
-    $out .= "ZADD hashpay:claims:$user $n $id\n" if $state eq 'saved';
+    $out .= "ZADD hashpay:claims:$user $n $id\n"
+          . "ZADD hashpay:claims:$user:" . ($c{merchant_id} // $MERCHANT)
+          . ':' . ($c{currency} // 'USD') . " $n $id\n"
+        if $state eq 'saved';
 
     return $out;
 }

@@ -194,7 +194,7 @@ sub offer {
     return 'HSET hashpay:offer:' . lc($tag) . ' '
            . join(' ', map { "$_ $o{$_}" } grep { defined $o{$_} }
                                                 sort keys %o)
-           . "\nSADD hashpay:offers " . lc($tag) . "\n";
+           . "\nZADD hashpay:offers 0 " . lc($tag) . "\n";
 }
 
 # redis_init lines for a card link
@@ -209,7 +209,7 @@ sub linked {
 
 # redis_init lines for a purchase (per src/lua/README.md): id, user, code,
 # tag (offer), state, expires_at, tweet_id; a pending one gets its hold,
-# pending key and user_pending member
+# pending key and user_pending member (scored by expires_at)
 sub purchase {
     my (%p) = @_;
     my $id = $p{id} // 'pur_1';
@@ -231,7 +231,7 @@ sub purchase {
     if ($state eq 'pending') {
         $out .= "ZADD hashpay:holds:$lc $exp $id\n"
               . "SET hashpay:pending:$lc:$user $id\n"
-              . "SADD hashpay:user_pending:$user $id\n";
+              . "ZADD hashpay:user_pending:$user $exp $id\n";
     }
 
     return $out;
