@@ -400,8 +400,8 @@ Names are whole: limits, xlimit and cursorx are other arguments.
 ["GET /admin/offers?limit=0", "PUT /admin/offers?limit=0\n{}",
  "GET /admin/offerz?limit=0"]
 --- more_headers eval
-["Authorization: Bearer nope", "Authorization: Bearer t0k",
- "Authorization: Bearer t0k"]
+["Authorization: Bearer nope", "Authorization: Bearer test-admin-token",
+ "Authorization: Bearer test-admin-token"]
 --- error_code eval
 [401, 405, 404]
 --- response_body eval

@@ -36,10 +36,10 @@ sub conf {
     $ttl .= "    hashpay_confirm_ttl $o{confirm};\n" if $o{confirm};
     $ttl .= "    hashpay_dedupe_ttl $o{dedupe};\n" if $o{dedupe};
     return "location = /webhooks/x {\n    hashpay_webhook;\n"
-        . "    hashpay_consumer_secret test;\n"
+        . "    hashpay_consumer_secret test-consumer-secret;\n"
         . "    hashpay_operator_accounts 15234567;\n$ttl}\n\n"
         . "location /admin/ {\n    hashpay_admin;\n"
-        . "    hashpay_admin_token t0k;\n}\n\n"
+        . "    hashpay_admin_token test-admin-token;\n}\n\n"
         . HashpayTxn::txn_config();
 }
 
@@ -56,7 +56,7 @@ our $NOTHING = ::dl(::t('900', 'Nothing'));
 sub admin {
     my ($method, $uri) = @_;
     my ($status, $head, $body) = HashpayTxn::http($method, "/admin/$uri",
-                                                  '', 'Authorization: Bearer t0k');
+                                                  '', 'Authorization: Bearer test-admin-token');
     return ($status, $body);
 }
 
@@ -338,7 +338,7 @@ the key goes; nothing else changes.
 --- request eval
 ["GET /ping", "DELETE /admin/links/$::ALICE"]
 --- more_headers eval
-['', 'Authorization: Bearer t0k']
+['', 'Authorization: Bearer test-admin-token']
 --- redis_init eval
 ::offer('Gift') . ::offer('Other') . ::linked($::ALICE) . ::linked($::BOB)
 . ::expired_members(200)
