@@ -40,9 +40,6 @@
 #define REF_MAX_TAGS     4096
 #define REF_ALLOC_COUNT  (1 << 30)
 
-#ifndef REF_LOCAL_YEAR_1970
-#define REF_LOCAL_YEAR_1970  1
-#endif
 
 #define ACT  NGX_HTTP_HASHPAY_TWEET_ACT
 #define RT   NGX_HTTP_HASHPAY_TWEET_RETWEET
@@ -508,21 +505,6 @@ ref_iso8601(const char *p, size_t len)
     if (zone[0] == '-') {
         off = -off;
     }
-
-#if (REF_LOCAL_YEAR_1970)
-
-    /*
-     * the reader also refuses a local date before 1970 whose instant is
-     * not ("1969-12-31T23:30:00-01:00" is 1970-01-01T00:30:00Z), as
-     * parse_created_at() does; reported, tolerated here (build with
-     * -DREF_LOCAL_YEAR_1970=0 to see it)
-     */
-
-    if (ref_number(p, 4) < 1970) {
-        return -1;
-    }
-
-#endif
 
     t = ref_timegm(ref_number(p, 4), ref_number(p + 5, 2),
                    ref_number(p + 8, 2), ref_number(p + 11, 2),

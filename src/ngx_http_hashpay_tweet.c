@@ -300,7 +300,9 @@ ngx_http_hashpay_parse_iso8601(const u_char *p, size_t len)
         return -1;
     }
 
-    if (year < 1970 || mon < 1 || mon > 12 || hour > 23 || min > 59
+    /* 1969 local time may still be 1970 UTC: the instant is checked */
+
+    if (year < 1969 || mon < 1 || mon > 12 || hour > 23 || min > 59
         || sec > 59)
     {
         return -1;
