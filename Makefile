@@ -63,10 +63,11 @@ $(BUILD)/unit/%: t/unit/%.c t/unit/unit.h t/unit/ngx_stubs.c \
 	$(CC) $(UNIT_CFLAGS) $(UNIT_INCS) -o $@ $< t/unit/ngx_stubs.c \
 	    $(UNIT_SRCS_$*) -ljansson -lcrypto
 
-UNIT_SRCS_test_sig   := src/ngx_http_hashpay_sig.c
-UNIT_SRCS_test_tweet := src/ngx_http_hashpay_tweet.c
-UNIT_SRCS_test_code  := src/ngx_http_hashpay_code.c
-UNIT_SRCS_test_json  := src/ngx_http_hashpay_json.c
+UNIT_SRCS_test_sig     := src/ngx_http_hashpay_sig.c
+UNIT_SRCS_test_tweet   := src/ngx_http_hashpay_tweet.c
+UNIT_SRCS_test_code    := src/ngx_http_hashpay_code.c
+UNIT_SRCS_test_json    := src/ngx_http_hashpay_json.c
+UNIT_SRCS_test_backoff := src/ngx_http_hashpay_backoff.c
 
 unit: $(UNIT_TESTS)
 

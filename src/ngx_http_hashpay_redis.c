@@ -13,13 +13,58 @@
  * with edge-triggered epoll the rest of a large pipelined answer would
  * wait for the next packet.
  *
- * Lifecycle: DISCONNECTED -> (connect) CONNECTING -> (AUTH, SELECT and
- * SCRIPT LOAD answered) READY.  Commands may be queued while CONNECTING:
- * hiredis sends them, in order, after the handshake's.  Any failure frees
- * the context; hiredis then calls every pending callback with a NULL
- * reply (each waiting request answers 503), and a timer reconnects with
- * backoff.  Never from the cleanup hook itself: the fd number may be
- * reused by a new socket before hiredis has closed the old one.
+ * States of the connection, every change traced at debug level as
+ * "hashpay redis: <from> -> <to>":
+ *
+ *   disconnected  no connection; the reconnect timer runs (the delay has
+ *                 jitter: ngx_http_hashpay_backoff.c).  A request is
+ *                 answered 503 at once.
+ *   connecting    the socket connects; AUTH (password=) and SELECT (db=)
+ *                 are queued, and nothing else.
+ *   preparing     both succeeded: SCRIPT LOAD of every script and XGROUP
+ *                 CREATE (hashpay_events_group) are sent, so that they
+ *                 run in the selected database or not at all.
+ *   ready         every handshake reply was a success: the batches that
+ *                 waited are sent, in the order they came, new ones at
+ *                 once.
+ *
+ * connect_timeout= bounds connecting + preparing.  A batch that comes
+ * meanwhile waits in the connection's queue under its own timer
+ * (timeout=): the handshake takes one or two round trips, and answering
+ * 503 to what arrives in those milliseconds after every worker start,
+ * reload and reconnection would make senders redeliver for nothing.  If
+ * the handshake fails (AUTH refused, a database that does not exist,
+ * ...), the waiting batches are answered 503 and none of their commands
+ * was sent.
+ *
+ * A late reply fails its own batch only.  Replies come in order on the
+ * one socket: the batch whose timer fires is answered 503 and detached,
+ * its commands stay in hiredis's queue and their replies are thrown away
+ * when they come.  The connection is dropped only when Redis has stopped
+ * answering altogether: commands outstanding and not one reply for
+ * NGX_HTTP_HASHPAY_STALL times timeout= (the stall timer: armed when a
+ * command is sent while none is outstanding, deleted when none is left,
+ * and counting from the last reply).  A Redis that is busy with one slow
+ * command for less than that keeps the connection and answers the
+ * requests queued behind it; WAIT (hashpay_redis_wait) is shorter than
+ * timeout= and is never a stall.
+ *
+ * NOSCRIPT (SCRIPT FLUSH, a restart without persistence, a replica
+ * promoted without the scripts): the first NOSCRIPT reply makes the
+ * connection load every script again, once; each command that got
+ * NOSCRIPT is sent again, once, behind those loads and in the order of
+ * the NOSCRIPT replies, which is the order the commands were sent in.
+ * (Only another client's SCRIPT LOAD run between two commands of one
+ * request would let the second succeed before the first is run again;
+ * Redis runs what it reads of a client's pipeline back to back, so that
+ * takes a pipeline split across reads.)
+ *
+ * Any failure frees the context; hiredis then calls every pending
+ * callback with a NULL reply (each waiting request answers 503), the
+ * cleanup hook answers the batches still waiting for the handshake, and
+ * the reconnect timer starts.  Never reconnect from the cleanup hook
+ * itself: the fd number may be reused by a new socket before hiredis has
+ * closed the old one.
  */
 
 
@@ -30,18 +75,28 @@
 
 #include "ngx_http_hashpay.h"
 #include "ngx_http_hashpay_redis.h"
+#include "ngx_http_hashpay_backoff.h"
 #include "ngx_http_hashpay_metrics.h"
 
 
-#define NGX_HTTP_HASHPAY_BACKOFF_MIN  100
-#define NGX_HTTP_HASHPAY_BACKOFF_MAX  2000
+/* Redis stopped answering: no reply for that many times timeout= */
+#define NGX_HTTP_HASHPAY_STALL  2
 
 
 typedef enum {
     NGX_HTTP_HASHPAY_REDIS_DISCONNECTED = 0,
     NGX_HTTP_HASHPAY_REDIS_CONNECTING,
+    NGX_HTTP_HASHPAY_REDIS_PREPARING,
     NGX_HTTP_HASHPAY_REDIS_READY
 } ngx_http_hashpay_redis_state_e;
+
+
+/* where a connection goes: see ngx_http_hashpay_redis_resolve() */
+typedef struct {
+    ngx_str_t                       host;          /* IP address, null-ended */
+    ngx_int_t                       port;
+    ngx_str_t                       unix_path;     /* null-ended, or empty */
+} ngx_http_hashpay_redis_addr_t;
 
 
 typedef struct {
@@ -50,12 +105,20 @@ typedef struct {
     ngx_connection_t               *conn;
     ngx_log_t                      *log;
 
+    ngx_http_hashpay_redis_addr_t   addr;
+
     ngx_http_hashpay_redis_state_e  state;
     ngx_uint_t                      handshake;     /* replies awaited */
-    ngx_msec_t                      backoff;
+    ngx_uint_t                      outstanding;   /* commands unanswered */
+    ngx_uint_t                      reloading;     /* SCRIPT LOADs awaited */
+    ngx_msec_t                      heard;         /* last reply, or send */
+    ngx_msec_t                      backoff;       /* last delay, 0: none */
+
+    ngx_queue_t                     waiting;       /* batches, in order */
 
     ngx_event_t                     connect_timer;
     ngx_event_t                     reconnect_timer;
+    ngx_event_t                     stall_timer;
 
     unsigned                        exiting:1;
     unsigned                        failed_logged:1;
@@ -75,16 +138,35 @@ struct ngx_http_hashpay_token_s {
 };
 
 
+static void ngx_http_hashpay_redis_set_state(ngx_http_hashpay_redis_t *rs,
+    ngx_http_hashpay_redis_state_e state);
 static void ngx_http_hashpay_redis_connect(ngx_http_hashpay_redis_t *rs);
+static ngx_int_t ngx_http_hashpay_redis_resolve(ngx_http_hashpay_redis_t *rs);
+static void ngx_http_hashpay_redis_open(ngx_http_hashpay_redis_t *rs);
+static ngx_int_t ngx_http_hashpay_redis_identify(
+    ngx_http_hashpay_redis_t *rs);
+static ngx_int_t ngx_http_hashpay_redis_prepare(ngx_http_hashpay_redis_t *rs);
+static void ngx_http_hashpay_redis_step(ngx_http_hashpay_redis_t *rs);
+static void ngx_http_hashpay_redis_ready(ngx_http_hashpay_redis_t *rs);
 static void ngx_http_hashpay_redis_schedule(ngx_http_hashpay_redis_t *rs);
 static void ngx_http_hashpay_redis_drop(ngx_http_hashpay_redis_t *rs,
     const char *why);
+static void ngx_http_hashpay_redis_close(ngx_http_hashpay_redis_t *rs);
 static void ngx_http_hashpay_redis_reconnect_handler(ngx_event_t *ev);
 static void ngx_http_hashpay_redis_connect_timeout(ngx_event_t *ev);
+static void ngx_http_hashpay_redis_stall_handler(ngx_event_t *ev);
 static void ngx_http_hashpay_redis_handshake(redisAsyncContext *ac,
     void *reply, void *privdata);
 static void ngx_http_hashpay_redis_on_connect(const redisAsyncContext *ac,
     int status);
+
+static ngx_int_t ngx_http_hashpay_redis_command(ngx_http_hashpay_redis_t *rs,
+    redisCallbackFn *fn, void *privdata, int argc, const char **argv,
+    const size_t *argvlen);
+static void ngx_http_hashpay_redis_answered(ngx_http_hashpay_redis_t *rs);
+static void ngx_http_hashpay_redis_reload(ngx_http_hashpay_redis_t *rs);
+static void ngx_http_hashpay_redis_loaded(redisAsyncContext *ac,
+    void *reply, void *privdata);
 
 static void ngx_http_hashpay_redis_read_handler(ngx_event_t *ev);
 static void ngx_http_hashpay_redis_write_handler(ngx_event_t *ev);
@@ -97,10 +179,16 @@ static void ngx_http_hashpay_redis_interest(ngx_http_hashpay_redis_t *rs,
 static void ngx_http_hashpay_redis_cleanup(void *privdata);
 
 static ngx_int_t ngx_http_hashpay_redis_usable(ngx_http_hashpay_redis_t *rs);
+static void ngx_http_hashpay_redis_flush(ngx_http_hashpay_redis_t *rs);
+static void ngx_http_hashpay_redis_fail_waiting(ngx_http_hashpay_redis_t *rs,
+    const char *why);
+static ngx_int_t ngx_http_hashpay_batch_write(ngx_http_hashpay_redis_t *rs,
+    ngx_http_hashpay_batch_t *b);
 static ngx_int_t ngx_http_hashpay_redis_send_cmd(ngx_http_hashpay_redis_t *rs,
     ngx_http_hashpay_cmd_t *cmd, ngx_http_hashpay_slot_t *slot);
 static void ngx_http_hashpay_redis_reply(redisAsyncContext *ac, void *r,
     void *privdata);
+static ngx_uint_t ngx_http_hashpay_reply_noscript(redisReply *reply);
 static void ngx_http_hashpay_batch_wait(ngx_http_hashpay_batch_t *b,
     ngx_http_hashpay_slot_t *slot);
 static void ngx_http_hashpay_batch_waited(ngx_http_hashpay_batch_t *b,
@@ -114,6 +202,18 @@ static void ngx_http_hashpay_batch_detach(ngx_http_hashpay_batch_t *b);
 
 /* this worker's connection */
 static ngx_http_hashpay_redis_t  ngx_http_hashpay_redis;
+
+
+#if (NGX_DEBUG)
+
+static const char  *ngx_http_hashpay_redis_states[] = {
+    "disconnected",
+    "connecting",
+    "preparing",
+    "ready"
+};
+
+#endif
 
 
 ngx_int_t
@@ -149,7 +249,9 @@ ngx_http_hashpay_redis_init_process(ngx_cycle_t *cycle,
 
     rs->conf = conf;
     rs->log = cycle->log;
-    rs->backoff = NGX_HTTP_HASHPAY_BACKOFF_MIN;
+    rs->backoff = 0;
+
+    ngx_queue_init(&rs->waiting);
 
     rs->connect_timer.handler = ngx_http_hashpay_redis_connect_timeout;
     rs->connect_timer.data = rs;
@@ -160,6 +262,11 @@ ngx_http_hashpay_redis_init_process(ngx_cycle_t *cycle,
     rs->reconnect_timer.data = rs;
     rs->reconnect_timer.log = cycle->log;
     rs->reconnect_timer.cancelable = 1;
+
+    rs->stall_timer.handler = ngx_http_hashpay_redis_stall_handler;
+    rs->stall_timer.data = rs;
+    rs->stall_timer.log = cycle->log;
+    rs->stall_timer.cancelable = 1;
 
     ngx_http_hashpay_redis_connect(rs);
 
@@ -188,9 +295,15 @@ ngx_http_hashpay_redis_exit_process(ngx_cycle_t *cycle)
         ngx_del_timer(&rs->connect_timer);
     }
 
+    if (rs->stall_timer.timer_set) {
+        ngx_del_timer(&rs->stall_timer);
+    }
+
     if (rs->ac) {
         redisAsyncFree(rs->ac);
     }
+
+    ngx_http_hashpay_redis_fail_waiting(rs, "not connected");
 }
 
 
@@ -213,29 +326,87 @@ ngx_http_hashpay_script(const char *name)
 
 
 static void
+ngx_http_hashpay_redis_set_state(ngx_http_hashpay_redis_t *rs,
+    ngx_http_hashpay_redis_state_e state)
+{
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                   "hashpay redis: %s -> %s",
+                   ngx_http_hashpay_redis_states[rs->state],
+                   ngx_http_hashpay_redis_states[state]);
+
+    rs->state = state;
+}
+
+
+static void
 ngx_http_hashpay_redis_connect(ngx_http_hashpay_redis_t *rs)
 {
-    const char                     *argv[6];
-    size_t                          argvlen[6];
-    u_char                          db[NGX_INT_T_LEN];
+    switch (ngx_http_hashpay_redis_resolve(rs)) {
+
+    case NGX_OK:
+        ngx_http_hashpay_redis_open(rs);
+        return;
+
+    case NGX_AGAIN:
+        return;
+
+    default:
+        ngx_http_hashpay_redis_schedule(rs);
+        return;
+    }
+}
+
+
+/*
+ * Where to connect: the address of hashpay_redis, a number since nginx
+ * read its configuration.  This is the one place that a Sentinel or a
+ * Cluster mode replaces: it may look the address up asynchronously,
+ * answer NGX_AGAIN and call ngx_http_hashpay_redis_open() once it knows
+ * (or ngx_http_hashpay_redis_schedule() if it found none).
+ */
+
+static ngx_int_t
+ngx_http_hashpay_redis_resolve(ngx_http_hashpay_redis_t *rs)
+{
+    rs->addr.host = rs->conf->host;
+    rs->addr.port = rs->conf->port;
+    rs->addr.unix_path = rs->conf->unix_path;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_hashpay_redis_open(ngx_http_hashpay_redis_t *rs)
+{
     redisAsyncContext              *ac;
     ngx_connection_t               *c;
-    ngx_http_hashpay_script_t      *s;
+    ngx_http_hashpay_redis_addr_t  *addr;
     ngx_http_hashpay_redis_conf_t  *conf;
 
     conf = rs->conf;
+    addr = &rs->addr;
 
-    if (conf->unix_path.len) {
-        ac = redisAsyncConnectUnix((char *) conf->unix_path.data);
+    if (addr->unix_path.len) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                       "hashpay redis: connecting to unix:%V",
+                       &addr->unix_path);
+
+        ac = redisAsyncConnectUnix((char *) addr->unix_path.data);
 
     } else {
-        ac = redisAsyncConnect((char *) conf->host.data, (int) conf->port);
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                       "hashpay redis: connecting to %V:%i",
+                       &addr->host, addr->port);
+
+        ac = redisAsyncConnect((char *) addr->host.data, (int) addr->port);
     }
 
     if (ac == NULL) {
         ngx_log_error(NGX_LOG_ERR, rs->log, 0,
                       "hashpay: redis \"%V\": cannot allocate a context",
                       &conf->name);
+        ngx_http_hashpay_redis_fail_waiting(rs, "not connected");
         ngx_http_hashpay_redis_schedule(rs);
         return;
     }
@@ -249,6 +420,7 @@ ngx_http_hashpay_redis_connect(ngx_http_hashpay_redis_t *rs)
         }
 
         redisAsyncFree(ac);
+        ngx_http_hashpay_redis_fail_waiting(rs, "not connected");
         ngx_http_hashpay_redis_schedule(rs);
         return;
     }
@@ -259,6 +431,7 @@ ngx_http_hashpay_redis_connect(ngx_http_hashpay_redis_t *rs)
                       "hashpay: redis \"%V\": no free connection for it "
                       "(worker_connections)", &conf->name);
         redisAsyncFree(ac);
+        ngx_http_hashpay_redis_fail_waiting(rs, "not connected");
         ngx_http_hashpay_redis_schedule(rs);
         return;
     }
@@ -271,8 +444,11 @@ ngx_http_hashpay_redis_connect(ngx_http_hashpay_redis_t *rs)
 
     rs->ac = ac;
     rs->conn = c;
-    rs->state = NGX_HTTP_HASHPAY_REDIS_CONNECTING;
     rs->handshake = 0;
+    rs->outstanding = 0;
+    rs->reloading = 0;
+
+    ngx_http_hashpay_redis_set_state(rs, NGX_HTTP_HASHPAY_REDIS_CONNECTING);
 
     /* the adapter: attach before any callback that may add an event */
 
@@ -286,13 +462,34 @@ ngx_http_hashpay_redis_connect(ngx_http_hashpay_redis_t *rs)
     (void) redisAsyncSetConnectCallback(ac,
                                         ngx_http_hashpay_redis_on_connect);
 
-    if (!conf->unix_path.len) {
+    if (!addr->unix_path.len) {
         (void) redisEnableKeepAlive(&ac->c);
     }
 
     ngx_add_timer(&rs->connect_timer, conf->connect_timeout);
 
-    /* the handshake, queued at once: hiredis sends it when connected */
+    /* queued at once: hiredis sends them when the socket is connected */
+
+    if (ngx_http_hashpay_redis_identify(rs) != NGX_OK) {
+        ngx_http_hashpay_redis_drop(rs, "cannot queue the handshake");
+        return;
+    }
+
+    ngx_http_hashpay_redis_step(rs);
+}
+
+
+/* the first step of the handshake: who we are and which database */
+
+static ngx_int_t
+ngx_http_hashpay_redis_identify(ngx_http_hashpay_redis_t *rs)
+{
+    const char                     *argv[2];
+    size_t                          argvlen[2];
+    u_char                          db[NGX_INT_T_LEN];
+    ngx_http_hashpay_redis_conf_t  *conf;
+
+    conf = rs->conf;
 
     if (conf->password.len) {
         argv[0] = "AUTH";
@@ -300,12 +497,15 @@ ngx_http_hashpay_redis_connect(ngx_http_hashpay_redis_t *rs)
         argv[1] = (const char *) conf->password.data;
         argvlen[1] = conf->password.len;
 
-        if (redisAsyncCommandArgv(ac, ngx_http_hashpay_redis_handshake,
-                                  "AUTH", 2, argv, argvlen)
-            == REDIS_OK)
+        if (ngx_http_hashpay_redis_command(rs,
+                                           ngx_http_hashpay_redis_handshake,
+                                           "AUTH", 2, argv, argvlen)
+            != NGX_OK)
         {
-            rs->handshake++;
+            return NGX_ERROR;
         }
+
+        rs->handshake++;
     }
 
     if (conf->db) {
@@ -314,13 +514,35 @@ ngx_http_hashpay_redis_connect(ngx_http_hashpay_redis_t *rs)
         argv[1] = (const char *) db;
         argvlen[1] = ngx_sprintf(db, "%ui", conf->db) - db;
 
-        if (redisAsyncCommandArgv(ac, ngx_http_hashpay_redis_handshake,
-                                  "SELECT", 2, argv, argvlen)
-            == REDIS_OK)
+        if (ngx_http_hashpay_redis_command(rs,
+                                           ngx_http_hashpay_redis_handshake,
+                                           "SELECT", 2, argv, argvlen)
+            != NGX_OK)
         {
-            rs->handshake++;
+            return NGX_ERROR;
         }
+
+        rs->handshake++;
     }
+
+    return NGX_OK;
+}
+
+
+/*
+ * the second step, sent once AUTH and SELECT have succeeded: the scripts,
+ * and the events group, which writes a key (MKSTREAM)
+ */
+
+static ngx_int_t
+ngx_http_hashpay_redis_prepare(ngx_http_hashpay_redis_t *rs)
+{
+    const char                     *argv[6];
+    size_t                          argvlen[6];
+    ngx_http_hashpay_script_t      *s;
+    ngx_http_hashpay_redis_conf_t  *conf;
+
+    conf = rs->conf;
 
     for (s = ngx_http_hashpay_scripts; s->name.len; s++) {
         argv[0] = "SCRIPT";
@@ -330,12 +552,15 @@ ngx_http_hashpay_redis_connect(ngx_http_hashpay_redis_t *rs)
         argv[2] = (const char *) s->source.data;
         argvlen[2] = s->source.len;
 
-        if (redisAsyncCommandArgv(ac, ngx_http_hashpay_redis_handshake,
-                                  "SCRIPT LOAD", 3, argv, argvlen)
-            == REDIS_OK)
+        if (ngx_http_hashpay_redis_command(rs,
+                                           ngx_http_hashpay_redis_handshake,
+                                           "SCRIPT LOAD", 3, argv, argvlen)
+            != NGX_OK)
         {
-            rs->handshake++;
+            return NGX_ERROR;
         }
+
+        rs->handshake++;
     }
 
     /*
@@ -358,17 +583,68 @@ ngx_http_hashpay_redis_connect(ngx_http_hashpay_redis_t *rs)
         argv[5] = "MKSTREAM";
         argvlen[5] = 8;
 
-        if (redisAsyncCommandArgv(ac, ngx_http_hashpay_redis_handshake,
-                                  "XGROUP CREATE", 6, argv, argvlen)
-            == REDIS_OK)
+        if (ngx_http_hashpay_redis_command(rs,
+                                           ngx_http_hashpay_redis_handshake,
+                                           "XGROUP CREATE", 6, argv, argvlen)
+            != NGX_OK)
         {
-            rs->handshake++;
+            return NGX_ERROR;
+        }
+
+        rs->handshake++;
+    }
+
+    return NGX_OK;
+}
+
+
+/* the handshake goes on once every reply of its current step is in */
+
+static void
+ngx_http_hashpay_redis_step(ngx_http_hashpay_redis_t *rs)
+{
+    if (rs->handshake) {
+        return;
+    }
+
+    if (rs->state == NGX_HTTP_HASHPAY_REDIS_CONNECTING) {
+        ngx_http_hashpay_redis_set_state(rs,
+                                         NGX_HTTP_HASHPAY_REDIS_PREPARING);
+
+        if (ngx_http_hashpay_redis_prepare(rs) != NGX_OK) {
+            ngx_http_hashpay_redis_drop(rs, "cannot send the handshake");
+            return;
+        }
+
+        if (rs->handshake) {
+            return;
         }
     }
 
-    if (rs->handshake == 0) {
-        rs->state = NGX_HTTP_HASHPAY_REDIS_READY;
+    if (rs->state == NGX_HTTP_HASHPAY_REDIS_PREPARING) {
+        ngx_http_hashpay_redis_ready(rs);
     }
+}
+
+
+static void
+ngx_http_hashpay_redis_ready(ngx_http_hashpay_redis_t *rs)
+{
+    ngx_http_hashpay_redis_set_state(rs, NGX_HTTP_HASHPAY_REDIS_READY);
+
+    rs->backoff = 0;
+    rs->failed_logged = 0;
+
+    if (rs->connect_timer.timer_set) {
+        ngx_del_timer(&rs->connect_timer);
+    }
+
+    ngx_http_hashpay_metrics_redis_connected(1);
+
+    ngx_log_error(NGX_LOG_INFO, rs->log, 0,
+                  "hashpay: redis \"%V\": connected", &rs->conf->name);
+
+    ngx_http_hashpay_redis_flush(rs);
 }
 
 
@@ -383,13 +659,13 @@ ngx_http_hashpay_redis_schedule(ngx_http_hashpay_redis_t *rs)
         return;
     }
 
+    rs->backoff = ngx_http_hashpay_backoff(rs->backoff,
+                                           (ngx_uint_t) ngx_random());
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                   "hashpay redis: reconnecting in %M ms", rs->backoff);
+
     ngx_add_timer(&rs->reconnect_timer, rs->backoff);
-
-    rs->backoff *= 2;
-
-    if (rs->backoff > NGX_HTTP_HASHPAY_BACKOFF_MAX) {
-        rs->backoff = NGX_HTTP_HASHPAY_BACKOFF_MAX;
-    }
 }
 
 
@@ -403,6 +679,20 @@ ngx_http_hashpay_redis_drop(ngx_http_hashpay_redis_t *rs, const char *why)
     ngx_log_error(NGX_LOG_ERR, rs->log, 0,
                   "hashpay: redis \"%V\": %s, closing the connection",
                   &rs->conf->name, why);
+
+    ngx_http_hashpay_redis_close(rs);
+}
+
+
+static void
+ngx_http_hashpay_redis_close(ngx_http_hashpay_redis_t *rs)
+{
+    if (rs->ac == NULL) {
+        return;
+    }
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                   "hashpay redis: closing the connection");
 
     /*
      * outside hiredis's callbacks this frees the context at once and
@@ -436,11 +726,47 @@ ngx_http_hashpay_redis_connect_timeout(ngx_event_t *ev)
 
     rs = ev->data;
 
-    if (rs->state != NGX_HTTP_HASHPAY_REDIS_CONNECTING) {
+    if (rs->state != NGX_HTTP_HASHPAY_REDIS_CONNECTING
+        && rs->state != NGX_HTTP_HASHPAY_REDIS_PREPARING)
+    {
         return;
     }
 
     ngx_http_hashpay_redis_drop(rs, "connect timed out");
+}
+
+
+/*
+ * Redis has stopped answering altogether (see the top of this file), or a
+ * reply came since the timer was set: then it waits for the rest
+ */
+
+static void
+ngx_http_hashpay_redis_stall_handler(ngx_event_t *ev)
+{
+    ngx_msec_t                 stall, silent;
+    ngx_http_hashpay_redis_t  *rs;
+
+    rs = ev->data;
+
+    if (rs->ac == NULL || rs->outstanding == 0) {
+        return;
+    }
+
+    stall = NGX_HTTP_HASHPAY_STALL * rs->conf->timeout;
+    silent = ngx_current_msec - rs->heard;
+
+    if (silent < stall) {
+        ngx_add_timer(ev, stall - silent);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                  "hashpay: redis \"%V\": no reply for %M ms with %ui "
+                  "commands outstanding, closing the connection",
+                  &rs->conf->name, stall, rs->outstanding);
+
+    ngx_http_hashpay_redis_close(rs);
 }
 
 
@@ -451,7 +777,13 @@ ngx_http_hashpay_redis_on_connect(const redisAsyncContext *ac, int status)
 
     rs = ac->ev.data;
 
-    if (status != REDIS_OK && !rs->failed_logged) {
+    if (status == REDIS_OK) {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                       "hashpay redis: socket connected");
+        return;
+    }
+
+    if (!rs->failed_logged) {
         ngx_log_error(NGX_LOG_ERR, rs->log, 0,
                       "hashpay: redis \"%V\": connect failed: %s",
                       &rs->conf->name, ac->errstr);
@@ -475,6 +807,8 @@ ngx_http_hashpay_redis_handshake(redisAsyncContext *ac, void *r,
         return;
     }
 
+    ngx_http_hashpay_redis_answered(rs);
+
     /* XGROUP CREATE of a group that exists: nothing to do */
 
     if (reply->type == REDIS_REPLY_ERROR
@@ -485,29 +819,147 @@ ngx_http_hashpay_redis_handshake(redisAsyncContext *ac, void *r,
                       "hashpay: redis \"%V\": %s failed: %*s",
                       &rs->conf->name, (char *) privdata,
                       (size_t) reply->len, reply->str);
-        redisAsyncFree(ac);
+
+        /* hiredis frees the context when this callback returns */
+        ngx_http_hashpay_redis_close(rs);
         return;
     }
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rs->log, 0,
                    "hashpay redis: handshake: %s done", (char *) privdata);
 
-    if (--rs->handshake) {
+    rs->handshake--;
+
+    ngx_http_hashpay_redis_step(rs);
+}
+
+
+/*
+ * Every command goes through here, so that the connection knows how many
+ * are unanswered (the stall timer)
+ */
+
+static ngx_int_t
+ngx_http_hashpay_redis_command(ngx_http_hashpay_redis_t *rs,
+    redisCallbackFn *fn, void *privdata, int argc, const char **argv,
+    const size_t *argvlen)
+{
+    if (rs->ac == NULL
+        || redisAsyncCommandArgv(rs->ac, fn, privdata, argc, argv, argvlen)
+           != REDIS_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    rs->outstanding++;
+
+    /* the silence counts from here; the handshake has connect_timeout= */
+
+    if (rs->state == NGX_HTTP_HASHPAY_REDIS_READY
+        && !rs->stall_timer.timer_set)
+    {
+        rs->heard = ngx_current_msec;
+        ngx_add_timer(&rs->stall_timer,
+                      NGX_HTTP_HASHPAY_STALL * rs->conf->timeout);
+    }
+
+    return NGX_OK;
+}
+
+
+/* a reply came: Redis is answering (the stall timer looks at rs->heard) */
+
+static void
+ngx_http_hashpay_redis_answered(ngx_http_hashpay_redis_t *rs)
+{
+    rs->heard = ngx_current_msec;
+
+    if (rs->outstanding) {
+        rs->outstanding--;
+    }
+
+    if (rs->outstanding == 0 && rs->stall_timer.timer_set) {
+        ngx_del_timer(&rs->stall_timer);
+    }
+}
+
+
+/*
+ * NOSCRIPT: every script again, once for the connection.  The commands
+ * that got NOSCRIPT before these loads are answered are sent again after
+ * them; a NOSCRIPT once they are answered means a new flush.
+ */
+
+static void
+ngx_http_hashpay_redis_reload(ngx_http_hashpay_redis_t *rs)
+{
+    const char                 *argv[3];
+    size_t                      argvlen[3];
+    ngx_http_hashpay_script_t  *s;
+
+    if (rs->reloading) {
         return;
     }
 
-    rs->state = NGX_HTTP_HASHPAY_REDIS_READY;
-    rs->backoff = NGX_HTTP_HASHPAY_BACKOFF_MIN;
-    rs->failed_logged = 0;
+    ngx_log_error(NGX_LOG_NOTICE, rs->log, 0,
+                  "hashpay: redis \"%V\" lost the scripts (NOSCRIPT), "
+                  "loading them again", &rs->conf->name);
 
-    if (rs->connect_timer.timer_set) {
-        ngx_del_timer(&rs->connect_timer);
+    for (s = ngx_http_hashpay_scripts; s->name.len; s++) {
+        argv[0] = "SCRIPT";
+        argvlen[0] = 6;
+        argv[1] = "LOAD";
+        argvlen[1] = 4;
+        argv[2] = (const char *) s->source.data;
+        argvlen[2] = s->source.len;
+
+        if (ngx_http_hashpay_redis_command(rs, ngx_http_hashpay_redis_loaded,
+                                           s, 3, argv, argvlen)
+            != NGX_OK)
+        {
+            /* the connection is going away */
+            return;
+        }
+
+        rs->reloading++;
     }
 
-    ngx_http_hashpay_metrics_redis_connected(1);
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                   "hashpay redis: reloading %ui scripts", rs->reloading);
+}
 
-    ngx_log_error(NGX_LOG_INFO, rs->log, 0,
-                  "hashpay: redis \"%V\": connected", &rs->conf->name);
+
+static void
+ngx_http_hashpay_redis_loaded(redisAsyncContext *ac, void *r, void *privdata)
+{
+    redisReply                 *reply = r;
+    ngx_http_hashpay_script_t  *s = privdata;
+
+    ngx_http_hashpay_redis_t   *rs;
+
+    rs = &ngx_http_hashpay_redis;
+
+    if (reply == NULL || ac != rs->ac) {
+        return;
+    }
+
+    ngx_http_hashpay_redis_answered(rs);
+
+    if (rs->reloading) {
+        rs->reloading--;
+    }
+
+    if (reply->type == REDIS_REPLY_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                      "hashpay: redis \"%V\": SCRIPT LOAD of \"%V\" "
+                      "failed: %*s", &rs->conf->name, &s->name,
+                      (size_t) reply->len, reply->str);
+    }
+
+    if (rs->reloading == 0) {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                       "hashpay redis: scripts reloaded");
+    }
 }
 
 
@@ -610,6 +1062,12 @@ ngx_http_hashpay_redis_del_write(void *privdata)
 }
 
 
+/*
+ * hiredis frees the context: every pending callback has had its NULL
+ * reply; what is left is the ngx_connection_t, the timers, the batches
+ * waiting for the handshake, and the next attempt
+ */
+
 static void
 ngx_http_hashpay_redis_cleanup(void *privdata)
 {
@@ -631,10 +1089,18 @@ ngx_http_hashpay_redis_cleanup(void *privdata)
 
     rs->ac = NULL;
     rs->conn = NULL;
-    rs->state = NGX_HTTP_HASHPAY_REDIS_DISCONNECTED;
+    rs->handshake = 0;
+    rs->outstanding = 0;
+    rs->reloading = 0;
+
+    ngx_http_hashpay_redis_set_state(rs, NGX_HTTP_HASHPAY_REDIS_DISCONNECTED);
 
     if (rs->connect_timer.timer_set) {
         ngx_del_timer(&rs->connect_timer);
+    }
+
+    if (rs->stall_timer.timer_set) {
+        ngx_del_timer(&rs->stall_timer);
     }
 
     if (c) {
@@ -665,6 +1131,10 @@ ngx_http_hashpay_redis_cleanup(void *privdata)
     }
 
     ngx_http_hashpay_redis_schedule(rs);
+
+    /* the handshake failed: nothing of theirs was sent */
+
+    ngx_http_hashpay_redis_fail_waiting(rs, "connection failed");
 }
 
 
@@ -770,6 +1240,15 @@ ngx_http_hashpay_reply_backlog(redisReply *reply)
 }
 
 
+static ngx_uint_t
+ngx_http_hashpay_reply_noscript(redisReply *reply)
+{
+    return reply->type == REDIS_REPLY_ERROR
+           && reply->len >= 8
+           && ngx_strncmp(reply->str, "NOSCRIPT", 8) == 0;
+}
+
+
 ngx_int_t
 ngx_http_hashpay_batch_eval(ngx_http_hashpay_batch_t *b,
     ngx_http_hashpay_script_t *script, ngx_uint_t nkeys, ngx_str_t *args,
@@ -815,20 +1294,20 @@ ngx_http_hashpay_batch_eval(ngx_http_hashpay_batch_t *b,
 ngx_int_t
 ngx_http_hashpay_batch_send(ngx_http_hashpay_batch_t *b)
 {
-    ngx_uint_t                 i, n;
-    ngx_http_hashpay_cmd_t    *cmd;
+    ngx_uint_t                 n;
     ngx_http_hashpay_token_t  *token;
     ngx_http_hashpay_redis_t  *rs;
 
     rs = &ngx_http_hashpay_redis;
 
     if (ngx_http_hashpay_redis_usable(rs) != NGX_OK) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, b->request->connection->log, 0,
+                       "hashpay redis: batch %p: not connected", b);
         b->error = "not connected";
         return NGX_DECLINED;
     }
 
     n = b->cmds.nelts;
-    cmd = b->cmds.elts;
 
     /* one slot a command, and one for WAIT (slots[1] is in the struct) */
 
@@ -843,21 +1322,26 @@ ngx_http_hashpay_batch_send(ngx_http_hashpay_batch_t *b)
     token->refs = 0;
     b->token = token;
 
-    for (i = 0; i < n; i++) {
-        token->slots[i].token = token;
-        token->slots[i].index = i;
+    if (rs->state == NGX_HTTP_HASHPAY_REDIS_READY) {
 
-        if (ngx_http_hashpay_redis_send_cmd(rs, &cmd[i], &token->slots[i])
-            != NGX_OK)
-        {
+        if (ngx_http_hashpay_batch_write(rs, b) != NGX_OK) {
             /* what was queued still runs; nobody waits for it */
             ngx_http_hashpay_batch_detach(b);
             b->error = "not connected";
             return NGX_DECLINED;
         }
+
+    } else {
+        /* the handshake runs: wait for it, under the batch's own timer */
+
+        ngx_queue_insert_tail(&rs->waiting, &b->queue);
+        b->queued = 1;
+
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, b->request->connection->log, 0,
+                       "hashpay redis: batch %p: %ui commands wait for "
+                       "the handshake", b, n);
     }
 
-    b->pending = n;
     b->sent = 1;
 
     ngx_add_timer(&b->timer, rs->conf->timeout);
@@ -891,13 +1375,91 @@ ngx_http_hashpay_redis_usable(ngx_http_hashpay_redis_t *rs)
 }
 
 
+/* the handshake succeeded: the batches that waited, in arrival order */
+
+static void
+ngx_http_hashpay_redis_flush(ngx_http_hashpay_redis_t *rs)
+{
+    ngx_queue_t               *q;
+    ngx_http_hashpay_batch_t  *b;
+
+    while (!ngx_queue_empty(&rs->waiting)) {
+        q = ngx_queue_head(&rs->waiting);
+        ngx_queue_remove(q);
+
+        b = ngx_queue_data(q, ngx_http_hashpay_batch_t, queue);
+        b->queued = 0;
+
+        if (ngx_http_hashpay_batch_write(rs, b) != NGX_OK) {
+            b->error = "connection lost";
+            ngx_http_hashpay_batch_finish(b, NGX_ERROR);
+        }
+    }
+}
+
+
+static void
+ngx_http_hashpay_redis_fail_waiting(ngx_http_hashpay_redis_t *rs,
+    const char *why)
+{
+    ngx_queue_t               *q;
+    ngx_http_hashpay_batch_t  *b;
+
+    while (!ngx_queue_empty(&rs->waiting)) {
+        q = ngx_queue_head(&rs->waiting);
+        ngx_queue_remove(q);
+
+        b = ngx_queue_data(q, ngx_http_hashpay_batch_t, queue);
+        b->queued = 0;
+        b->error = why;
+
+        /* may finalize the request and free b */
+
+        ngx_http_hashpay_batch_finish(b, NGX_ERROR);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_hashpay_batch_write(ngx_http_hashpay_redis_t *rs,
+    ngx_http_hashpay_batch_t *b)
+{
+    ngx_uint_t                 i, n;
+    ngx_http_hashpay_cmd_t    *cmd;
+    ngx_http_hashpay_token_t  *token;
+
+    n = b->cmds.nelts;
+    cmd = b->cmds.elts;
+    token = b->token;
+
+    for (i = 0; i < n; i++) {
+        token->slots[i].token = token;
+        token->slots[i].index = i;
+
+        if (ngx_http_hashpay_redis_send_cmd(rs, &cmd[i], &token->slots[i])
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    b->pending = n;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, b->request->connection->log, 0,
+                   "hashpay redis: batch %p: %ui commands sent", b, n);
+
+    return NGX_OK;
+}
+
+
 static ngx_int_t
 ngx_http_hashpay_redis_send_cmd(ngx_http_hashpay_redis_t *rs,
     ngx_http_hashpay_cmd_t *cmd, ngx_http_hashpay_slot_t *slot)
 {
-    if (redisAsyncCommandArgv(rs->ac, ngx_http_hashpay_redis_reply, slot,
-                              (int) cmd->argc, cmd->argv, cmd->argvlen)
-        != REDIS_OK)
+    if (ngx_http_hashpay_redis_command(rs, ngx_http_hashpay_redis_reply,
+                                       slot, (int) cmd->argc, cmd->argv,
+                                       cmd->argvlen)
+        != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -914,20 +1476,37 @@ ngx_http_hashpay_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
     redisReply                *reply = r;
     ngx_http_hashpay_slot_t   *slot = privdata;
 
-    const char                *argv[3];
-    size_t                     argvlen[3];
+    ngx_uint_t                 noscript;
     ngx_http_hashpay_cmd_t    *cmd;
     ngx_http_hashpay_token_t  *token;
     ngx_http_hashpay_batch_t  *b;
     ngx_http_hashpay_redis_t  *rs;
+
+    rs = &ngx_http_hashpay_redis;
 
     token = slot->token;
     token->refs--;
 
     b = token->batch;
 
+    noscript = 0;
+
+    if (reply != NULL && ac == rs->ac) {
+        ngx_http_hashpay_redis_answered(rs);
+
+        if (ngx_http_hashpay_reply_noscript(reply)) {
+            noscript = 1;
+            ngx_http_hashpay_redis_reload(rs);
+        }
+    }
+
     if (b == NULL) {
         /* the request is gone, or stopped waiting */
+
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                       "hashpay redis: reply %ui of a batch that stopped "
+                       "waiting discarded%s", slot->index,
+                       reply == NULL ? " (connection gone)" : "");
 
         if (token->refs == 0) {
             ngx_free(token);
@@ -950,31 +1529,17 @@ ngx_http_hashpay_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
     cmd = b->cmds.elts;
     cmd = &cmd[slot->index];
 
-    if (reply->type == REDIS_REPLY_ERROR
-        && reply->len >= 8
-        && ngx_strncmp(reply->str, "NOSCRIPT", 8) == 0
-        && !cmd->retried)
-    {
-        /* the script cache was flushed: load it, then run the command again */
+    if (noscript && !cmd->retried) {
 
-        rs = &ngx_http_hashpay_redis;
+        /* behind the loads that ngx_http_hashpay_redis_reload() sent */
+
         cmd->retried = 1;
 
-        ngx_log_error(NGX_LOG_NOTICE, b->request->connection->log, 0,
-                      "hashpay: redis lost script \"%V\", loading it again",
-                      &cmd->script->name);
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, b->request->connection->log, 0,
+                       "hashpay redis: batch %p: NOSCRIPT, command %ui "
+                       "sent again", b, slot->index);
 
-        argv[0] = "SCRIPT";
-        argvlen[0] = 6;
-        argv[1] = "LOAD";
-        argvlen[1] = 4;
-        argv[2] = (const char *) cmd->script->source.data;
-        argvlen[2] = cmd->script->source.len;
-
-        if (redisAsyncCommandArgv(ac, NULL, NULL, 3, argv, argvlen)
-            != REDIS_OK
-            || ngx_http_hashpay_redis_send_cmd(rs, cmd, slot) != NGX_OK)
-        {
+        if (ngx_http_hashpay_redis_send_cmd(rs, cmd, slot) != NGX_OK) {
             b->error = "connection lost";
             ngx_http_hashpay_batch_finish(b, NGX_ERROR);
         }
@@ -982,13 +1547,17 @@ ngx_http_hashpay_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
         return;
     }
 
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, b->request->connection->log, 0,
+                   "hashpay redis: batch %p: reply %ui, %ui pending",
+                   b, slot->index, b->pending - 1);
+
     b->reply(b, slot->index, reply);
 
     if (--b->pending) {
         return;
     }
 
-    if (b->durable && ngx_http_hashpay_redis.conf->wait_replicas) {
+    if (b->durable && rs->conf->wait_replicas) {
         ngx_http_hashpay_batch_wait(b, &token->slots[b->cmds.nelts]);
         return;
     }
@@ -1027,9 +1596,9 @@ ngx_http_hashpay_batch_wait(ngx_http_hashpay_batch_t *b,
     slot->index = b->cmds.nelts;
 
     if (ngx_http_hashpay_redis_usable(rs) != NGX_OK
-        || redisAsyncCommandArgv(rs->ac, ngx_http_hashpay_redis_reply, slot,
-                                 3, argv, argvlen)
-           != REDIS_OK)
+        || ngx_http_hashpay_redis_command(rs, ngx_http_hashpay_redis_reply,
+                                          slot, 3, argv, argvlen)
+           != NGX_OK)
     {
         b->error = "connection lost";
         ngx_http_hashpay_batch_finish(b, NGX_ERROR);
@@ -1037,6 +1606,9 @@ ngx_http_hashpay_batch_wait(ngx_http_hashpay_batch_t *b,
     }
 
     slot->token->refs++;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, b->request->connection->log, 0,
+                   "hashpay redis: batch %p: WAIT sent", b);
 }
 
 
@@ -1079,7 +1651,17 @@ ngx_http_hashpay_batch_finish(ngx_http_hashpay_batch_t *b, ngx_int_t rc)
         ngx_del_timer(&b->timer);
     }
 
+    if (b->queued) {
+        ngx_queue_remove(&b->queue);
+        b->queued = 0;
+    }
+
     ngx_http_hashpay_batch_detach(b);
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, b->request->connection->log, 0,
+                   "hashpay redis: batch %p: %s%s", b,
+                   rc == NGX_OK ? "done" : "failed: ",
+                   rc == NGX_OK ? "" : b->error);
 
     /* may finalize the request and free b */
 
@@ -1107,6 +1689,12 @@ ngx_http_hashpay_batch_detach(ngx_http_hashpay_batch_t *b)
 }
 
 
+/*
+ * Only this batch fails: its replies, when they come, are thrown away,
+ * and the requests behind it on the connection are answered as usual.
+ * The connection itself is dropped by the stall timer alone.
+ */
+
 static void
 ngx_http_hashpay_batch_timeout(ngx_event_t *ev)
 {
@@ -1115,20 +1703,13 @@ ngx_http_hashpay_batch_timeout(ngx_event_t *ev)
     b = ev->data;
 
     ngx_log_error(NGX_LOG_ERR, ev->log, 0,
-                  "hashpay: redis \"%V\" did not answer within %M ms",
+                  "hashpay: redis \"%V\" did not answer within %M ms%s",
                   &ngx_http_hashpay_redis.conf->name,
-                  ngx_http_hashpay_redis.conf->timeout);
+                  ngx_http_hashpay_redis.conf->timeout,
+                  b->queued ? " (handshake not done)" : "");
 
     b->error = "timed out";
     ngx_http_hashpay_batch_finish(b, NGX_ERROR);
-
-    /*
-     * a connection that leaves a command unanswered that long is not to
-     * be trusted with the next one: drop it, which fails every other
-     * waiting request at once, and reconnect
-     */
-
-    ngx_http_hashpay_redis_drop(&ngx_http_hashpay_redis, "command timed out");
 }
 
 
@@ -1139,6 +1720,16 @@ ngx_http_hashpay_batch_cleanup(void *data)
 
     if (b->timer.timer_set) {
         ngx_del_timer(&b->timer);
+    }
+
+    if (b->queued) {
+        ngx_queue_remove(&b->queue);
+        b->queued = 0;
+    }
+
+    if (b->token != NULL) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, b->request->connection->log, 0,
+                       "hashpay redis: batch %p: request gone, detached", b);
     }
 
     b->finished = 1;

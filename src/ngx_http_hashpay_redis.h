@@ -4,7 +4,9 @@
  *
  * The worker's Redis connection: hiredis's async API on nginx's event
  * loop, one persistent connection per worker, requests pipelined on it,
- * every wait under an nginx timer, Lua scripts by EVALSHA.
+ * every wait under an nginx timer, Lua scripts by EVALSHA.  Nothing but
+ * the handshake is sent before it has succeeded; a late reply fails only
+ * its own request; see ngx_http_hashpay_redis.c for the state machine.
  */
 
 
@@ -41,7 +43,8 @@ typedef void (*ngx_http_hashpay_reply_pt)(ngx_http_hashpay_batch_t *b,
 
 /*
  * the batch has ended: NGX_OK when every command was answered (error
- * replies included), NGX_ERROR when Redis failed or timed out; called
+ * replies included), NGX_ERROR when Redis failed, the connection could
+ * not be set up, or the batch timed out (b->error says which); called
  * once, never from inside ngx_http_hashpay_batch_send()
  */
 typedef void (*ngx_http_hashpay_done_pt)(ngx_http_hashpay_batch_t *b,
@@ -61,7 +64,10 @@ typedef struct {
  * Commands of one request, sent together (pipelined) and waited for
  * under one timer.  Lives in the request pool; hiredis only ever sees a
  * heap token that the request's cleanup detaches, so a reply that arrives
- * after the request is gone touches nothing freed.
+ * after the request is gone, or after its timer fired, touches nothing
+ * freed.  While the connection is being set up the batch waits in the
+ * connection's queue (under the same timer), and is sent once it is
+ * ready.
  */
 struct ngx_http_hashpay_batch_s {
     ngx_http_request_t             *request;
@@ -74,11 +80,13 @@ struct ngx_http_hashpay_batch_s {
     ngx_event_t                     timer;
     ngx_uint_t                      pending;
     const char                     *error;     /* why it failed, for logs */
+    ngx_queue_t                     queue;     /* waiting for the handshake */
 
     /* hashpay_redis_wait applies: the batch's scripts write */
     unsigned                        durable:1;
 
     unsigned                        sent:1;
+    unsigned                        queued:1;
     unsigned                        finished:1;
 };
 
@@ -109,9 +117,11 @@ ngx_int_t ngx_http_hashpay_reply_word(ngx_pool_t *pool, redisReply *reply,
     ngx_str_t *dst);
 
 /*
- * Sends every queued command.  NGX_OK: b->done will be called later.
- * NGX_DECLINED: Redis is not connected now, nothing was sent (answer
- * 503).  NGX_ERROR: allocation failure.
+ * Sends every queued command, or, while the connection's handshake runs,
+ * queues the batch until it has succeeded.  NGX_OK: b->done will be
+ * called later.  NGX_DECLINED: Redis is not connected now (waiting to
+ * reconnect), nothing was sent (answer 503).  NGX_ERROR: allocation
+ * failure.
  */
 ngx_int_t ngx_http_hashpay_batch_send(ngx_http_hashpay_batch_t *b);
 

@@ -3,6 +3,9 @@
 # reaching it (db=, password=, unix:).  Every waiting request is answered
 # 503 {"error":"redis_unavailable"} with Retry-After: 1, never hung; the
 # worker keeps serving other locations meanwhile and reconnects by itself.
+# The client's own faults (the handshake, one late reply, NOSCRIPT under
+# load, debug traces) are in t/053-redis-faults.t, reconnection jitter in
+# t/054-redis-backoff.t.
 
 use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
@@ -81,7 +84,8 @@ hashpay_redis 127.0.0.1:$TEST_NGINX_DEAD_PORT;
 
 
 === TEST 3: a Redis that accepts the connection and never answers: 503
-The request waits `timeout`, no longer; the connection is dropped.
+The request waits for the handshake `timeout`, no longer (the connection
+is dropped at connect_timeout, later).
 --- http_config
 hashpay_redis 127.0.0.1:$TEST_NGINX_BLACKHOLE_PORT connect_timeout=5s timeout=300ms;
 --- delivery eval
@@ -209,8 +213,9 @@ hashpay_redis 127.0.0.1:$TEST_NGINX_OWN_REDIS_PORT connect_timeout=200ms timeout
   main::tweet('1500000000000000002', 'ConfirmK7Q2XD') ]
 --- after_each eval
 [ sub { HashpayTest::redis_reply('SCRIPT', 'FLUSH') },
-  sub { Test::More::ok(scalar HashpayTest::log_lines('loading it again'),
-                       'NOSCRIPT: the script is loaded again') } ]
+  sub { Test::More::ok(scalar HashpayTest::log_lines(
+                           'lost the scripts (NOSCRIPT), loading them again'),
+                       'NOSCRIPT: the scripts are loaded again') } ]
 --- error_code eval
 [200, 200]
 --- response_body eval
