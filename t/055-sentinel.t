@@ -232,7 +232,8 @@ __DATA__
 
 === TEST 1: the first sentinel is dead: the next one gives the primary
 The delivery acts on the primary (its tweet record is there), and the
-sentinel that answered is asked first the next time.
+sentinel that answered is asked first the next time (the module's
+connection is killed, the next delivery reconnects).
 --- http_config
 hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_DEAD_PORT 127.0.0.1:$TEST_NGINX_SENTINEL_PORT master=m connect_timeout=500ms timeout=2s;
 --- delivery eval
@@ -253,6 +254,20 @@ main::unknown('1500000000000000001')
     Test::More::ok(main::whole_log(
                        qr/hashpay redis: handshake: 127\.0\.0\.1:$main::P->{port} is the primary/),
                    'ROLE said master');
+
+    # a new connection: the sentinel that answered is asked first now
+    HashpayTest::redis_reply({ port => $main::P->{port} },
+                             'CLIENT', 'KILL', 'TYPE', 'normal');
+    my @st = main::post_until_200('1500000000000000011', 20);
+    Test::More::is($st[-1], '200', "after a reconnection: 200 (@st)");
+    Test::More::is(main::recorded($main::P, '1500000000000000011'), '1',
+                   'on the primary');
+    Test::More::is(main::whole_log(
+                       qr/hashpay redis: asking sentinel 127\.0\.0\.1:$main::SentinelPort$/m),
+                   2, 'the live sentinel was asked twice');
+    Test::More::is(main::whole_log(
+                       qr/hashpay redis: asking sentinel 127\.0\.0\.1:$main::Dead$/m),
+                   1, 'the dead one only the first time');
   } ]
 --- no_error_log
 [alert]
