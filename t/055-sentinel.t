@@ -170,12 +170,15 @@ sub liar {
 }
 
 # a delivery of one tweet by alice with an unknown confirmation code: it
-# acts (rejected unknown_code), so it is recorded in hashpay:tweet:<id>
+# acts (rejected unknown_code), so it is recorded in hashpay:tweet:<id>;
+# each by a user of its own (the Redis servers here are not flushed
+# between blocks, and unknown codes count towards too_many_attempts)
 sub tweet {
     my ($id) = @_;
+    my $user = '22' . substr($id, -8);
     return '{"for_user_id":"2244994945","tweet_create_events":['
         . '{"id_str":"' . $id . '","text":"#ConfirmK7Q2XD",'
-        . '"user":{"id_str":"2244994945","screen_name":"alice"},'
+        . '"user":{"id_str":"' . $user . '","screen_name":"alice"},'
         . '"entities":{"hashtags":[{"text":"ConfirmK7Q2XD"}]}}]}';
 }
 
@@ -330,7 +333,47 @@ main::unknown('1500000000000000002')
 
 
 
-=== TEST 3: a master name that no sentinel knows: 503 and a clear log
+=== TEST 3: the primary dies: the sentinel promotes the replica
+After TEST 2 the primary is R and P its replica.  R is shut down; the
+sentinel sees it down after 1 s and promotes P.  Deliveries are sent
+until one is answered 200 (503 meanwhile, never 200 without the effect);
+it is on P.
+--- http_config
+hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_SENTINEL_PORT master=m connect_timeout=500ms timeout=2s;
+--- delivery eval
+[ main::tweet('1500000000000000008') ]
+--- error_code: 200
+--- response_body eval
+main::unknown('1500000000000000008')
+--- timeout: 60
+--- after_each eval
+[ sub {
+    Test::More::is(main::recorded($main::R, '1500000000000000008'), '1',
+                   'before: on the primary (R)');
+    Test::More::ok(main::wait_until(sub {
+        main::recorded($main::P, '1500000000000000008') eq '1' }, 5),
+                   'replicated to P');
+    HashpayTest::stop_redis($main::R);
+    $main::R = undef;
+
+    my @st = main::post_until_200('1500000000000000009', 150);
+    Test::More::is($st[-1], '200', sprintf('answered 200 in the end '
+                                           . '(%d tries)', scalar @st));
+    Test::More::ok(!(grep { $_ ne '200' && $_ ne '503' } @st),
+                   'only 503 before');
+    Test::More::is(main::role($main::P), 'master', 'P is the primary');
+    Test::More::is(main::recorded($main::P, '1500000000000000009'), '1',
+                   'its tweet record is on the new primary');
+    Test::More::is(main::recorded($main::P, '1500000000000000008'), '1',
+                   'and the one from before');
+  } ]
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 4: a master name that no sentinel knows: 503 and a clear log
 --- http_config
 hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_SENTINEL_PORT master=nope connect_timeout=500ms timeout=1s;
 --- delivery eval
@@ -346,7 +389,7 @@ hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_SENTINEL_PORT master=nope connect_t
 
 
 
-=== TEST 4: READONLY: the primary is demoted under the connection
+=== TEST 5: READONLY: the primary is demoted under the connection
 A sentinel of this file's own gives A.  The first delivery acts on A.
 Then A is made a replica of B (B promoted by hand) while the module is
 connected, and the sentinel still gives A: the delivery gets READONLY,
