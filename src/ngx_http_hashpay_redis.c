@@ -115,6 +115,20 @@ typedef struct {
 } ngx_http_hashpay_sentinel_t;
 
 
+/*
+ * hashpay_redis_sentinel: a subscription to +switch-master on one
+ * sentinel, so that a switch drops the connection to the old primary at
+ * once; only a shortcut, the connection checks ROLE and READONLY anyway
+ */
+typedef struct {
+    redisAsyncContext              *ac;
+    ngx_connection_t               *conn;
+    ngx_uint_t                      index;         /* sentinel watched */
+    ngx_event_t                     timer;         /* connect_timeout= */
+    ngx_event_t                     retry;
+} ngx_http_hashpay_watch_t;
+
+
 typedef struct {
     ngx_http_hashpay_redis_conf_t  *conf;
     redisAsyncContext              *ac;
@@ -137,6 +151,7 @@ typedef struct {
     ngx_event_t                     stall_timer;
 
     ngx_http_hashpay_sentinel_t     sentinel;
+    ngx_http_hashpay_watch_t        watch;
 
     unsigned                        exiting:1;
     unsigned                        failed_logged:1;
@@ -207,6 +222,21 @@ static void ngx_http_hashpay_sentinel_add_write(void *privdata);
 static void ngx_http_hashpay_sentinel_del_write(void *privdata);
 static void ngx_http_hashpay_sentinel_cleanup(void *privdata);
 static void ngx_http_hashpay_redis_release(ngx_connection_t *c);
+
+static void ngx_http_hashpay_watch_start(ngx_http_hashpay_redis_t *rs);
+static void ngx_http_hashpay_watch_message(redisAsyncContext *ac,
+    void *reply, void *privdata);
+static void ngx_http_hashpay_watch_on_connect(const redisAsyncContext *ac,
+    int status);
+static void ngx_http_hashpay_watch_timeout(ngx_event_t *ev);
+static void ngx_http_hashpay_watch_retry(ngx_event_t *ev);
+static void ngx_http_hashpay_watch_read_handler(ngx_event_t *ev);
+static void ngx_http_hashpay_watch_write_handler(ngx_event_t *ev);
+static void ngx_http_hashpay_watch_add_read(void *privdata);
+static void ngx_http_hashpay_watch_del_read(void *privdata);
+static void ngx_http_hashpay_watch_add_write(void *privdata);
+static void ngx_http_hashpay_watch_del_write(void *privdata);
+static void ngx_http_hashpay_watch_cleanup(void *privdata);
 
 static void ngx_http_hashpay_redis_read_handler(ngx_event_t *ev);
 static void ngx_http_hashpay_redis_write_handler(ngx_event_t *ev);
@@ -319,7 +349,21 @@ ngx_http_hashpay_redis_init_process(ngx_cycle_t *cycle,
     rs->sentinel.next.log = cycle->log;
     rs->sentinel.next.cancelable = 1;
 
+    rs->watch.timer.handler = ngx_http_hashpay_watch_timeout;
+    rs->watch.timer.data = rs;
+    rs->watch.timer.log = cycle->log;
+    rs->watch.timer.cancelable = 1;
+
+    rs->watch.retry.handler = ngx_http_hashpay_watch_retry;
+    rs->watch.retry.data = rs;
+    rs->watch.retry.log = cycle->log;
+    rs->watch.retry.cancelable = 1;
+
     ngx_http_hashpay_redis_connect(rs);
+
+    if (conf->sentinels != NULL) {
+        ngx_http_hashpay_watch_start(rs);
+    }
 
     return NGX_OK;
 }
@@ -360,6 +404,18 @@ ngx_http_hashpay_redis_exit_process(ngx_cycle_t *cycle)
 
     if (rs->sentinel.next.timer_set) {
         ngx_del_timer(&rs->sentinel.next);
+    }
+
+    if (rs->watch.ac) {
+        redisAsyncFree(rs->watch.ac);
+    }
+
+    if (rs->watch.timer.timer_set) {
+        ngx_del_timer(&rs->watch.timer);
+    }
+
+    if (rs->watch.retry.timer_set) {
+        ngx_del_timer(&rs->watch.retry);
     }
 
     if (rs->ac) {
@@ -1613,6 +1669,368 @@ ngx_http_hashpay_redis_release(ngx_connection_t *c)
     ngx_free_connection(c);
 
     c->fd = (ngx_socket_t) -1;
+}
+
+
+/*
+ * +switch-master: one subscription per worker, to one sentinel at a time
+ * (the next one after a failure, a second later).  A message for our
+ * master that names another address than the connection's drops the
+ * connection; the reconnection asks the sentinels as usual.
+ */
+
+static void
+ngx_http_hashpay_watch_start(ngx_http_hashpay_redis_t *rs)
+{
+    const char                        *argv[2];
+    size_t                             argvlen[2];
+    redisAsyncContext                 *ac;
+    ngx_connection_t                  *c;
+    ngx_http_hashpay_watch_t          *w;
+    ngx_http_hashpay_redis_conf_t     *conf;
+    ngx_http_hashpay_sentinel_conf_t  *sc;
+
+    conf = rs->conf;
+    w = &rs->watch;
+
+    w->index %= conf->sentinels->nelts;
+
+    sc = conf->sentinels->elts;
+    sc = &sc[w->index];
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                   "hashpay redis: watching sentinel %V", &sc->name);
+
+    if (sc->unix_path.len) {
+        ac = redisAsyncConnectUnix((char *) sc->unix_path.data);
+
+    } else {
+        ac = redisAsyncConnect((char *) sc->host.data, (int) sc->port);
+    }
+
+    if (ac == NULL || ac->err) {
+        if (ac) {
+            redisAsyncFree(ac);
+        }
+
+        w->index++;
+        ngx_add_timer(&w->retry, 1000);
+        return;
+    }
+
+    c = ngx_get_connection(ac->c.fd, rs->log);
+    if (c == NULL) {
+        redisAsyncFree(ac);
+        w->index++;
+        ngx_add_timer(&w->retry, 1000);
+        return;
+    }
+
+    c->data = rs;
+    c->read->handler = ngx_http_hashpay_watch_read_handler;
+    c->write->handler = ngx_http_hashpay_watch_write_handler;
+    c->read->log = rs->log;
+    c->write->log = rs->log;
+
+    w->ac = ac;
+    w->conn = c;
+
+    ac->ev.data = rs;
+    ac->ev.addRead = ngx_http_hashpay_watch_add_read;
+    ac->ev.delRead = ngx_http_hashpay_watch_del_read;
+    ac->ev.addWrite = ngx_http_hashpay_watch_add_write;
+    ac->ev.delWrite = ngx_http_hashpay_watch_del_write;
+    ac->ev.cleanup = ngx_http_hashpay_watch_cleanup;
+
+    (void) redisAsyncSetConnectCallback(ac,
+                                        ngx_http_hashpay_watch_on_connect);
+
+    ngx_add_timer(&w->timer, conf->connect_timeout);
+
+    if (conf->sentinel_password.len) {
+        argv[0] = "AUTH";
+        argvlen[0] = 4;
+        argv[1] = (const char *) conf->sentinel_password.data;
+        argvlen[1] = conf->sentinel_password.len;
+
+        if (redisAsyncCommandArgv(ac, ngx_http_hashpay_watch_message,
+                                  "AUTH", 2, argv, argvlen)
+            != REDIS_OK)
+        {
+            redisAsyncFree(ac);
+            return;
+        }
+    }
+
+    argv[0] = "SUBSCRIBE";
+    argvlen[0] = 9;
+    argv[1] = "+switch-master";
+    argvlen[1] = sizeof("+switch-master") - 1;
+
+    if (redisAsyncCommandArgv(ac, ngx_http_hashpay_watch_message, NULL,
+                              2, argv, argvlen)
+        != REDIS_OK)
+    {
+        redisAsyncFree(ac);
+    }
+}
+
+
+static void
+ngx_http_hashpay_watch_message(redisAsyncContext *ac, void *r,
+    void *privdata)
+{
+    redisReply                     *reply = r;
+    u_char                         *p, *last, *f[5];
+    size_t                          flen[5];
+    ngx_int_t                       port;
+    ngx_uint_t                      n;
+    ngx_http_hashpay_redis_t       *rs;
+    ngx_http_hashpay_redis_conf_t  *conf;
+
+    rs = &ngx_http_hashpay_redis;
+    conf = rs->conf;
+
+    if (reply == NULL || ac != rs->watch.ac) {
+        return;
+    }
+
+    if (reply->type == REDIS_REPLY_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                      "hashpay: redis \"%V\": sentinel subscription: %s "
+                      "failed: %*s", &conf->name,
+                      privdata ? (char *) privdata : "SUBSCRIBE",
+                      (size_t) reply->len, reply->str);
+        redisAsyncFree(ac);
+        return;
+    }
+
+    if (privdata != NULL) {
+        return;         /* AUTH */
+    }
+
+    if (rs->watch.timer.timer_set) {
+        ngx_del_timer(&rs->watch.timer);
+    }
+
+    /* "message" "+switch-master" "<name> <old ip> <old port> <ip> <port>" */
+
+    if (reply->type != REDIS_REPLY_ARRAY
+        || reply->elements != 3
+        || reply->element[0]->type != REDIS_REPLY_STRING
+        || reply->element[0]->len != 7
+        || ngx_strncmp(reply->element[0]->str, "message", 7) != 0
+        || reply->element[2]->type != REDIS_REPLY_STRING)
+    {
+        return;
+    }
+
+    p = (u_char *) reply->element[2]->str;
+    last = p + reply->element[2]->len;
+
+    for (n = 0; n < 5 && p < last; n++) {
+        f[n] = p;
+
+        while (p < last && *p != ' ') {
+            p++;
+        }
+
+        flen[n] = p - f[n];
+
+        if (p < last) {
+            p++;
+        }
+    }
+
+    if (n != 5 || flen[0] != conf->master.len
+        || ngx_strncmp(f[0], conf->master.data, flen[0]) != 0)
+    {
+        return;
+    }
+
+    port = ngx_atoi(f[4], flen[4]);
+
+    ngx_log_error(NGX_LOG_NOTICE, rs->log, 0,
+                  "hashpay: redis \"%V\": the sentinels switched master "
+                  "\"%V\" to %*s:%*s", &conf->name, &conf->master,
+                  flen[3], f[3], flen[4], f[4]);
+
+    if (rs->ac == NULL
+        || rs->state == NGX_HTTP_HASHPAY_REDIS_DISCONNECTED
+        || rs->state == NGX_HTTP_HASHPAY_REDIS_RESOLVING)
+    {
+        return;
+    }
+
+    if (rs->addr.unix_path.len == 0
+        && rs->addr.port == port
+        && rs->addr.host.len == flen[3]
+        && ngx_strncmp(rs->addr.host.data, f[3], flen[3]) == 0)
+    {
+        return;
+    }
+
+    /* another context than this callback's: freed at once */
+
+    ngx_http_hashpay_redis_drop(rs, "the primary moved (+switch-master)");
+}
+
+
+static void
+ngx_http_hashpay_watch_on_connect(const redisAsyncContext *ac, int status)
+{
+    ngx_http_hashpay_redis_t          *rs;
+    ngx_http_hashpay_sentinel_conf_t  *sc;
+
+    rs = ac->ev.data;
+
+    if (status == REDIS_OK) {
+        return;
+    }
+
+    sc = rs->conf->sentinels->elts;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                   "hashpay redis: watching sentinel %V: connect failed: %s",
+                   &sc[rs->watch.index].name, ac->errstr);
+}
+
+
+static void
+ngx_http_hashpay_watch_timeout(ngx_event_t *ev)
+{
+    ngx_http_hashpay_redis_t  *rs;
+
+    rs = ev->data;
+
+    if (rs->watch.ac != NULL) {
+        redisAsyncFree(rs->watch.ac);
+    }
+}
+
+
+static void
+ngx_http_hashpay_watch_retry(ngx_event_t *ev)
+{
+    ngx_http_hashpay_redis_t  *rs;
+
+    rs = ev->data;
+
+    if (rs->exiting || ngx_exiting || rs->watch.ac != NULL) {
+        return;
+    }
+
+    ngx_http_hashpay_watch_start(rs);
+}
+
+
+static void
+ngx_http_hashpay_watch_read_handler(ngx_event_t *ev)
+{
+    ngx_connection_t          *c;
+    ngx_http_hashpay_redis_t  *rs;
+
+    c = ev->data;
+    rs = c->data;
+
+    if (rs->watch.ac == NULL || rs->watch.conn != c) {
+        return;
+    }
+
+    redisAsyncHandleRead(rs->watch.ac);
+}
+
+
+static void
+ngx_http_hashpay_watch_write_handler(ngx_event_t *ev)
+{
+    ngx_connection_t          *c;
+    ngx_http_hashpay_redis_t  *rs;
+
+    c = ev->data;
+    rs = c->data;
+
+    if (rs->watch.ac == NULL || rs->watch.conn != c) {
+        return;
+    }
+
+    redisAsyncHandleWrite(rs->watch.ac);
+}
+
+
+static void
+ngx_http_hashpay_watch_add_read(void *privdata)
+{
+    ngx_http_hashpay_redis_t  *rs = privdata;
+
+    ngx_http_hashpay_redis_interest(rs->log, rs->watch.conn->read,
+                                    NGX_READ_EVENT, 1);
+}
+
+
+static void
+ngx_http_hashpay_watch_del_read(void *privdata)
+{
+    ngx_http_hashpay_redis_t  *rs = privdata;
+
+    ngx_http_hashpay_redis_interest(rs->log, rs->watch.conn->read,
+                                    NGX_READ_EVENT, 0);
+}
+
+
+static void
+ngx_http_hashpay_watch_add_write(void *privdata)
+{
+    ngx_http_hashpay_redis_t  *rs = privdata;
+
+    ngx_http_hashpay_redis_interest(rs->log, rs->watch.conn->write,
+                                    NGX_WRITE_EVENT, 1);
+}
+
+
+static void
+ngx_http_hashpay_watch_del_write(void *privdata)
+{
+    ngx_http_hashpay_redis_t  *rs = privdata;
+
+    ngx_http_hashpay_redis_interest(rs->log, rs->watch.conn->write,
+                                    NGX_WRITE_EVENT, 0);
+}
+
+
+/* the subscription is gone: the next sentinel, a second later */
+
+static void
+ngx_http_hashpay_watch_cleanup(void *privdata)
+{
+    ngx_http_hashpay_redis_t *rs = privdata;
+
+    ngx_connection_t          *c;
+    ngx_http_hashpay_watch_t  *w;
+
+    w = &rs->watch;
+    c = w->conn;
+
+    w->ac = NULL;
+    w->conn = NULL;
+
+    if (w->timer.timer_set) {
+        ngx_del_timer(&w->timer);
+    }
+
+    if (c) {
+        ngx_http_hashpay_redis_release(c);
+    }
+
+    if (rs->exiting || ngx_exiting) {
+        return;
+    }
+
+    w->index++;
+
+    if (!w->retry.timer_set) {
+        ngx_add_timer(&w->retry, 1000);
+    }
 }
 
 

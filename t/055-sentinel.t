@@ -279,8 +279,10 @@ main::unknown('1500000000000000001')
 
 
 === TEST 2: SENTINEL FAILOVER: deliveries act on the new primary
-The sentinel promotes the replica, then turns the old primary into a
-replica of it and kills its clients (the module's connection).  Deliveries are sent until one is answered 200: some may
+The sentinel promotes the replica and publishes +switch-master: the
+module, subscribed, drops its connection to the old primary at once
+(the sentinel turns the old primary into a replica only within its 10 s
+INFO period; until then the old primary would take writes).  Deliveries are sent until one is answered 200: some may
 be 503 during the switch, never 200 without the effect; the one answered
 200 has its tweet record on the new primary.  The tweet of the first
 delivery, on the old primary before the switch, is on the new one too
@@ -306,12 +308,14 @@ main::unknown('1500000000000000002')
                'SENTINEL', 'get-master-addr-by-name', 'm')->[1]
            eq $main::R->{port} }, 15), 'the replica was promoted');
 
-    # the switch ends when the sentinel turns the old primary into a
-    # replica (it sees it within its 10 s INFO period), and kills its
-    # clients: until then the old primary takes writes (README)
-    Test::More::ok(main::wait_until(sub {
-        main::role($main::P) eq 'slave' }, 25),
-                   'the old primary is a replica now');
+    # +switch-master: the module leaves the old primary at once, before
+    # the sentinel turns it into a replica (within its 10 s INFO period)
+    Test::More::ok(HashpayTest::wait_log(
+                       qr/hashpay: redis "m": the sentinels switched master "m" to 127\.0\.0\.1:$main::R->{port}$/m, 20),
+                   '+switch-master is logged');
+    Test::More::ok(HashpayTest::wait_log(
+                       qr/hashpay: redis "m": the primary moved \(\+switch-master\), closing the connection/),
+                   'the connection to the old primary is dropped');
 
     my @st = main::post_until_200('1500000000000000003', 50);
     Test::More::is($st[-1], '200', "answered 200 in the end (@st)");
@@ -319,8 +323,13 @@ main::unknown('1500000000000000002')
                    'only 503 before');
     Test::More::is(main::recorded($main::R, '1500000000000000003'), '1',
                    'its tweet record is on the new primary');
+
+    Test::More::ok(main::wait_until(sub {
+        main::role($main::P) eq 'slave' }, 25),
+                   'the old primary is a replica now');
     Test::More::is(main::recorded($main::R, '1500000000000000002'), '1',
                    'and the one from before the switch');
+
     # again, now that the switch is over: at once
     @st = main::post_until_200('1500000000000000004', 1);
     Test::More::is("@st", '200', 'the next delivery: 200 at once');
@@ -350,8 +359,9 @@ main::unknown('1500000000000000008')
 [ sub {
     Test::More::is(main::recorded($main::R, '1500000000000000008'), '1',
                    'before: on the primary (R)');
+    # a full sync waits repl-diskless-sync-delay (5 s) first
     Test::More::ok(main::wait_until(sub {
-        main::recorded($main::P, '1500000000000000008') eq '1' }, 5),
+        main::recorded($main::P, '1500000000000000008') eq '1' }, 20),
                    'replicated to P');
     HashpayTest::stop_redis($main::R);
     $main::R = undef;
