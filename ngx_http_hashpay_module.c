@@ -38,6 +38,10 @@ static char *ngx_http_hashpay_merge_loc_conf(ngx_conf_t *cf, void *parent,
 
 static char *ngx_http_hashpay_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static ngx_int_t ngx_http_hashpay_redis_option(
+    ngx_http_hashpay_redis_conf_t *rc, ngx_str_t *v);
+static char *ngx_http_hashpay_redis_sentinel(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static char *ngx_http_hashpay_redis_wait(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_hashpay_events_group(ngx_conf_t *cf,
@@ -94,6 +98,13 @@ static ngx_command_t  ngx_http_hashpay_commands[] = {
     { ngx_string("hashpay_redis"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
       ngx_http_hashpay_redis,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("hashpay_redis_sentinel"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_hashpay_redis_sentinel,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -599,20 +610,84 @@ ngx_http_hashpay_requires(ngx_conf_t *cf, ngx_http_hashpay_main_conf_t *mcf,
 }
 
 
+/*
+ * an option of hashpay_redis and hashpay_redis_sentinel: NGX_OK,
+ * NGX_ERROR for a bad value, NGX_DECLINED for another option
+ */
+
+static ngx_int_t
+ngx_http_hashpay_redis_option(ngx_http_hashpay_redis_conf_t *rc,
+    ngx_str_t *v)
+{
+    ngx_int_t  n;
+    ngx_str_t  s;
+
+    if (ngx_strncmp(v->data, "db=", 3) == 0) {
+        n = ngx_atoi(v->data + 3, v->len - 3);
+        if (n == NGX_ERROR || n > 2147483647) {
+            return NGX_ERROR;
+        }
+
+        rc->db = n;
+        return NGX_OK;
+    }
+
+    if (ngx_strncmp(v->data, "password=", 9) == 0) {
+        rc->password.data = v->data + 9;
+        rc->password.len = v->len - 9;
+
+        if (rc->password.len == 0) {
+            return NGX_ERROR;
+        }
+
+        return NGX_OK;
+    }
+
+    if (ngx_strncmp(v->data, "connect_timeout=", 16) == 0) {
+        s.data = v->data + 16;
+        s.len = v->len - 16;
+
+        n = ngx_parse_time(&s, 0);
+        if (n == NGX_ERROR || n == 0) {
+            return NGX_ERROR;
+        }
+
+        rc->connect_timeout = n;
+        return NGX_OK;
+    }
+
+    if (ngx_strncmp(v->data, "timeout=", 8) == 0) {
+        s.data = v->data + 8;
+        s.len = v->len - 8;
+
+        n = ngx_parse_time(&s, 0);
+        if (n == NGX_ERROR || n == 0) {
+            return NGX_ERROR;
+        }
+
+        rc->timeout = n;
+        return NGX_OK;
+    }
+
+    return NGX_DECLINED;
+}
+
+
 static char *
 ngx_http_hashpay_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_hashpay_main_conf_t *mcf = conf;
 
     u_char                         *p;
-    ngx_str_t                      *value, s;
+    ngx_str_t                      *value;
     ngx_url_t                       u;
-    ngx_int_t                       n;
     ngx_uint_t                      i;
     ngx_http_hashpay_redis_conf_t  *rc;
 
     if (mcf->redis != NULL) {
-        return "is duplicate";
+        return mcf->redis->sentinels ? "cannot be used with "
+                                       "\"hashpay_redis_sentinel\""
+                                     : "is duplicate";
     }
 
     rc = ngx_pcalloc(cf->pool, sizeof(ngx_http_hashpay_redis_conf_t));
@@ -680,55 +755,9 @@ ngx_http_hashpay_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     for (i = 2; i < cf->args->nelts; i++) {
-
-        if (ngx_strncmp(value[i].data, "db=", 3) == 0) {
-            n = ngx_atoi(value[i].data + 3, value[i].len - 3);
-            if (n == NGX_ERROR || n > 2147483647) {
-                goto invalid;
-            }
-
-            rc->db = n;
-            continue;
+        if (ngx_http_hashpay_redis_option(rc, &value[i]) != NGX_OK) {
+            goto invalid;
         }
-
-        if (ngx_strncmp(value[i].data, "password=", 9) == 0) {
-            rc->password.data = value[i].data + 9;
-            rc->password.len = value[i].len - 9;
-
-            if (rc->password.len == 0) {
-                goto invalid;
-            }
-
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "connect_timeout=", 16) == 0) {
-            s.data = value[i].data + 16;
-            s.len = value[i].len - 16;
-
-            n = ngx_parse_time(&s, 0);
-            if (n == NGX_ERROR || n == 0) {
-                goto invalid;
-            }
-
-            rc->connect_timeout = n;
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "timeout=", 8) == 0) {
-            s.data = value[i].data + 8;
-            s.len = value[i].len - 8;
-
-            n = ngx_parse_time(&s, 0);
-            if (n == NGX_ERROR || n == 0) {
-                goto invalid;
-            }
-
-            rc->timeout = n;
-            continue;
-        }
-
-        goto invalid;
     }
 
     mcf->redis = rc;
@@ -745,6 +774,178 @@ invalid:
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "invalid parameter \"%V\" in \"hashpay_redis\"",
+                       &value[i]);
+
+    return NGX_CONF_ERROR;
+}
+
+
+/*
+ * "hashpay_redis_sentinel addr ... master=<name> [options]": the primary
+ * is asked of the sentinels at every connection (ngx_http_hashpay_redis.c);
+ * sentinels are numeric addresses or unix: paths, never names that a
+ * worker would resolve with a blocking call
+ */
+
+static char *
+ngx_http_hashpay_redis_sentinel(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_hashpay_main_conf_t *mcf = conf;
+
+    u_char                            *p;
+    in_port_t                          port;
+    ngx_int_t                          rc2;
+    ngx_str_t                         *value;
+    ngx_uint_t                         i;
+    ngx_addr_t                         addr;
+    ngx_http_hashpay_redis_conf_t     *rc;
+    ngx_http_hashpay_sentinel_conf_t  *sc;
+
+    if (mcf->redis != NULL) {
+        return mcf->redis->sentinels ? "is duplicate"
+                                     : "cannot be used with \"hashpay_redis\"";
+    }
+
+    rc = ngx_pcalloc(cf->pool, sizeof(ngx_http_hashpay_redis_conf_t));
+    if (rc == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    rc->sentinels = ngx_array_create(cf->pool, 3,
+                                     sizeof(ngx_http_hashpay_sentinel_conf_t));
+    if (rc->sentinels == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    rc->db = 0;
+    rc->connect_timeout = 200;
+    rc->timeout = 1000;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "master=", 7) == 0) {
+            rc->master.data = value[i].data + 7;
+            rc->master.len = value[i].len - 7;
+
+            if (rc->master.len == 0) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "sentinel_password=", 18) == 0) {
+            rc->sentinel_password.data = value[i].data + 18;
+            rc->sentinel_password.len = value[i].len - 18;
+
+            if (rc->sentinel_password.len == 0) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        rc2 = ngx_http_hashpay_redis_option(rc, &value[i]);
+
+        if (rc2 == NGX_OK) {
+            continue;
+        }
+
+        if (rc2 == NGX_ERROR || ngx_strlchr(value[i].data,
+                                            value[i].data + value[i].len,
+                                            '=')
+                                != NULL)
+        {
+            goto invalid;
+        }
+
+        /* a sentinel */
+
+        sc = ngx_array_push(rc->sentinels);
+        if (sc == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memzero(sc, sizeof(ngx_http_hashpay_sentinel_conf_t));
+        sc->name = value[i];
+
+        if (value[i].len > 5 && ngx_strncmp(value[i].data, "unix:", 5) == 0) {
+            sc->unix_path.len = value[i].len - 5;
+            sc->unix_path.data = ngx_pnalloc(cf->pool, sc->unix_path.len + 1);
+            if (sc->unix_path.data == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            ngx_memcpy(sc->unix_path.data, value[i].data + 5,
+                       sc->unix_path.len);
+            sc->unix_path.data[sc->unix_path.len] = '\0';
+            continue;
+        }
+
+        if (ngx_parse_addr_port(cf->pool, &addr, value[i].data, value[i].len)
+            != NGX_OK)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid sentinel \"%V\" in "
+                               "\"hashpay_redis_sentinel\": an IP address "
+                               "and port, or unix:path", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        port = ngx_inet_get_port(addr.sockaddr);
+        if (port == 0) {
+            port = 26379;
+        }
+
+        p = ngx_pnalloc(cf->pool, NGX_SOCKADDR_STRLEN + 1);
+        if (p == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        sc->host.data = p;
+        sc->host.len = ngx_sock_ntop(addr.sockaddr, addr.socklen, p,
+                                     NGX_SOCKADDR_STRLEN, 0);
+        p[sc->host.len] = '\0';
+        sc->port = port;
+    }
+
+    if (rc->master.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"hashpay_redis_sentinel\" requires master=");
+        return NGX_CONF_ERROR;
+    }
+
+    if (rc->sentinels->nelts == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"hashpay_redis_sentinel\" requires at least "
+                           "one sentinel");
+        return NGX_CONF_ERROR;
+    }
+
+    /* logs name the connection by its master */
+
+    rc->name = rc->master;
+
+    mcf->redis = rc;
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    /* never echo a password back */
+
+    if (ngx_strncmp(value[i].data, "password=", 9) == 0) {
+        ngx_str_set(&value[i], "password=...");
+
+    } else if (ngx_strncmp(value[i].data, "sentinel_password=", 18) == 0) {
+        ngx_str_set(&value[i], "sentinel_password=...");
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\" in \"hashpay_redis_sentinel\"",
                        &value[i]);
 
     return NGX_CONF_ERROR;

@@ -17,6 +17,15 @@
 #include <jansson.h>
 
 
+/* a sentinel of hashpay_redis_sentinel */
+typedef struct {
+    ngx_str_t                   name;          /* as written, for logs */
+    ngx_str_t                   host;          /* IP address, null-ended */
+    ngx_int_t                   port;
+    ngx_str_t                   unix_path;     /* null-ended, or empty */
+} ngx_http_hashpay_sentinel_conf_t;
+
+
 typedef struct {
     ngx_str_t                   name;          /* as written, for logs */
     ngx_str_t                   host;          /* IP address, null-ended */
@@ -31,6 +40,11 @@ typedef struct {
     ngx_str_t                   wait_args[2];   /* the same, as text */
     ngx_str_t                   events_key;     /* "<prefix>:events" */
     ngx_str_t                   events_group;   /* created at connect */
+
+    /* hashpay_redis_sentinel: of ngx_http_hashpay_sentinel_conf_t, or NULL */
+    ngx_array_t                *sentinels;
+    ngx_str_t                   master;         /* master= */
+    ngx_str_t                   sentinel_password;
 } ngx_http_hashpay_redis_conf_t;
 
 

@@ -85,6 +85,7 @@
 
 typedef enum {
     NGX_HTTP_HASHPAY_REDIS_DISCONNECTED = 0,
+    NGX_HTTP_HASHPAY_REDIS_RESOLVING,
     NGX_HTTP_HASHPAY_REDIS_CONNECTING,
     NGX_HTTP_HASHPAY_REDIS_PREPARING,
     NGX_HTTP_HASHPAY_REDIS_READY
@@ -97,6 +98,35 @@ typedef struct {
     ngx_int_t                       port;
     ngx_str_t                       unix_path;     /* null-ended, or empty */
 } ngx_http_hashpay_redis_addr_t;
+
+
+/*
+ * hashpay_redis_sentinel: one question to the sentinels, on a short-lived
+ * connection of its own, on the same adapter
+ */
+typedef struct {
+    redisAsyncContext              *ac;
+    ngx_connection_t               *conn;
+    ngx_uint_t                      index;         /* sentinel asked */
+    ngx_event_t                     timer;         /* connect_timeout= */
+    ngx_event_t                     next;          /* after its cleanup */
+    u_char                          host[NGX_SOCKADDR_STRLEN + 1];
+    unsigned                        found:1;
+} ngx_http_hashpay_sentinel_t;
+
+
+/*
+ * hashpay_redis_sentinel: a subscription to +switch-master on one
+ * sentinel, so that a switch drops the connection to the old primary at
+ * once; only a shortcut, the connection checks ROLE and READONLY anyway
+ */
+typedef struct {
+    redisAsyncContext              *ac;
+    ngx_connection_t               *conn;
+    ngx_uint_t                      index;         /* sentinel watched */
+    ngx_event_t                     timer;         /* connect_timeout= */
+    ngx_event_t                     retry;
+} ngx_http_hashpay_watch_t;
 
 
 typedef struct {
@@ -119,6 +149,9 @@ typedef struct {
     ngx_event_t                     connect_timer;
     ngx_event_t                     reconnect_timer;
     ngx_event_t                     stall_timer;
+
+    ngx_http_hashpay_sentinel_t     sentinel;
+    ngx_http_hashpay_watch_t        watch;
 
     unsigned                        exiting:1;
     unsigned                        failed_logged:1;
@@ -168,13 +201,50 @@ static void ngx_http_hashpay_redis_reload(ngx_http_hashpay_redis_t *rs);
 static void ngx_http_hashpay_redis_loaded(redisAsyncContext *ac,
     void *reply, void *privdata);
 
+static void ngx_http_hashpay_redis_role(redisAsyncContext *ac, void *reply,
+    void *privdata);
+static ngx_uint_t ngx_http_hashpay_reply_readonly(redisReply *reply);
+
+static void ngx_http_hashpay_sentinel_ask(ngx_http_hashpay_redis_t *rs);
+static void ngx_http_hashpay_sentinel_reply(redisAsyncContext *ac,
+    void *reply, void *privdata);
+static void ngx_http_hashpay_sentinel_auth(redisAsyncContext *ac,
+    void *reply, void *privdata);
+static void ngx_http_hashpay_sentinel_on_connect(const redisAsyncContext *ac,
+    int status);
+static void ngx_http_hashpay_sentinel_timeout(ngx_event_t *ev);
+static void ngx_http_hashpay_sentinel_next(ngx_event_t *ev);
+static void ngx_http_hashpay_sentinel_read_handler(ngx_event_t *ev);
+static void ngx_http_hashpay_sentinel_write_handler(ngx_event_t *ev);
+static void ngx_http_hashpay_sentinel_add_read(void *privdata);
+static void ngx_http_hashpay_sentinel_del_read(void *privdata);
+static void ngx_http_hashpay_sentinel_add_write(void *privdata);
+static void ngx_http_hashpay_sentinel_del_write(void *privdata);
+static void ngx_http_hashpay_sentinel_cleanup(void *privdata);
+static void ngx_http_hashpay_redis_release(ngx_connection_t *c);
+
+static void ngx_http_hashpay_watch_start(ngx_http_hashpay_redis_t *rs);
+static void ngx_http_hashpay_watch_message(redisAsyncContext *ac,
+    void *reply, void *privdata);
+static void ngx_http_hashpay_watch_on_connect(const redisAsyncContext *ac,
+    int status);
+static void ngx_http_hashpay_watch_timeout(ngx_event_t *ev);
+static void ngx_http_hashpay_watch_retry(ngx_event_t *ev);
+static void ngx_http_hashpay_watch_read_handler(ngx_event_t *ev);
+static void ngx_http_hashpay_watch_write_handler(ngx_event_t *ev);
+static void ngx_http_hashpay_watch_add_read(void *privdata);
+static void ngx_http_hashpay_watch_del_read(void *privdata);
+static void ngx_http_hashpay_watch_add_write(void *privdata);
+static void ngx_http_hashpay_watch_del_write(void *privdata);
+static void ngx_http_hashpay_watch_cleanup(void *privdata);
+
 static void ngx_http_hashpay_redis_read_handler(ngx_event_t *ev);
 static void ngx_http_hashpay_redis_write_handler(ngx_event_t *ev);
 static void ngx_http_hashpay_redis_add_read(void *privdata);
 static void ngx_http_hashpay_redis_del_read(void *privdata);
 static void ngx_http_hashpay_redis_add_write(void *privdata);
 static void ngx_http_hashpay_redis_del_write(void *privdata);
-static void ngx_http_hashpay_redis_interest(ngx_http_hashpay_redis_t *rs,
+static void ngx_http_hashpay_redis_interest(ngx_log_t *log,
     ngx_event_t *ev, ngx_int_t event, ngx_uint_t on);
 static void ngx_http_hashpay_redis_cleanup(void *privdata);
 
@@ -208,6 +278,7 @@ static ngx_http_hashpay_redis_t  ngx_http_hashpay_redis;
 
 static const char  *ngx_http_hashpay_redis_states[] = {
     "disconnected",
+    "resolving",
     "connecting",
     "preparing",
     "ready"
@@ -268,7 +339,31 @@ ngx_http_hashpay_redis_init_process(ngx_cycle_t *cycle,
     rs->stall_timer.log = cycle->log;
     rs->stall_timer.cancelable = 1;
 
+    rs->sentinel.timer.handler = ngx_http_hashpay_sentinel_timeout;
+    rs->sentinel.timer.data = rs;
+    rs->sentinel.timer.log = cycle->log;
+    rs->sentinel.timer.cancelable = 1;
+
+    rs->sentinel.next.handler = ngx_http_hashpay_sentinel_next;
+    rs->sentinel.next.data = rs;
+    rs->sentinel.next.log = cycle->log;
+    rs->sentinel.next.cancelable = 1;
+
+    rs->watch.timer.handler = ngx_http_hashpay_watch_timeout;
+    rs->watch.timer.data = rs;
+    rs->watch.timer.log = cycle->log;
+    rs->watch.timer.cancelable = 1;
+
+    rs->watch.retry.handler = ngx_http_hashpay_watch_retry;
+    rs->watch.retry.data = rs;
+    rs->watch.retry.log = cycle->log;
+    rs->watch.retry.cancelable = 1;
+
     ngx_http_hashpay_redis_connect(rs);
+
+    if (conf->sentinels != NULL) {
+        ngx_http_hashpay_watch_start(rs);
+    }
 
     return NGX_OK;
 }
@@ -297,6 +392,30 @@ ngx_http_hashpay_redis_exit_process(ngx_cycle_t *cycle)
 
     if (rs->stall_timer.timer_set) {
         ngx_del_timer(&rs->stall_timer);
+    }
+
+    if (rs->sentinel.ac) {
+        redisAsyncFree(rs->sentinel.ac);
+    }
+
+    if (rs->sentinel.timer.timer_set) {
+        ngx_del_timer(&rs->sentinel.timer);
+    }
+
+    if (rs->sentinel.next.timer_set) {
+        ngx_del_timer(&rs->sentinel.next);
+    }
+
+    if (rs->watch.ac) {
+        redisAsyncFree(rs->watch.ac);
+    }
+
+    if (rs->watch.timer.timer_set) {
+        ngx_del_timer(&rs->watch.timer);
+    }
+
+    if (rs->watch.retry.timer_set) {
+        ngx_del_timer(&rs->watch.retry);
     }
 
     if (rs->ac) {
@@ -368,6 +487,19 @@ ngx_http_hashpay_redis_connect(ngx_http_hashpay_redis_t *rs)
 static ngx_int_t
 ngx_http_hashpay_redis_resolve(ngx_http_hashpay_redis_t *rs)
 {
+    if (rs->conf->sentinels != NULL) {
+
+        /* the batches that come meanwhile wait, as for the handshake */
+
+        ngx_http_hashpay_redis_set_state(rs,
+                                         NGX_HTTP_HASHPAY_REDIS_RESOLVING);
+
+        rs->sentinel.index = 0;
+        ngx_http_hashpay_sentinel_ask(rs);
+
+        return NGX_AGAIN;
+    }
+
     rs->addr.host = rs->conf->host;
     rs->addr.port = rs->conf->port;
     rs->addr.unix_path = rs->conf->unix_path;
@@ -500,6 +632,22 @@ ngx_http_hashpay_redis_identify(ngx_http_hashpay_redis_t *rs)
         if (ngx_http_hashpay_redis_command(rs,
                                            ngx_http_hashpay_redis_handshake,
                                            "AUTH", 2, argv, argvlen)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        rs->handshake++;
+    }
+
+    /* found by the sentinels: it must still be the primary */
+
+    if (conf->sentinels != NULL) {
+        argv[0] = "ROLE";
+        argvlen[0] = 4;
+
+        if (ngx_http_hashpay_redis_command(rs, ngx_http_hashpay_redis_role,
+                                           "ROLE", 1, argv, argvlen)
             != NGX_OK)
         {
             return NGX_ERROR;
@@ -651,6 +799,11 @@ ngx_http_hashpay_redis_ready(ngx_http_hashpay_redis_t *rs)
 static void
 ngx_http_hashpay_redis_schedule(ngx_http_hashpay_redis_t *rs)
 {
+    if (rs->state == NGX_HTTP_HASHPAY_REDIS_RESOLVING) {
+        ngx_http_hashpay_redis_set_state(rs,
+                                         NGX_HTTP_HASHPAY_REDIS_DISCONNECTED);
+    }
+
     if (rs->exiting || ngx_exiting || ngx_terminate || ngx_quit) {
         return;
     }
@@ -711,7 +864,9 @@ ngx_http_hashpay_redis_reconnect_handler(ngx_event_t *ev)
 
     rs = ev->data;
 
-    if (rs->exiting || ngx_exiting || rs->ac != NULL) {
+    if (rs->exiting || ngx_exiting || rs->ac != NULL
+        || rs->state == NGX_HTTP_HASHPAY_REDIS_RESOLVING)
+    {
         return;
     }
 
@@ -963,6 +1118,922 @@ ngx_http_hashpay_redis_loaded(redisAsyncContext *ac, void *r, void *privdata)
 }
 
 
+/*
+ * ROLE, the first step of the handshake in hashpay_redis_sentinel mode:
+ * the sentinels may be late, a demoted primary still answers PING, ROLE
+ * does not lie.  Anything but "master": drop the connection, the
+ * reconnection (after a short jittered delay) asks the sentinels again.
+ */
+
+static void
+ngx_http_hashpay_redis_role(redisAsyncContext *ac, void *r, void *privdata)
+{
+    redisReply                *reply = r;
+    ngx_http_hashpay_redis_t  *rs;
+
+    rs = &ngx_http_hashpay_redis;
+
+    if (reply == NULL || ac != rs->ac) {
+        return;
+    }
+
+    ngx_http_hashpay_redis_answered(rs);
+
+    if (reply->type == REDIS_REPLY_ARRAY
+        && reply->elements > 0
+        && reply->element[0]->type == REDIS_REPLY_STRING
+        && reply->element[0]->len == 6
+        && ngx_strncmp(reply->element[0]->str, "master", 6) == 0)
+    {
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                       "hashpay redis: handshake: %V:%i is the primary",
+                       &rs->addr.host, rs->addr.port);
+
+        rs->handshake--;
+        ngx_http_hashpay_redis_step(rs);
+        return;
+    }
+
+    if (reply->type == REDIS_REPLY_ARRAY
+        && reply->elements > 0
+        && reply->element[0]->type == REDIS_REPLY_STRING)
+    {
+        ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                      "hashpay: redis \"%V\": %V:%i is not the primary "
+                      "(ROLE %*s), asking the sentinels again",
+                      &rs->conf->name, &rs->addr.host, rs->addr.port,
+                      (size_t) reply->element[0]->len,
+                      reply->element[0]->str);
+
+    } else {
+        ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                      "hashpay: redis \"%V\": ROLE of %V:%i failed%s%*s",
+                      &rs->conf->name, &rs->addr.host, rs->addr.port,
+                      reply->type == REDIS_REPLY_ERROR ? ": " : "",
+                      (size_t) (reply->type == REDIS_REPLY_ERROR
+                                ? reply->len : 0),
+                      reply->type == REDIS_REPLY_ERROR ? reply->str : "");
+    }
+
+    /* hiredis frees the context when this callback returns */
+    ngx_http_hashpay_redis_close(rs);
+}
+
+
+/* READONLY, bare or inside a script's error ("... -READONLY You can't") */
+
+static ngx_uint_t
+ngx_http_hashpay_reply_readonly(redisReply *reply)
+{
+    if (reply->type != REDIS_REPLY_ERROR) {
+        return 0;
+    }
+
+    if (reply->len >= 8 && ngx_strncmp(reply->str, "READONLY", 8) == 0) {
+        return 1;
+    }
+
+    return ngx_strnstr((u_char *) reply->str, "-READONLY", reply->len)
+               != NULL
+           || ngx_strnstr((u_char *) reply->str, "READONLY You can't write",
+                          reply->len)
+              != NULL;
+}
+
+
+/*
+ * hashpay_redis_sentinel: the Sentinel client spec of the Redis
+ * documentation.  The sentinels are asked in turn, each on a connection of
+ * its own under connect_timeout=, for the address of the master (AUTH
+ * with sentinel_password= first); the first that answers with an address
+ * goes to the front of the list, and the worker connects there (the
+ * handshake then checks ROLE).  A sentinel that cannot be reached, does
+ * not answer in time, refuses, or does not know the master: the next one.
+ * None answered: the connection is "disconnected" and the reconnect timer
+ * starts over with the first sentinel.
+ *
+ * The query's connection is released in its cleanup hook, the next step
+ * runs from a timer (the fd number may be reused before hiredis closes
+ * it), so at most one query runs at a time, and exit_process frees it.
+ */
+
+static void
+ngx_http_hashpay_sentinel_ask(ngx_http_hashpay_redis_t *rs)
+{
+    const char                        *argv[3];
+    size_t                             argvlen[3];
+    redisAsyncContext                 *ac;
+    ngx_connection_t                  *c;
+    ngx_http_hashpay_sentinel_t       *sq;
+    ngx_http_hashpay_redis_conf_t     *conf;
+    ngx_http_hashpay_sentinel_conf_t  *sc;
+
+    conf = rs->conf;
+    sq = &rs->sentinel;
+
+    if (sq->index >= conf->sentinels->nelts) {
+        ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                      "hashpay: redis \"%V\": no sentinel gave the address "
+                      "of master \"%V\"", &conf->name, &conf->master);
+
+        ngx_http_hashpay_redis_schedule(rs);
+        ngx_http_hashpay_redis_fail_waiting(rs, "no primary known");
+        return;
+    }
+
+    sc = conf->sentinels->elts;
+    sc = &sc[sq->index];
+
+    sq->found = 0;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                   "hashpay redis: asking sentinel %V", &sc->name);
+
+    if (sc->unix_path.len) {
+        ac = redisAsyncConnectUnix((char *) sc->unix_path.data);
+
+    } else {
+        ac = redisAsyncConnect((char *) sc->host.data, (int) sc->port);
+    }
+
+    if (ac == NULL || ac->err) {
+        ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                      "hashpay: redis \"%V\": sentinel %V: connect failed: "
+                      "%s", &conf->name, &sc->name,
+                      ac ? ac->errstr : "no memory");
+
+        if (ac) {
+            redisAsyncFree(ac);
+        }
+
+        sq->index++;
+        ngx_add_timer(&sq->next, 1);
+        return;
+    }
+
+    c = ngx_get_connection(ac->c.fd, rs->log);
+    if (c == NULL) {
+        redisAsyncFree(ac);
+        sq->index++;
+        ngx_add_timer(&sq->next, 1);
+        return;
+    }
+
+    c->data = rs;
+    c->read->handler = ngx_http_hashpay_sentinel_read_handler;
+    c->write->handler = ngx_http_hashpay_sentinel_write_handler;
+    c->read->log = rs->log;
+    c->write->log = rs->log;
+
+    sq->ac = ac;
+    sq->conn = c;
+
+    ac->ev.data = rs;
+    ac->ev.addRead = ngx_http_hashpay_sentinel_add_read;
+    ac->ev.delRead = ngx_http_hashpay_sentinel_del_read;
+    ac->ev.addWrite = ngx_http_hashpay_sentinel_add_write;
+    ac->ev.delWrite = ngx_http_hashpay_sentinel_del_write;
+    ac->ev.cleanup = ngx_http_hashpay_sentinel_cleanup;
+
+    (void) redisAsyncSetConnectCallback(ac,
+                                        ngx_http_hashpay_sentinel_on_connect);
+
+    ngx_add_timer(&sq->timer, conf->connect_timeout);
+
+    if (conf->sentinel_password.len) {
+        argv[0] = "AUTH";
+        argvlen[0] = 4;
+        argv[1] = (const char *) conf->sentinel_password.data;
+        argvlen[1] = conf->sentinel_password.len;
+
+        if (redisAsyncCommandArgv(ac, ngx_http_hashpay_sentinel_auth, NULL,
+                                  2, argv, argvlen)
+            != REDIS_OK)
+        {
+            redisAsyncFree(ac);
+            return;
+        }
+    }
+
+    argv[0] = "SENTINEL";
+    argvlen[0] = 8;
+    argv[1] = "get-master-addr-by-name";
+    argvlen[1] = sizeof("get-master-addr-by-name") - 1;
+    argv[2] = (const char *) conf->master.data;
+    argvlen[2] = conf->master.len;
+
+    if (redisAsyncCommandArgv(ac, ngx_http_hashpay_sentinel_reply, NULL,
+                              3, argv, argvlen)
+        != REDIS_OK)
+    {
+        redisAsyncFree(ac);
+    }
+}
+
+
+static void
+ngx_http_hashpay_sentinel_auth(redisAsyncContext *ac, void *r,
+    void *privdata)
+{
+    redisReply                        *reply = r;
+    ngx_http_hashpay_redis_t          *rs;
+    ngx_http_hashpay_sentinel_conf_t  *sc;
+
+    rs = &ngx_http_hashpay_redis;
+
+    if (reply == NULL || ac != rs->sentinel.ac
+        || reply->type != REDIS_REPLY_ERROR)
+    {
+        return;
+    }
+
+    sc = rs->conf->sentinels->elts;
+
+    ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                  "hashpay: redis \"%V\": sentinel %V: AUTH failed: %*s",
+                  &rs->conf->name, &sc[rs->sentinel.index].name,
+                  (size_t) reply->len, reply->str);
+
+    redisAsyncFree(ac);
+}
+
+
+static void
+ngx_http_hashpay_sentinel_reply(redisAsyncContext *ac, void *r,
+    void *privdata)
+{
+    redisReply                        *reply = r;
+    u_char                            *host;
+    size_t                             len;
+    ngx_int_t                          port;
+    ngx_uint_t                         numeric;
+    ngx_http_hashpay_redis_t          *rs;
+    ngx_http_hashpay_sentinel_t       *sq;
+    ngx_http_hashpay_sentinel_conf_t  *sc, first;
+#if (NGX_HAVE_INET6)
+    u_char                             a6[16];
+#endif
+
+    rs = &ngx_http_hashpay_redis;
+    sq = &rs->sentinel;
+
+    if (reply == NULL || ac != sq->ac) {
+        return;
+    }
+
+    sc = rs->conf->sentinels->elts;
+
+    if (reply->type != REDIS_REPLY_ARRAY
+        || reply->elements != 2
+        || reply->element[0]->type != REDIS_REPLY_STRING
+        || reply->element[1]->type != REDIS_REPLY_STRING)
+    {
+        if (reply->type == REDIS_REPLY_ERROR) {
+            ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                          "hashpay: redis \"%V\": sentinel %V: %*s",
+                          &rs->conf->name, &sc[sq->index].name,
+                          (size_t) reply->len, reply->str);
+
+        } else {
+            ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                          "hashpay: redis \"%V\": sentinel %V does not "
+                          "know master \"%V\"", &rs->conf->name,
+                          &sc[sq->index].name, &rs->conf->master);
+        }
+
+        redisAsyncFree(ac);
+        return;
+    }
+
+    host = (u_char *) reply->element[0]->str;
+    len = reply->element[0]->len;
+    port = ngx_atoi((u_char *) reply->element[1]->str,
+                    reply->element[1]->len);
+
+    numeric = (ngx_inet_addr(host, len) != INADDR_NONE);
+#if (NGX_HAVE_INET6)
+    if (!numeric && ngx_inet6_addr(host, len, a6) == NGX_OK) {
+        numeric = 1;
+    }
+#endif
+
+    if (!numeric || len > NGX_SOCKADDR_STRLEN || port < 1 || port > 65535) {
+        ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                      "hashpay: redis \"%V\": sentinel %V answered \"%*s\" "
+                      "port \"%*s\": not a numeric address (hostnames are "
+                      "not supported)", &rs->conf->name,
+                      &sc[sq->index].name, len, host,
+                      (size_t) reply->element[1]->len,
+                      reply->element[1]->str);
+
+        redisAsyncFree(ac);
+        return;
+    }
+
+    ngx_memcpy(sq->host, host, len);
+    sq->host[len] = '\0';
+
+    rs->addr.host.data = sq->host;
+    rs->addr.host.len = len;
+    rs->addr.port = port;
+    ngx_str_null(&rs->addr.unix_path);
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                   "hashpay redis: sentinel %V: the primary is %V:%i",
+                   &sc[sq->index].name, &rs->addr.host, port);
+
+    /* the spec: the sentinel that answered goes first */
+
+    if (sq->index > 0) {
+        first = sc[sq->index];
+        ngx_memmove(&sc[1], &sc[0],
+                    sq->index * sizeof(ngx_http_hashpay_sentinel_conf_t));
+        sc[0] = first;
+        sq->index = 0;
+    }
+
+    sq->found = 1;
+
+    /* hiredis frees the context when this callback returns */
+    redisAsyncFree(ac);
+}
+
+
+static void
+ngx_http_hashpay_sentinel_on_connect(const redisAsyncContext *ac, int status)
+{
+    ngx_http_hashpay_redis_t          *rs;
+    ngx_http_hashpay_sentinel_conf_t  *sc;
+
+    rs = ac->ev.data;
+
+    if (status == REDIS_OK) {
+        return;
+    }
+
+    sc = rs->conf->sentinels->elts;
+
+    ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                  "hashpay: redis \"%V\": sentinel %V: connect failed: %s",
+                  &rs->conf->name, &sc[rs->sentinel.index].name,
+                  ac->errstr);
+
+    /* hiredis frees the context right after: see the cleanup hook */
+}
+
+
+static void
+ngx_http_hashpay_sentinel_timeout(ngx_event_t *ev)
+{
+    ngx_http_hashpay_redis_t          *rs;
+    ngx_http_hashpay_sentinel_conf_t  *sc;
+
+    rs = ev->data;
+
+    if (rs->sentinel.ac == NULL) {
+        return;
+    }
+
+    sc = rs->conf->sentinels->elts;
+
+    ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                  "hashpay: redis \"%V\": sentinel %V did not answer within "
+                  "%M ms", &rs->conf->name, &sc[rs->sentinel.index].name,
+                  rs->conf->connect_timeout);
+
+    redisAsyncFree(rs->sentinel.ac);
+}
+
+
+/* the sentinel's connection is gone: connect to the primary, or ask on */
+
+static void
+ngx_http_hashpay_sentinel_next(ngx_event_t *ev)
+{
+    ngx_http_hashpay_redis_t  *rs;
+
+    rs = ev->data;
+
+    if (rs->exiting || ngx_exiting || rs->sentinel.ac != NULL
+        || rs->state != NGX_HTTP_HASHPAY_REDIS_RESOLVING)
+    {
+        return;
+    }
+
+    if (rs->sentinel.found) {
+        rs->sentinel.found = 0;
+        ngx_http_hashpay_redis_open(rs);
+        return;
+    }
+
+    ngx_http_hashpay_sentinel_ask(rs);
+}
+
+
+static void
+ngx_http_hashpay_sentinel_read_handler(ngx_event_t *ev)
+{
+    ngx_connection_t          *c;
+    ngx_http_hashpay_redis_t  *rs;
+
+    c = ev->data;
+    rs = c->data;
+
+    if (rs->sentinel.ac == NULL || rs->sentinel.conn != c) {
+        return;
+    }
+
+    redisAsyncHandleRead(rs->sentinel.ac);
+}
+
+
+static void
+ngx_http_hashpay_sentinel_write_handler(ngx_event_t *ev)
+{
+    ngx_connection_t          *c;
+    ngx_http_hashpay_redis_t  *rs;
+
+    c = ev->data;
+    rs = c->data;
+
+    if (rs->sentinel.ac == NULL || rs->sentinel.conn != c) {
+        return;
+    }
+
+    redisAsyncHandleWrite(rs->sentinel.ac);
+}
+
+
+static void
+ngx_http_hashpay_sentinel_add_read(void *privdata)
+{
+    ngx_http_hashpay_redis_t  *rs = privdata;
+
+    ngx_http_hashpay_redis_interest(rs->log, rs->sentinel.conn->read,
+                                    NGX_READ_EVENT, 1);
+}
+
+
+static void
+ngx_http_hashpay_sentinel_del_read(void *privdata)
+{
+    ngx_http_hashpay_redis_t  *rs = privdata;
+
+    ngx_http_hashpay_redis_interest(rs->log, rs->sentinel.conn->read,
+                                    NGX_READ_EVENT, 0);
+}
+
+
+static void
+ngx_http_hashpay_sentinel_add_write(void *privdata)
+{
+    ngx_http_hashpay_redis_t  *rs = privdata;
+
+    ngx_http_hashpay_redis_interest(rs->log, rs->sentinel.conn->write,
+                                    NGX_WRITE_EVENT, 1);
+}
+
+
+static void
+ngx_http_hashpay_sentinel_del_write(void *privdata)
+{
+    ngx_http_hashpay_redis_t  *rs = privdata;
+
+    ngx_http_hashpay_redis_interest(rs->log, rs->sentinel.conn->write,
+                                    NGX_WRITE_EVENT, 0);
+}
+
+
+static void
+ngx_http_hashpay_sentinel_cleanup(void *privdata)
+{
+    ngx_http_hashpay_redis_t *rs = privdata;
+
+    ngx_connection_t             *c;
+    ngx_http_hashpay_sentinel_t  *sq;
+
+    sq = &rs->sentinel;
+    c = sq->conn;
+
+    sq->ac = NULL;
+    sq->conn = NULL;
+
+    if (sq->timer.timer_set) {
+        ngx_del_timer(&sq->timer);
+    }
+
+    if (c) {
+        ngx_http_hashpay_redis_release(c);
+    }
+
+    if (rs->exiting || ngx_exiting) {
+        return;
+    }
+
+    if (!sq->found) {
+        sq->index++;
+    }
+
+    /* never from here: hiredis closes the fd after this hook */
+
+    if (!sq->next.timer_set) {
+        ngx_add_timer(&sq->next, 1);
+    }
+}
+
+
+/* hiredis closes the fd after its cleanup hook: release, never close */
+
+static void
+ngx_http_hashpay_redis_release(ngx_connection_t *c)
+{
+    if (c->read->active) {
+        (void) ngx_del_event(c->read, NGX_READ_EVENT, NGX_CLOSE_EVENT);
+    }
+
+    if (c->write->active) {
+        (void) ngx_del_event(c->write, NGX_WRITE_EVENT, NGX_CLOSE_EVENT);
+    }
+
+    if (c->read->posted) {
+        ngx_delete_posted_event(c->read);
+    }
+
+    if (c->write->posted) {
+        ngx_delete_posted_event(c->write);
+    }
+
+    c->read->closed = 1;
+    c->write->closed = 1;
+
+    ngx_free_connection(c);
+
+    c->fd = (ngx_socket_t) -1;
+}
+
+
+/*
+ * +switch-master: one subscription per worker, to one sentinel at a time
+ * (the next one after a failure, a second later).  A message for our
+ * master that names another address than the connection's drops the
+ * connection; the reconnection asks the sentinels as usual.
+ */
+
+static void
+ngx_http_hashpay_watch_start(ngx_http_hashpay_redis_t *rs)
+{
+    const char                        *argv[2];
+    size_t                             argvlen[2];
+    redisAsyncContext                 *ac;
+    ngx_connection_t                  *c;
+    ngx_http_hashpay_watch_t          *w;
+    ngx_http_hashpay_redis_conf_t     *conf;
+    ngx_http_hashpay_sentinel_conf_t  *sc;
+
+    conf = rs->conf;
+    w = &rs->watch;
+
+    w->index %= conf->sentinels->nelts;
+
+    sc = conf->sentinels->elts;
+    sc = &sc[w->index];
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                   "hashpay redis: watching sentinel %V", &sc->name);
+
+    if (sc->unix_path.len) {
+        ac = redisAsyncConnectUnix((char *) sc->unix_path.data);
+
+    } else {
+        ac = redisAsyncConnect((char *) sc->host.data, (int) sc->port);
+    }
+
+    if (ac == NULL || ac->err) {
+        if (ac) {
+            redisAsyncFree(ac);
+        }
+
+        w->index++;
+        ngx_add_timer(&w->retry, 1000);
+        return;
+    }
+
+    c = ngx_get_connection(ac->c.fd, rs->log);
+    if (c == NULL) {
+        redisAsyncFree(ac);
+        w->index++;
+        ngx_add_timer(&w->retry, 1000);
+        return;
+    }
+
+    c->data = rs;
+    c->read->handler = ngx_http_hashpay_watch_read_handler;
+    c->write->handler = ngx_http_hashpay_watch_write_handler;
+    c->read->log = rs->log;
+    c->write->log = rs->log;
+
+    w->ac = ac;
+    w->conn = c;
+
+    ac->ev.data = rs;
+    ac->ev.addRead = ngx_http_hashpay_watch_add_read;
+    ac->ev.delRead = ngx_http_hashpay_watch_del_read;
+    ac->ev.addWrite = ngx_http_hashpay_watch_add_write;
+    ac->ev.delWrite = ngx_http_hashpay_watch_del_write;
+    ac->ev.cleanup = ngx_http_hashpay_watch_cleanup;
+
+    (void) redisAsyncSetConnectCallback(ac,
+                                        ngx_http_hashpay_watch_on_connect);
+
+    ngx_add_timer(&w->timer, conf->connect_timeout);
+
+    if (conf->sentinel_password.len) {
+        argv[0] = "AUTH";
+        argvlen[0] = 4;
+        argv[1] = (const char *) conf->sentinel_password.data;
+        argvlen[1] = conf->sentinel_password.len;
+
+        if (redisAsyncCommandArgv(ac, ngx_http_hashpay_watch_message,
+                                  "AUTH", 2, argv, argvlen)
+            != REDIS_OK)
+        {
+            redisAsyncFree(ac);
+            return;
+        }
+    }
+
+    argv[0] = "SUBSCRIBE";
+    argvlen[0] = 9;
+    argv[1] = "+switch-master";
+    argvlen[1] = sizeof("+switch-master") - 1;
+
+    if (redisAsyncCommandArgv(ac, ngx_http_hashpay_watch_message, NULL,
+                              2, argv, argvlen)
+        != REDIS_OK)
+    {
+        redisAsyncFree(ac);
+    }
+}
+
+
+static void
+ngx_http_hashpay_watch_message(redisAsyncContext *ac, void *r,
+    void *privdata)
+{
+    redisReply                     *reply = r;
+    u_char                         *p, *last, *f[5];
+    size_t                          flen[5];
+    ngx_int_t                       port;
+    ngx_uint_t                      n;
+    ngx_http_hashpay_redis_t       *rs;
+    ngx_http_hashpay_redis_conf_t  *conf;
+
+    rs = &ngx_http_hashpay_redis;
+    conf = rs->conf;
+
+    if (reply == NULL || ac != rs->watch.ac) {
+        return;
+    }
+
+    if (reply->type == REDIS_REPLY_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                      "hashpay: redis \"%V\": sentinel subscription: %s "
+                      "failed: %*s", &conf->name,
+                      privdata ? (char *) privdata : "SUBSCRIBE",
+                      (size_t) reply->len, reply->str);
+        redisAsyncFree(ac);
+        return;
+    }
+
+    if (privdata != NULL) {
+        return;         /* AUTH */
+    }
+
+    if (rs->watch.timer.timer_set) {
+        ngx_del_timer(&rs->watch.timer);
+    }
+
+    /* "message" "+switch-master" "<name> <old ip> <old port> <ip> <port>" */
+
+    if (reply->type != REDIS_REPLY_ARRAY
+        || reply->elements != 3
+        || reply->element[0]->type != REDIS_REPLY_STRING
+        || reply->element[0]->len != 7
+        || ngx_strncmp(reply->element[0]->str, "message", 7) != 0
+        || reply->element[2]->type != REDIS_REPLY_STRING)
+    {
+        return;
+    }
+
+    p = (u_char *) reply->element[2]->str;
+    last = p + reply->element[2]->len;
+
+    for (n = 0; n < 5 && p < last; n++) {
+        f[n] = p;
+
+        while (p < last && *p != ' ') {
+            p++;
+        }
+
+        flen[n] = p - f[n];
+
+        if (p < last) {
+            p++;
+        }
+    }
+
+    if (n != 5 || flen[0] != conf->master.len
+        || ngx_strncmp(f[0], conf->master.data, flen[0]) != 0)
+    {
+        return;
+    }
+
+    port = ngx_atoi(f[4], flen[4]);
+
+    ngx_log_error(NGX_LOG_NOTICE, rs->log, 0,
+                  "hashpay: redis \"%V\": the sentinels switched master "
+                  "\"%V\" to %*s:%*s", &conf->name, &conf->master,
+                  flen[3], f[3], flen[4], f[4]);
+
+    if (rs->ac == NULL
+        || rs->state == NGX_HTTP_HASHPAY_REDIS_DISCONNECTED
+        || rs->state == NGX_HTTP_HASHPAY_REDIS_RESOLVING)
+    {
+        return;
+    }
+
+    if (rs->addr.unix_path.len == 0
+        && rs->addr.port == port
+        && rs->addr.host.len == flen[3]
+        && ngx_strncmp(rs->addr.host.data, f[3], flen[3]) == 0)
+    {
+        return;
+    }
+
+    /* another context than this callback's: freed at once */
+
+    ngx_http_hashpay_redis_drop(rs, "the primary moved (+switch-master)");
+}
+
+
+static void
+ngx_http_hashpay_watch_on_connect(const redisAsyncContext *ac, int status)
+{
+    ngx_http_hashpay_redis_t          *rs;
+    ngx_http_hashpay_sentinel_conf_t  *sc;
+
+    rs = ac->ev.data;
+
+    if (status == REDIS_OK) {
+        return;
+    }
+
+    sc = rs->conf->sentinels->elts;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                   "hashpay redis: watching sentinel %V: connect failed: %s",
+                   &sc[rs->watch.index].name, ac->errstr);
+}
+
+
+static void
+ngx_http_hashpay_watch_timeout(ngx_event_t *ev)
+{
+    ngx_http_hashpay_redis_t  *rs;
+
+    rs = ev->data;
+
+    if (rs->watch.ac != NULL) {
+        redisAsyncFree(rs->watch.ac);
+    }
+}
+
+
+static void
+ngx_http_hashpay_watch_retry(ngx_event_t *ev)
+{
+    ngx_http_hashpay_redis_t  *rs;
+
+    rs = ev->data;
+
+    if (rs->exiting || ngx_exiting || rs->watch.ac != NULL) {
+        return;
+    }
+
+    ngx_http_hashpay_watch_start(rs);
+}
+
+
+static void
+ngx_http_hashpay_watch_read_handler(ngx_event_t *ev)
+{
+    ngx_connection_t          *c;
+    ngx_http_hashpay_redis_t  *rs;
+
+    c = ev->data;
+    rs = c->data;
+
+    if (rs->watch.ac == NULL || rs->watch.conn != c) {
+        return;
+    }
+
+    redisAsyncHandleRead(rs->watch.ac);
+}
+
+
+static void
+ngx_http_hashpay_watch_write_handler(ngx_event_t *ev)
+{
+    ngx_connection_t          *c;
+    ngx_http_hashpay_redis_t  *rs;
+
+    c = ev->data;
+    rs = c->data;
+
+    if (rs->watch.ac == NULL || rs->watch.conn != c) {
+        return;
+    }
+
+    redisAsyncHandleWrite(rs->watch.ac);
+}
+
+
+static void
+ngx_http_hashpay_watch_add_read(void *privdata)
+{
+    ngx_http_hashpay_redis_t  *rs = privdata;
+
+    ngx_http_hashpay_redis_interest(rs->log, rs->watch.conn->read,
+                                    NGX_READ_EVENT, 1);
+}
+
+
+static void
+ngx_http_hashpay_watch_del_read(void *privdata)
+{
+    ngx_http_hashpay_redis_t  *rs = privdata;
+
+    ngx_http_hashpay_redis_interest(rs->log, rs->watch.conn->read,
+                                    NGX_READ_EVENT, 0);
+}
+
+
+static void
+ngx_http_hashpay_watch_add_write(void *privdata)
+{
+    ngx_http_hashpay_redis_t  *rs = privdata;
+
+    ngx_http_hashpay_redis_interest(rs->log, rs->watch.conn->write,
+                                    NGX_WRITE_EVENT, 1);
+}
+
+
+static void
+ngx_http_hashpay_watch_del_write(void *privdata)
+{
+    ngx_http_hashpay_redis_t  *rs = privdata;
+
+    ngx_http_hashpay_redis_interest(rs->log, rs->watch.conn->write,
+                                    NGX_WRITE_EVENT, 0);
+}
+
+
+/* the subscription is gone: the next sentinel, a second later */
+
+static void
+ngx_http_hashpay_watch_cleanup(void *privdata)
+{
+    ngx_http_hashpay_redis_t *rs = privdata;
+
+    ngx_connection_t          *c;
+    ngx_http_hashpay_watch_t  *w;
+
+    w = &rs->watch;
+    c = w->conn;
+
+    w->ac = NULL;
+    w->conn = NULL;
+
+    if (w->timer.timer_set) {
+        ngx_del_timer(&w->timer);
+    }
+
+    if (c) {
+        ngx_http_hashpay_redis_release(c);
+    }
+
+    if (rs->exiting || ngx_exiting) {
+        return;
+    }
+
+    w->index++;
+
+    if (!w->retry.timer_set) {
+        ngx_add_timer(&w->retry, 1000);
+    }
+}
+
+
 /* the adapter */
 
 
@@ -1010,12 +2081,12 @@ ngx_http_hashpay_redis_write_handler(ngx_event_t *ev)
  */
 
 static void
-ngx_http_hashpay_redis_interest(ngx_http_hashpay_redis_t *rs,
-    ngx_event_t *ev, ngx_int_t event, ngx_uint_t on)
+ngx_http_hashpay_redis_interest(ngx_log_t *log, ngx_event_t *ev,
+    ngx_int_t event, ngx_uint_t on)
 {
     if (on && !ev->active) {
         if (ngx_add_event(ev, event, NGX_LEVEL_EVENT) != NGX_OK) {
-            ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+            ngx_log_error(NGX_LOG_ERR, log, 0,
                           "hashpay: redis: cannot add %s event",
                           event == NGX_READ_EVENT ? "read" : "write");
         }
@@ -1031,7 +2102,8 @@ ngx_http_hashpay_redis_add_read(void *privdata)
 {
     ngx_http_hashpay_redis_t  *rs = privdata;
 
-    ngx_http_hashpay_redis_interest(rs, rs->conn->read, NGX_READ_EVENT, 1);
+    ngx_http_hashpay_redis_interest(rs->log, rs->conn->read,
+                                    NGX_READ_EVENT, 1);
 }
 
 
@@ -1040,7 +2112,8 @@ ngx_http_hashpay_redis_del_read(void *privdata)
 {
     ngx_http_hashpay_redis_t  *rs = privdata;
 
-    ngx_http_hashpay_redis_interest(rs, rs->conn->read, NGX_READ_EVENT, 0);
+    ngx_http_hashpay_redis_interest(rs->log, rs->conn->read,
+                                    NGX_READ_EVENT, 0);
 }
 
 
@@ -1049,7 +2122,8 @@ ngx_http_hashpay_redis_add_write(void *privdata)
 {
     ngx_http_hashpay_redis_t  *rs = privdata;
 
-    ngx_http_hashpay_redis_interest(rs, rs->conn->write, NGX_WRITE_EVENT, 1);
+    ngx_http_hashpay_redis_interest(rs->log, rs->conn->write,
+                                    NGX_WRITE_EVENT, 1);
 }
 
 
@@ -1058,7 +2132,8 @@ ngx_http_hashpay_redis_del_write(void *privdata)
 {
     ngx_http_hashpay_redis_t  *rs = privdata;
 
-    ngx_http_hashpay_redis_interest(rs, rs->conn->write, NGX_WRITE_EVENT, 0);
+    ngx_http_hashpay_redis_interest(rs->log, rs->conn->write,
+                                    NGX_WRITE_EVENT, 0);
 }
 
 
@@ -1104,30 +2179,7 @@ ngx_http_hashpay_redis_cleanup(void *privdata)
     }
 
     if (c) {
-        /* hiredis closes the fd after this hook: release, never close */
-
-        if (c->read->active) {
-            (void) ngx_del_event(c->read, NGX_READ_EVENT, NGX_CLOSE_EVENT);
-        }
-
-        if (c->write->active) {
-            (void) ngx_del_event(c->write, NGX_WRITE_EVENT, NGX_CLOSE_EVENT);
-        }
-
-        if (c->read->posted) {
-            ngx_delete_posted_event(c->read);
-        }
-
-        if (c->write->posted) {
-            ngx_delete_posted_event(c->write);
-        }
-
-        c->read->closed = 1;
-        c->write->closed = 1;
-
-        ngx_free_connection(c);
-
-        c->fd = (ngx_socket_t) -1;
+        ngx_http_hashpay_redis_release(c);
     }
 
     ngx_http_hashpay_redis_schedule(rs);
@@ -1361,9 +2413,17 @@ ngx_http_hashpay_batch_send(ngx_http_hashpay_batch_t *b)
 static ngx_int_t
 ngx_http_hashpay_redis_usable(ngx_http_hashpay_redis_t *rs)
 {
-    if (rs->conf == NULL || rs->ac == NULL
+    if (rs->conf == NULL
         || rs->state == NGX_HTTP_HASHPAY_REDIS_DISCONNECTED)
     {
+        return NGX_DECLINED;
+    }
+
+    if (rs->state == NGX_HTTP_HASHPAY_REDIS_RESOLVING) {
+        return NGX_OK;
+    }
+
+    if (rs->ac == NULL) {
         return NGX_DECLINED;
     }
 
@@ -1497,6 +2557,33 @@ ngx_http_hashpay_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
         if (ngx_http_hashpay_reply_noscript(reply)) {
             noscript = 1;
             ngx_http_hashpay_redis_reload(rs);
+
+        } else if (ngx_http_hashpay_reply_readonly(reply)) {
+
+            /*
+             * the primary was demoted under us: nothing was written; the
+             * batch fails (503, the sender delivers again), the commands
+             * behind it fail with the connection, and the next connection
+             * asks the sentinels again
+             */
+
+            ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                          "hashpay: redis \"%V\" is not the primary any "
+                          "more (READONLY), closing the connection",
+                          &rs->conf->name);
+
+            if (b != NULL) {
+                /* frees the token if this was its last reply */
+                b->error = "the primary moved (READONLY)";
+                ngx_http_hashpay_batch_finish(b, NGX_ERROR);
+
+            } else if (token->refs == 0) {
+                ngx_free(token);
+            }
+
+            /* hiredis frees the context when this callback returns */
+            ngx_http_hashpay_redis_close(rs);
+            return;
         }
     }
 

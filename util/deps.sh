@@ -8,7 +8,8 @@
 set -e
 
 PKGS="gcc make nginx-light nginx-dev libssl-dev libhiredis-dev libjansson-dev
-      redis-server wrk perl libtest-base-perl libipc-run-perl libtext-diff-perl
+      redis-server redis-sentinel wrk perl libtest-base-perl libipc-run-perl
+      libtext-diff-perl
       libtest-longstring-perl liblist-moreutils-perl libwww-perl $*"
 
 missing=""
