@@ -101,12 +101,28 @@ typedef struct {
 
 
 /*
- * hashpay_redis_sentinel: one question to the sentinels, on a short-lived
- * connection of its own, on the same adapter
+ * One hiredis context on nginx's event loop: the connection to Redis, a
+ * question to a sentinel, or the +switch-master subscription.  One
+ * adapter serves them all (ngx_http_hashpay_link_*); "closed" is what the
+ * owner does once hiredis has let go of the context (ac still readable,
+ * the ngx_connection_t already released).
  */
 typedef struct {
     redisAsyncContext              *ac;
     ngx_connection_t               *conn;
+    ngx_log_t                      *log;
+    void                           *owner;
+    void                          (*closed)(void *owner,
+                                            redisAsyncContext *ac);
+} ngx_http_hashpay_link_t;
+
+
+/*
+ * hashpay_redis_sentinel: one question to the sentinels, on a short-lived
+ * connection of its own, on the same adapter
+ */
+typedef struct {
+    ngx_http_hashpay_link_t         link;
     ngx_uint_t                      index;         /* sentinel asked */
     ngx_event_t                     timer;         /* connect_timeout= */
     ngx_event_t                     next;          /* after its cleanup */
@@ -121,8 +137,7 @@ typedef struct {
  * once; only a shortcut, the connection checks ROLE and READONLY anyway
  */
 typedef struct {
-    redisAsyncContext              *ac;
-    ngx_connection_t               *conn;
+    ngx_http_hashpay_link_t         link;
     ngx_uint_t                      index;         /* sentinel watched */
     ngx_event_t                     timer;         /* connect_timeout= */
     ngx_event_t                     retry;
@@ -131,8 +146,7 @@ typedef struct {
 
 typedef struct {
     ngx_http_hashpay_redis_conf_t  *conf;
-    redisAsyncContext              *ac;
-    ngx_connection_t               *conn;
+    ngx_http_hashpay_link_t         link;
     ngx_log_t                      *log;
 
     ngx_http_hashpay_redis_addr_t   addr;
@@ -214,13 +228,8 @@ static void ngx_http_hashpay_sentinel_on_connect(const redisAsyncContext *ac,
     int status);
 static void ngx_http_hashpay_sentinel_timeout(ngx_event_t *ev);
 static void ngx_http_hashpay_sentinel_next(ngx_event_t *ev);
-static void ngx_http_hashpay_sentinel_read_handler(ngx_event_t *ev);
-static void ngx_http_hashpay_sentinel_write_handler(ngx_event_t *ev);
-static void ngx_http_hashpay_sentinel_add_read(void *privdata);
-static void ngx_http_hashpay_sentinel_del_read(void *privdata);
-static void ngx_http_hashpay_sentinel_add_write(void *privdata);
-static void ngx_http_hashpay_sentinel_del_write(void *privdata);
-static void ngx_http_hashpay_sentinel_cleanup(void *privdata);
+static void ngx_http_hashpay_sentinel_closed(void *owner,
+    redisAsyncContext *ac);
 static void ngx_http_hashpay_redis_release(ngx_connection_t *c);
 
 static void ngx_http_hashpay_watch_start(ngx_http_hashpay_redis_t *rs);
@@ -230,23 +239,23 @@ static void ngx_http_hashpay_watch_on_connect(const redisAsyncContext *ac,
     int status);
 static void ngx_http_hashpay_watch_timeout(ngx_event_t *ev);
 static void ngx_http_hashpay_watch_retry(ngx_event_t *ev);
-static void ngx_http_hashpay_watch_read_handler(ngx_event_t *ev);
-static void ngx_http_hashpay_watch_write_handler(ngx_event_t *ev);
-static void ngx_http_hashpay_watch_add_read(void *privdata);
-static void ngx_http_hashpay_watch_del_read(void *privdata);
-static void ngx_http_hashpay_watch_add_write(void *privdata);
-static void ngx_http_hashpay_watch_del_write(void *privdata);
-static void ngx_http_hashpay_watch_cleanup(void *privdata);
+static void ngx_http_hashpay_watch_closed(void *owner,
+    redisAsyncContext *ac);
 
-static void ngx_http_hashpay_redis_read_handler(ngx_event_t *ev);
-static void ngx_http_hashpay_redis_write_handler(ngx_event_t *ev);
-static void ngx_http_hashpay_redis_add_read(void *privdata);
-static void ngx_http_hashpay_redis_del_read(void *privdata);
-static void ngx_http_hashpay_redis_add_write(void *privdata);
-static void ngx_http_hashpay_redis_del_write(void *privdata);
 static void ngx_http_hashpay_redis_interest(ngx_log_t *log,
     ngx_event_t *ev, ngx_int_t event, ngx_uint_t on);
-static void ngx_http_hashpay_redis_cleanup(void *privdata);
+static void ngx_http_hashpay_redis_closed(void *owner,
+    redisAsyncContext *ac);
+
+static ngx_int_t ngx_http_hashpay_link_attach(ngx_http_hashpay_link_t *lk,
+    redisAsyncContext *ac);
+static void ngx_http_hashpay_link_read_handler(ngx_event_t *ev);
+static void ngx_http_hashpay_link_write_handler(ngx_event_t *ev);
+static void ngx_http_hashpay_link_add_read(void *privdata);
+static void ngx_http_hashpay_link_del_read(void *privdata);
+static void ngx_http_hashpay_link_add_write(void *privdata);
+static void ngx_http_hashpay_link_del_write(void *privdata);
+static void ngx_http_hashpay_link_cleanup(void *privdata);
 
 static ngx_int_t ngx_http_hashpay_redis_usable(ngx_http_hashpay_redis_t *rs);
 static void ngx_http_hashpay_redis_flush(ngx_http_hashpay_redis_t *rs);
@@ -324,6 +333,18 @@ ngx_http_hashpay_redis_init_process(ngx_cycle_t *cycle,
 
     ngx_queue_init(&rs->waiting);
 
+    rs->link.log = cycle->log;
+    rs->link.owner = rs;
+    rs->link.closed = ngx_http_hashpay_redis_closed;
+
+    rs->sentinel.link.log = cycle->log;
+    rs->sentinel.link.owner = rs;
+    rs->sentinel.link.closed = ngx_http_hashpay_sentinel_closed;
+
+    rs->watch.link.log = cycle->log;
+    rs->watch.link.owner = rs;
+    rs->watch.link.closed = ngx_http_hashpay_watch_closed;
+
     rs->connect_timer.handler = ngx_http_hashpay_redis_connect_timeout;
     rs->connect_timer.data = rs;
     rs->connect_timer.log = cycle->log;
@@ -394,8 +415,8 @@ ngx_http_hashpay_redis_exit_process(ngx_cycle_t *cycle)
         ngx_del_timer(&rs->stall_timer);
     }
 
-    if (rs->sentinel.ac) {
-        redisAsyncFree(rs->sentinel.ac);
+    if (rs->sentinel.link.ac) {
+        redisAsyncFree(rs->sentinel.link.ac);
     }
 
     if (rs->sentinel.timer.timer_set) {
@@ -406,8 +427,8 @@ ngx_http_hashpay_redis_exit_process(ngx_cycle_t *cycle)
         ngx_del_timer(&rs->sentinel.next);
     }
 
-    if (rs->watch.ac) {
-        redisAsyncFree(rs->watch.ac);
+    if (rs->watch.link.ac) {
+        redisAsyncFree(rs->watch.link.ac);
     }
 
     if (rs->watch.timer.timer_set) {
@@ -418,8 +439,8 @@ ngx_http_hashpay_redis_exit_process(ngx_cycle_t *cycle)
         ngx_del_timer(&rs->watch.retry);
     }
 
-    if (rs->ac) {
-        redisAsyncFree(rs->ac);
+    if (rs->link.ac) {
+        redisAsyncFree(rs->link.ac);
     }
 
     ngx_http_hashpay_redis_fail_waiting(rs, "not connected");
@@ -512,7 +533,6 @@ static void
 ngx_http_hashpay_redis_open(ngx_http_hashpay_redis_t *rs)
 {
     redisAsyncContext              *ac;
-    ngx_connection_t               *c;
     ngx_http_hashpay_redis_addr_t  *addr;
     ngx_http_hashpay_redis_conf_t  *conf;
 
@@ -557,8 +577,9 @@ ngx_http_hashpay_redis_open(ngx_http_hashpay_redis_t *rs)
         return;
     }
 
-    c = ngx_get_connection(ac->c.fd, rs->log);
-    if (c == NULL) {
+    /* the adapter: attached before any callback that may add an event */
+
+    if (ngx_http_hashpay_link_attach(&rs->link, ac) != NGX_OK) {
         ngx_log_error(NGX_LOG_ERR, rs->log, 0,
                       "hashpay: redis \"%V\": no free connection for it "
                       "(worker_connections)", &conf->name);
@@ -568,28 +589,11 @@ ngx_http_hashpay_redis_open(ngx_http_hashpay_redis_t *rs)
         return;
     }
 
-    c->data = rs;
-    c->read->handler = ngx_http_hashpay_redis_read_handler;
-    c->write->handler = ngx_http_hashpay_redis_write_handler;
-    c->read->log = rs->log;
-    c->write->log = rs->log;
-
-    rs->ac = ac;
-    rs->conn = c;
     rs->handshake = 0;
     rs->outstanding = 0;
     rs->reloading = 0;
 
     ngx_http_hashpay_redis_set_state(rs, NGX_HTTP_HASHPAY_REDIS_CONNECTING);
-
-    /* the adapter: attach before any callback that may add an event */
-
-    ac->ev.data = rs;
-    ac->ev.addRead = ngx_http_hashpay_redis_add_read;
-    ac->ev.delRead = ngx_http_hashpay_redis_del_read;
-    ac->ev.addWrite = ngx_http_hashpay_redis_add_write;
-    ac->ev.delWrite = ngx_http_hashpay_redis_del_write;
-    ac->ev.cleanup = ngx_http_hashpay_redis_cleanup;
 
     (void) redisAsyncSetConnectCallback(ac,
                                         ngx_http_hashpay_redis_on_connect);
@@ -825,7 +829,7 @@ ngx_http_hashpay_redis_schedule(ngx_http_hashpay_redis_t *rs)
 static void
 ngx_http_hashpay_redis_drop(ngx_http_hashpay_redis_t *rs, const char *why)
 {
-    if (rs->ac == NULL) {
+    if (rs->link.ac == NULL) {
         return;
     }
 
@@ -840,7 +844,7 @@ ngx_http_hashpay_redis_drop(ngx_http_hashpay_redis_t *rs, const char *why)
 static void
 ngx_http_hashpay_redis_close(ngx_http_hashpay_redis_t *rs)
 {
-    if (rs->ac == NULL) {
+    if (rs->link.ac == NULL) {
         return;
     }
 
@@ -853,7 +857,7 @@ ngx_http_hashpay_redis_close(ngx_http_hashpay_redis_t *rs)
      * frees it when the callback returns
      */
 
-    redisAsyncFree(rs->ac);
+    redisAsyncFree(rs->link.ac);
 }
 
 
@@ -864,7 +868,7 @@ ngx_http_hashpay_redis_reconnect_handler(ngx_event_t *ev)
 
     rs = ev->data;
 
-    if (rs->exiting || ngx_exiting || rs->ac != NULL
+    if (rs->exiting || ngx_exiting || rs->link.ac != NULL
         || rs->state == NGX_HTTP_HASHPAY_REDIS_RESOLVING)
     {
         return;
@@ -904,7 +908,7 @@ ngx_http_hashpay_redis_stall_handler(ngx_event_t *ev)
 
     rs = ev->data;
 
-    if (rs->ac == NULL || rs->outstanding == 0) {
+    if (rs->link.ac == NULL || rs->outstanding == 0) {
         return;
     }
 
@@ -930,7 +934,7 @@ ngx_http_hashpay_redis_on_connect(const redisAsyncContext *ac, int status)
 {
     ngx_http_hashpay_redis_t  *rs;
 
-    rs = ac->ev.data;
+    rs = ((ngx_http_hashpay_link_t *) ac->ev.data)->owner;
 
     if (status == REDIS_OK) {
         ngx_log_debug0(NGX_LOG_DEBUG_HTTP, rs->log, 0,
@@ -958,7 +962,7 @@ ngx_http_hashpay_redis_handshake(redisAsyncContext *ac, void *r,
 
     rs = &ngx_http_hashpay_redis;
 
-    if (reply == NULL || ac != rs->ac) {
+    if (reply == NULL || ac != rs->link.ac) {
         return;
     }
 
@@ -999,8 +1003,8 @@ ngx_http_hashpay_redis_command(ngx_http_hashpay_redis_t *rs,
     redisCallbackFn *fn, void *privdata, int argc, const char **argv,
     const size_t *argvlen)
 {
-    if (rs->ac == NULL
-        || redisAsyncCommandArgv(rs->ac, fn, privdata, argc, argv, argvlen)
+    if (rs->link.ac == NULL
+        || redisAsyncCommandArgv(rs->link.ac, fn, privdata, argc, argv, argvlen)
            != REDIS_OK)
     {
         return NGX_ERROR;
@@ -1094,7 +1098,7 @@ ngx_http_hashpay_redis_loaded(redisAsyncContext *ac, void *r, void *privdata)
 
     rs = &ngx_http_hashpay_redis;
 
-    if (reply == NULL || ac != rs->ac) {
+    if (reply == NULL || ac != rs->link.ac) {
         return;
     }
 
@@ -1133,7 +1137,7 @@ ngx_http_hashpay_redis_role(redisAsyncContext *ac, void *r, void *privdata)
 
     rs = &ngx_http_hashpay_redis;
 
-    if (reply == NULL || ac != rs->ac) {
+    if (reply == NULL || ac != rs->link.ac) {
         return;
     }
 
@@ -1223,7 +1227,6 @@ ngx_http_hashpay_sentinel_ask(ngx_http_hashpay_redis_t *rs)
     const char                        *argv[3];
     size_t                             argvlen[3];
     redisAsyncContext                 *ac;
-    ngx_connection_t                  *c;
     ngx_http_hashpay_sentinel_t       *sq;
     ngx_http_hashpay_redis_conf_t     *conf;
     ngx_http_hashpay_sentinel_conf_t  *sc;
@@ -1271,29 +1274,12 @@ ngx_http_hashpay_sentinel_ask(ngx_http_hashpay_redis_t *rs)
         return;
     }
 
-    c = ngx_get_connection(ac->c.fd, rs->log);
-    if (c == NULL) {
+    if (ngx_http_hashpay_link_attach(&sq->link, ac) != NGX_OK) {
         redisAsyncFree(ac);
         sq->index++;
         ngx_add_timer(&sq->next, 1);
         return;
     }
-
-    c->data = rs;
-    c->read->handler = ngx_http_hashpay_sentinel_read_handler;
-    c->write->handler = ngx_http_hashpay_sentinel_write_handler;
-    c->read->log = rs->log;
-    c->write->log = rs->log;
-
-    sq->ac = ac;
-    sq->conn = c;
-
-    ac->ev.data = rs;
-    ac->ev.addRead = ngx_http_hashpay_sentinel_add_read;
-    ac->ev.delRead = ngx_http_hashpay_sentinel_del_read;
-    ac->ev.addWrite = ngx_http_hashpay_sentinel_add_write;
-    ac->ev.delWrite = ngx_http_hashpay_sentinel_del_write;
-    ac->ev.cleanup = ngx_http_hashpay_sentinel_cleanup;
 
     (void) redisAsyncSetConnectCallback(ac,
                                         ngx_http_hashpay_sentinel_on_connect);
@@ -1341,7 +1327,7 @@ ngx_http_hashpay_sentinel_auth(redisAsyncContext *ac, void *r,
 
     rs = &ngx_http_hashpay_redis;
 
-    if (reply == NULL || ac != rs->sentinel.ac
+    if (reply == NULL || ac != rs->sentinel.link.ac
         || reply->type != REDIS_REPLY_ERROR)
     {
         return;
@@ -1377,7 +1363,7 @@ ngx_http_hashpay_sentinel_reply(redisAsyncContext *ac, void *r,
     rs = &ngx_http_hashpay_redis;
     sq = &rs->sentinel;
 
-    if (reply == NULL || ac != sq->ac) {
+    if (reply == NULL || ac != sq->link.ac) {
         return;
     }
 
@@ -1465,7 +1451,7 @@ ngx_http_hashpay_sentinel_on_connect(const redisAsyncContext *ac, int status)
     ngx_http_hashpay_redis_t          *rs;
     ngx_http_hashpay_sentinel_conf_t  *sc;
 
-    rs = ac->ev.data;
+    rs = ((ngx_http_hashpay_link_t *) ac->ev.data)->owner;
 
     if (status == REDIS_OK) {
         return;
@@ -1490,7 +1476,7 @@ ngx_http_hashpay_sentinel_timeout(ngx_event_t *ev)
 
     rs = ev->data;
 
-    if (rs->sentinel.ac == NULL) {
+    if (rs->sentinel.link.ac == NULL) {
         return;
     }
 
@@ -1501,7 +1487,7 @@ ngx_http_hashpay_sentinel_timeout(ngx_event_t *ev)
                   "%M ms", &rs->conf->name, &sc[rs->sentinel.index].name,
                   rs->conf->connect_timeout);
 
-    redisAsyncFree(rs->sentinel.ac);
+    redisAsyncFree(rs->sentinel.link.ac);
 }
 
 
@@ -1514,7 +1500,7 @@ ngx_http_hashpay_sentinel_next(ngx_event_t *ev)
 
     rs = ev->data;
 
-    if (rs->exiting || ngx_exiting || rs->sentinel.ac != NULL
+    if (rs->exiting || ngx_exiting || rs->sentinel.link.ac != NULL
         || rs->state != NGX_HTTP_HASHPAY_REDIS_RESOLVING)
     {
         return;
@@ -1531,99 +1517,16 @@ ngx_http_hashpay_sentinel_next(ngx_event_t *ev)
 
 
 static void
-ngx_http_hashpay_sentinel_read_handler(ngx_event_t *ev)
+ngx_http_hashpay_sentinel_closed(void *owner, redisAsyncContext *ac)
 {
-    ngx_connection_t          *c;
-    ngx_http_hashpay_redis_t  *rs;
+    ngx_http_hashpay_redis_t *rs = owner;
 
-    c = ev->data;
-    rs = c->data;
-
-    if (rs->sentinel.ac == NULL || rs->sentinel.conn != c) {
-        return;
-    }
-
-    redisAsyncHandleRead(rs->sentinel.ac);
-}
-
-
-static void
-ngx_http_hashpay_sentinel_write_handler(ngx_event_t *ev)
-{
-    ngx_connection_t          *c;
-    ngx_http_hashpay_redis_t  *rs;
-
-    c = ev->data;
-    rs = c->data;
-
-    if (rs->sentinel.ac == NULL || rs->sentinel.conn != c) {
-        return;
-    }
-
-    redisAsyncHandleWrite(rs->sentinel.ac);
-}
-
-
-static void
-ngx_http_hashpay_sentinel_add_read(void *privdata)
-{
-    ngx_http_hashpay_redis_t  *rs = privdata;
-
-    ngx_http_hashpay_redis_interest(rs->log, rs->sentinel.conn->read,
-                                    NGX_READ_EVENT, 1);
-}
-
-
-static void
-ngx_http_hashpay_sentinel_del_read(void *privdata)
-{
-    ngx_http_hashpay_redis_t  *rs = privdata;
-
-    ngx_http_hashpay_redis_interest(rs->log, rs->sentinel.conn->read,
-                                    NGX_READ_EVENT, 0);
-}
-
-
-static void
-ngx_http_hashpay_sentinel_add_write(void *privdata)
-{
-    ngx_http_hashpay_redis_t  *rs = privdata;
-
-    ngx_http_hashpay_redis_interest(rs->log, rs->sentinel.conn->write,
-                                    NGX_WRITE_EVENT, 1);
-}
-
-
-static void
-ngx_http_hashpay_sentinel_del_write(void *privdata)
-{
-    ngx_http_hashpay_redis_t  *rs = privdata;
-
-    ngx_http_hashpay_redis_interest(rs->log, rs->sentinel.conn->write,
-                                    NGX_WRITE_EVENT, 0);
-}
-
-
-static void
-ngx_http_hashpay_sentinel_cleanup(void *privdata)
-{
-    ngx_http_hashpay_redis_t *rs = privdata;
-
-    ngx_connection_t             *c;
     ngx_http_hashpay_sentinel_t  *sq;
 
     sq = &rs->sentinel;
-    c = sq->conn;
-
-    sq->ac = NULL;
-    sq->conn = NULL;
 
     if (sq->timer.timer_set) {
         ngx_del_timer(&sq->timer);
-    }
-
-    if (c) {
-        ngx_http_hashpay_redis_release(c);
     }
 
     if (rs->exiting || ngx_exiting) {
@@ -1685,7 +1588,6 @@ ngx_http_hashpay_watch_start(ngx_http_hashpay_redis_t *rs)
     const char                        *argv[2];
     size_t                             argvlen[2];
     redisAsyncContext                 *ac;
-    ngx_connection_t                  *c;
     ngx_http_hashpay_watch_t          *w;
     ngx_http_hashpay_redis_conf_t     *conf;
     ngx_http_hashpay_sentinel_conf_t  *sc;
@@ -1718,29 +1620,12 @@ ngx_http_hashpay_watch_start(ngx_http_hashpay_redis_t *rs)
         return;
     }
 
-    c = ngx_get_connection(ac->c.fd, rs->log);
-    if (c == NULL) {
+    if (ngx_http_hashpay_link_attach(&w->link, ac) != NGX_OK) {
         redisAsyncFree(ac);
         w->index++;
         ngx_add_timer(&w->retry, 1000);
         return;
     }
-
-    c->data = rs;
-    c->read->handler = ngx_http_hashpay_watch_read_handler;
-    c->write->handler = ngx_http_hashpay_watch_write_handler;
-    c->read->log = rs->log;
-    c->write->log = rs->log;
-
-    w->ac = ac;
-    w->conn = c;
-
-    ac->ev.data = rs;
-    ac->ev.addRead = ngx_http_hashpay_watch_add_read;
-    ac->ev.delRead = ngx_http_hashpay_watch_del_read;
-    ac->ev.addWrite = ngx_http_hashpay_watch_add_write;
-    ac->ev.delWrite = ngx_http_hashpay_watch_del_write;
-    ac->ev.cleanup = ngx_http_hashpay_watch_cleanup;
 
     (void) redisAsyncSetConnectCallback(ac,
                                         ngx_http_hashpay_watch_on_connect);
@@ -1791,7 +1676,7 @@ ngx_http_hashpay_watch_message(redisAsyncContext *ac, void *r,
     rs = &ngx_http_hashpay_redis;
     conf = rs->conf;
 
-    if (reply == NULL || ac != rs->watch.ac) {
+    if (reply == NULL || ac != rs->watch.link.ac) {
         return;
     }
 
@@ -1855,7 +1740,7 @@ ngx_http_hashpay_watch_message(redisAsyncContext *ac, void *r,
                   "\"%V\" to %*s:%*s", &conf->name, &conf->master,
                   flen[3], f[3], flen[4], f[4]);
 
-    if (rs->ac == NULL
+    if (rs->link.ac == NULL
         || rs->state == NGX_HTTP_HASHPAY_REDIS_DISCONNECTED
         || rs->state == NGX_HTTP_HASHPAY_REDIS_RESOLVING)
     {
@@ -1882,7 +1767,7 @@ ngx_http_hashpay_watch_on_connect(const redisAsyncContext *ac, int status)
     ngx_http_hashpay_redis_t          *rs;
     ngx_http_hashpay_sentinel_conf_t  *sc;
 
-    rs = ac->ev.data;
+    rs = ((ngx_http_hashpay_link_t *) ac->ev.data)->owner;
 
     if (status == REDIS_OK) {
         return;
@@ -1903,8 +1788,8 @@ ngx_http_hashpay_watch_timeout(ngx_event_t *ev)
 
     rs = ev->data;
 
-    if (rs->watch.ac != NULL) {
-        redisAsyncFree(rs->watch.ac);
+    if (rs->watch.link.ac != NULL) {
+        redisAsyncFree(rs->watch.link.ac);
     }
 }
 
@@ -1916,7 +1801,7 @@ ngx_http_hashpay_watch_retry(ngx_event_t *ev)
 
     rs = ev->data;
 
-    if (rs->exiting || ngx_exiting || rs->watch.ac != NULL) {
+    if (rs->exiting || ngx_exiting || rs->watch.link.ac != NULL) {
         return;
     }
 
@@ -1924,102 +1809,19 @@ ngx_http_hashpay_watch_retry(ngx_event_t *ev)
 }
 
 
-static void
-ngx_http_hashpay_watch_read_handler(ngx_event_t *ev)
-{
-    ngx_connection_t          *c;
-    ngx_http_hashpay_redis_t  *rs;
-
-    c = ev->data;
-    rs = c->data;
-
-    if (rs->watch.ac == NULL || rs->watch.conn != c) {
-        return;
-    }
-
-    redisAsyncHandleRead(rs->watch.ac);
-}
-
-
-static void
-ngx_http_hashpay_watch_write_handler(ngx_event_t *ev)
-{
-    ngx_connection_t          *c;
-    ngx_http_hashpay_redis_t  *rs;
-
-    c = ev->data;
-    rs = c->data;
-
-    if (rs->watch.ac == NULL || rs->watch.conn != c) {
-        return;
-    }
-
-    redisAsyncHandleWrite(rs->watch.ac);
-}
-
-
-static void
-ngx_http_hashpay_watch_add_read(void *privdata)
-{
-    ngx_http_hashpay_redis_t  *rs = privdata;
-
-    ngx_http_hashpay_redis_interest(rs->log, rs->watch.conn->read,
-                                    NGX_READ_EVENT, 1);
-}
-
-
-static void
-ngx_http_hashpay_watch_del_read(void *privdata)
-{
-    ngx_http_hashpay_redis_t  *rs = privdata;
-
-    ngx_http_hashpay_redis_interest(rs->log, rs->watch.conn->read,
-                                    NGX_READ_EVENT, 0);
-}
-
-
-static void
-ngx_http_hashpay_watch_add_write(void *privdata)
-{
-    ngx_http_hashpay_redis_t  *rs = privdata;
-
-    ngx_http_hashpay_redis_interest(rs->log, rs->watch.conn->write,
-                                    NGX_WRITE_EVENT, 1);
-}
-
-
-static void
-ngx_http_hashpay_watch_del_write(void *privdata)
-{
-    ngx_http_hashpay_redis_t  *rs = privdata;
-
-    ngx_http_hashpay_redis_interest(rs->log, rs->watch.conn->write,
-                                    NGX_WRITE_EVENT, 0);
-}
-
-
 /* the subscription is gone: the next sentinel, a second later */
 
 static void
-ngx_http_hashpay_watch_cleanup(void *privdata)
+ngx_http_hashpay_watch_closed(void *owner, redisAsyncContext *ac)
 {
-    ngx_http_hashpay_redis_t *rs = privdata;
+    ngx_http_hashpay_redis_t *rs = owner;
 
-    ngx_connection_t          *c;
     ngx_http_hashpay_watch_t  *w;
 
     w = &rs->watch;
-    c = w->conn;
-
-    w->ac = NULL;
-    w->conn = NULL;
 
     if (w->timer.timer_set) {
         ngx_del_timer(&w->timer);
-    }
-
-    if (c) {
-        ngx_http_hashpay_redis_release(c);
     }
 
     if (rs->exiting || ngx_exiting) {
@@ -2037,39 +1839,73 @@ ngx_http_hashpay_watch_cleanup(void *privdata)
 /* the adapter */
 
 
-static void
-ngx_http_hashpay_redis_read_handler(ngx_event_t *ev)
+/* the adapter, one for every hiredis context on nginx's event loop */
+
+
+static ngx_int_t
+ngx_http_hashpay_link_attach(ngx_http_hashpay_link_t *lk,
+    redisAsyncContext *ac)
 {
-    ngx_connection_t          *c;
-    ngx_http_hashpay_redis_t  *rs;
+    ngx_connection_t  *c;
+
+    c = ngx_get_connection(ac->c.fd, lk->log);
+    if (c == NULL) {
+        return NGX_ERROR;
+    }
+
+    c->data = lk;
+    c->read->handler = ngx_http_hashpay_link_read_handler;
+    c->write->handler = ngx_http_hashpay_link_write_handler;
+    c->read->log = lk->log;
+    c->write->log = lk->log;
+
+    lk->ac = ac;
+    lk->conn = c;
+
+    ac->ev.data = lk;
+    ac->ev.addRead = ngx_http_hashpay_link_add_read;
+    ac->ev.delRead = ngx_http_hashpay_link_del_read;
+    ac->ev.addWrite = ngx_http_hashpay_link_add_write;
+    ac->ev.delWrite = ngx_http_hashpay_link_del_write;
+    ac->ev.cleanup = ngx_http_hashpay_link_cleanup;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_hashpay_link_read_handler(ngx_event_t *ev)
+{
+    ngx_connection_t         *c;
+    ngx_http_hashpay_link_t  *lk;
 
     c = ev->data;
-    rs = c->data;
+    lk = c->data;
 
-    if (rs->ac == NULL || rs->conn != c) {
+    if (lk->ac == NULL || lk->conn != c) {
         return;
     }
 
     /* may free the context and, through cleanup, c */
 
-    redisAsyncHandleRead(rs->ac);
+    redisAsyncHandleRead(lk->ac);
 }
 
 
 static void
-ngx_http_hashpay_redis_write_handler(ngx_event_t *ev)
+ngx_http_hashpay_link_write_handler(ngx_event_t *ev)
 {
-    ngx_connection_t          *c;
-    ngx_http_hashpay_redis_t  *rs;
+    ngx_connection_t         *c;
+    ngx_http_hashpay_link_t  *lk;
 
     c = ev->data;
-    rs = c->data;
+    lk = c->data;
 
-    if (rs->ac == NULL || rs->conn != c) {
+    if (lk->ac == NULL || lk->conn != c) {
         return;
     }
 
-    redisAsyncHandleWrite(rs->ac);
+    redisAsyncHandleWrite(lk->ac);
 }
 
 
@@ -2097,43 +1933,74 @@ ngx_http_hashpay_redis_interest(ngx_log_t *log, ngx_event_t *ev,
 }
 
 
-static void
-ngx_http_hashpay_redis_add_read(void *privdata)
-{
-    ngx_http_hashpay_redis_t  *rs = privdata;
 
-    ngx_http_hashpay_redis_interest(rs->log, rs->conn->read,
-                                    NGX_READ_EVENT, 1);
+
+static void
+ngx_http_hashpay_link_add_read(void *privdata)
+{
+    ngx_http_hashpay_link_t  *lk = privdata;
+
+    ngx_http_hashpay_redis_interest(lk->log, lk->conn->read, NGX_READ_EVENT,
+                                    1);
 }
 
 
 static void
-ngx_http_hashpay_redis_del_read(void *privdata)
+ngx_http_hashpay_link_del_read(void *privdata)
 {
-    ngx_http_hashpay_redis_t  *rs = privdata;
+    ngx_http_hashpay_link_t  *lk = privdata;
 
-    ngx_http_hashpay_redis_interest(rs->log, rs->conn->read,
-                                    NGX_READ_EVENT, 0);
+    ngx_http_hashpay_redis_interest(lk->log, lk->conn->read, NGX_READ_EVENT,
+                                    0);
 }
 
 
 static void
-ngx_http_hashpay_redis_add_write(void *privdata)
+ngx_http_hashpay_link_add_write(void *privdata)
 {
-    ngx_http_hashpay_redis_t  *rs = privdata;
+    ngx_http_hashpay_link_t  *lk = privdata;
 
-    ngx_http_hashpay_redis_interest(rs->log, rs->conn->write,
-                                    NGX_WRITE_EVENT, 1);
+    ngx_http_hashpay_redis_interest(lk->log, lk->conn->write, NGX_WRITE_EVENT,
+                                    1);
 }
 
 
 static void
-ngx_http_hashpay_redis_del_write(void *privdata)
+ngx_http_hashpay_link_del_write(void *privdata)
 {
-    ngx_http_hashpay_redis_t  *rs = privdata;
+    ngx_http_hashpay_link_t  *lk = privdata;
 
-    ngx_http_hashpay_redis_interest(rs->log, rs->conn->write,
-                                    NGX_WRITE_EVENT, 0);
+    ngx_http_hashpay_redis_interest(lk->log, lk->conn->write, NGX_WRITE_EVENT,
+                                    0);
+}
+
+
+/*
+ * hiredis frees the context: every pending callback has had its NULL
+ * reply; the ngx_connection_t is released here (hiredis closes the fd
+ * after this hook) and the owner does the rest, never reconnecting from
+ * here
+ */
+
+static void
+ngx_http_hashpay_link_cleanup(void *privdata)
+{
+    ngx_http_hashpay_link_t  *lk = privdata;
+
+    ngx_connection_t   *c;
+    redisAsyncContext  *ac;
+
+    c = lk->conn;
+    ac = lk->ac;
+
+    lk->ac = NULL;
+    lk->conn = NULL;
+
+    if (c) {
+        ngx_http_hashpay_redis_release(c);
+    }
+
+    lk->closed(lk->owner, ac);
 }
 
 
@@ -2144,26 +2011,20 @@ ngx_http_hashpay_redis_del_write(void *privdata)
  */
 
 static void
-ngx_http_hashpay_redis_cleanup(void *privdata)
+ngx_http_hashpay_redis_closed(void *owner, redisAsyncContext *ac)
 {
-    ngx_http_hashpay_redis_t *rs = privdata;
-
-    ngx_connection_t  *c;
-
-    c = rs->conn;
+    ngx_http_hashpay_redis_t *rs = owner;
 
     if (rs->state == NGX_HTTP_HASHPAY_REDIS_READY) {
         ngx_http_hashpay_metrics_redis_connected(0);
 
-        if (rs->ac->err && !rs->exiting) {
+        if (ac->err && !rs->exiting) {
             ngx_log_error(NGX_LOG_ERR, rs->log, 0,
                           "hashpay: redis \"%V\": connection lost: %s",
-                          &rs->conf->name, rs->ac->errstr);
+                          &rs->conf->name, ac->errstr);
         }
     }
 
-    rs->ac = NULL;
-    rs->conn = NULL;
     rs->handshake = 0;
     rs->outstanding = 0;
     rs->reloading = 0;
@@ -2176,10 +2037,6 @@ ngx_http_hashpay_redis_cleanup(void *privdata)
 
     if (rs->stall_timer.timer_set) {
         ngx_del_timer(&rs->stall_timer);
-    }
-
-    if (c) {
-        ngx_http_hashpay_redis_release(c);
     }
 
     ngx_http_hashpay_redis_schedule(rs);
@@ -2423,11 +2280,11 @@ ngx_http_hashpay_redis_usable(ngx_http_hashpay_redis_t *rs)
         return NGX_OK;
     }
 
-    if (rs->ac == NULL) {
+    if (rs->link.ac == NULL) {
         return NGX_DECLINED;
     }
 
-    if (rs->ac->c.flags & (REDIS_DISCONNECTING|REDIS_FREEING)) {
+    if (rs->link.ac->c.flags & (REDIS_DISCONNECTING|REDIS_FREEING)) {
         return NGX_DECLINED;
     }
 
@@ -2551,7 +2408,7 @@ ngx_http_hashpay_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
 
     noscript = 0;
 
-    if (reply != NULL && ac == rs->ac) {
+    if (reply != NULL && ac == rs->link.ac) {
         ngx_http_hashpay_redis_answered(rs);
 
         if (ngx_http_hashpay_reply_noscript(reply)) {
