@@ -5,60 +5,8 @@
 use strict;
 use warnings;
 use Test::More;
-use File::Temp qw(tempdir);
-use Cwd qw(getcwd);
-
-my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
-my $module = $ENV{TEST_NGINX_LOAD_MODULES}
-             || getcwd() . '/build/ngx_http_hashpay_module.so';
-my $redis_port = $ENV{TEST_NGINX_REDIS_PORT} || 6379;
-
-plan skip_all => "module not built ($module)" unless -f $module;
-
-my $dir = tempdir(CLEANUP => 1);
-mkdir "$dir/logs";
-
-sub write_file {
-    my ($name, $text) = @_;
-    open(my $fh, '>', "$dir/$name") or die "$name: $!";
-    print $fh $text;
-    close $fh;
-    return "$dir/$name";
-}
-
-# nginx -t on an http block; (exit status, stderr)
-sub nginx_t {
-    my ($http, $main) = @_;
-    $main //= '';
-    write_file('nginx.conf', <<"CONF");
-load_module $module;
-error_log $dir/logs/error.log;
-pid $dir/logs/nginx.pid;
-$main
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $dir/body;
-$http
-}
-CONF
-    my $out = `$nginx -t -p $dir/ -c $dir/nginx.conf 2>&1`;
-    return ($? >> 8, $out);
-}
-
-sub refused {
-    my ($http, $re, $what) = @_;
-    my ($status, $out) = nginx_t($http);
-    isnt($status, 0, "$what: nginx -t fails");
-    like($out, $re, "$what: says why");
-    return $out;
-}
-
-sub accepted {
-    my ($http, $what) = @_;
-    my ($status, $out) = nginx_t($http);
-    is($status, 0, "$what: nginx -t succeeds") or diag $out;
-}
+use lib 't/lib';
+use HashpayConf;
 
 my $loc = 'server { listen 127.0.0.1:1; location = /x { hashpay_webhook;'
           . ' hashpay_consumer_secret consumer-secret-1; } }';
