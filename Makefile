@@ -24,7 +24,7 @@ SRCS        := config ngx_http_hashpay_module.c $(wildcard src/*.c src/*.h) \
 UNIT_TESTS  := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(wildcard t/unit/test_*.c))
 UNIT_INCS   := -I src -I $(NGX_BUILD)/src/core -I $(NGX_BUILD)/src/event \
                -I $(NGX_BUILD)/src/event/modules -I $(NGX_BUILD)/src/os/unix \
-               -I $(NGX_BUILD)/objs
+               -I $(NGX_BUILD)/objs -I $(NGX_BUILD)/objs/addon/hashpay
 UNIT_CFLAGS := -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
                -fsanitize=address,undefined -fno-omit-frame-pointer
 
@@ -47,12 +47,12 @@ $(NGX_BUILD)/objs/Makefile: config util/lua2c.sh
 	    || { tail -30 $(BUILD)/configure.log; exit 1; }
 
 $(MODULE): $(NGX_BUILD)/objs/Makefile $(SRCS)
-	sh util/lua2c.sh src/lua \
-	    > $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_scripts.c.new
-	cmp -s $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_scripts.c.new \
-	    $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_scripts.c \
-	|| mv $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_scripts.c.new \
-	    $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_scripts.c
+	for x in h c; do \
+	    f=$(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_scripts.$$x; \
+	    HASHPAY_LUAC=required sh util/lua2c.sh src/lua $$x > $$f.new \
+	        || exit 1; \
+	    cmp -s $$f.new $$f || mv $$f.new $$f; rm -f $$f.new; \
+	done
 	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile modules
 	cp $(NGX_BUILD)/objs/ngx_http_hashpay_module.so $@.tmp
 	mv $@.tmp $@
@@ -68,6 +68,10 @@ UNIT_SRCS_test_tweet   := src/ngx_http_hashpay_tweet.c
 UNIT_SRCS_test_code    := src/ngx_http_hashpay_code.c
 UNIT_SRCS_test_json    := src/ngx_http_hashpay_json.c
 UNIT_SRCS_test_backoff := src/ngx_http_hashpay_backoff.c
+UNIT_SRCS_test_scripts := $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_scripts.c
+
+# the script table is generated with the module
+$(BUILD)/unit/test_scripts: $(MODULE)
 
 unit: $(UNIT_TESTS)
 

@@ -74,8 +74,8 @@ static ngx_int_t ngx_http_hashpay_admin_eval(ngx_http_request_t *r,
     ngx_http_hashpay_admin_t *ad, ngx_http_hashpay_offer_t *offer,
     ngx_http_hashpay_link_t *link);
 static ngx_int_t ngx_http_hashpay_admin_send(ngx_http_request_t *r,
-    ngx_http_hashpay_admin_t *ad, const char *script, ngx_str_t *args,
-    ngx_uint_t nargs);
+    ngx_http_hashpay_admin_t *ad, ngx_http_hashpay_script_e script,
+    ngx_str_t *args, ngx_uint_t nargs);
 static void ngx_http_hashpay_admin_reply(ngx_http_hashpay_batch_t *b,
     ngx_uint_t index, redisReply *reply);
 static ngx_int_t ngx_http_hashpay_admin_read_reply(ngx_http_request_t *r,
@@ -458,18 +458,20 @@ ngx_http_hashpay_admin_eval(ngx_http_request_t *r,
     mcf = ngx_http_get_module_main_conf(r, ngx_http_hashpay_module);
     pool = r->pool;
 
-    args = ngx_pcalloc(pool, 16 * sizeof(ngx_str_t));
+    /* enough for any of them; the largest is offer_put */
+    args = ngx_pcalloc(pool,
+                       NGX_HTTP_HASHPAY_OFFER_PUT_NARGS * sizeof(ngx_str_t));
     if (args == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    args[1] = mcf->prefix;
-
     switch (ad->route) {
 
     case NGX_HTTP_HASHPAY_ROUTE_OFFERS:
-        switch (ngx_http_hashpay_admin_page(r, &args[2], &args[3], &code,
-                                            &field))
+        switch (ngx_http_hashpay_admin_page(r,
+                            &args[NGX_HTTP_HASHPAY_OFFER_LIST_ARG_LIMIT],
+                            &args[NGX_HTTP_HASHPAY_OFFER_LIST_ARG_CURSOR],
+                            &code, &field))
         {
         case NGX_OK:
             break;
@@ -486,123 +488,185 @@ ngx_http_hashpay_admin_eval(ngx_http_request_t *r,
         }
 
         if (ngx_http_hashpay_admin_key(pool, &mcf->prefix, "offers", NULL,
-                                       &args[0])
+                            &args[NGX_HTTP_HASHPAY_OFFER_LIST_KEY_OFFERS])
             != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        return ngx_http_hashpay_admin_send(r, ad, "offer_list", args, 4);
+        args[NGX_HTTP_HASHPAY_OFFER_LIST_ARG_PREFIX] = mcf->prefix;
+
+        return ngx_http_hashpay_admin_send(r, ad,
+                                           NGX_HTTP_HASHPAY_SCRIPT_OFFER_LIST,
+                                           args,
+                                           NGX_HTTP_HASHPAY_OFFER_LIST_NARGS);
 
     case NGX_HTTP_HASHPAY_ROUTE_OFFER:
+
+        if (r->method == NGX_HTTP_GET || r->method == NGX_HTTP_DELETE) {
+
+            /* offer_get and offer_delete take the same arguments */
+
+            if (ngx_http_hashpay_admin_key(pool, &mcf->prefix, "offer",
+                            &ad->key_id,
+                            &args[NGX_HTTP_HASHPAY_OFFER_GET_KEY_OFFER])
+                != NGX_OK)
+            {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            args[NGX_HTTP_HASHPAY_OFFER_GET_ARG_PREFIX] = mcf->prefix;
+            args[NGX_HTTP_HASHPAY_OFFER_GET_ARG_TAG] = ad->key_id;
+
+            if (r->method == NGX_HTTP_GET) {
+                return ngx_http_hashpay_admin_send(r, ad,
+                                            NGX_HTTP_HASHPAY_SCRIPT_OFFER_GET,
+                                            args,
+                                            NGX_HTTP_HASHPAY_OFFER_GET_NARGS);
+            }
+
+#if (NGX_HTTP_HASHPAY_OFFER_GET_NARGS != NGX_HTTP_HASHPAY_OFFER_DELETE_NARGS \
+     || NGX_HTTP_HASHPAY_OFFER_GET_ARG_TAG                                    \
+        != NGX_HTTP_HASHPAY_OFFER_DELETE_ARG_TAG)
+#error "offer_get.lua and offer_delete.lua must take the same arguments"
+#endif
+
+            return ngx_http_hashpay_admin_send(r, ad,
+                                        NGX_HTTP_HASHPAY_SCRIPT_OFFER_DELETE,
+                                        args,
+                                        NGX_HTTP_HASHPAY_OFFER_DELETE_NARGS);
+        }
+
         if (ngx_http_hashpay_admin_key(pool, &mcf->prefix, "offer",
-                                       &ad->key_id, &args[0])
+                            &ad->key_id,
+                            &args[NGX_HTTP_HASHPAY_OFFER_PUT_KEY_OFFER])
             != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        args[2] = ad->key_id;
+        args[NGX_HTTP_HASHPAY_OFFER_PUT_ARG_PREFIX] = mcf->prefix;
+        args[NGX_HTTP_HASHPAY_OFFER_PUT_ARG_TAG] = ad->key_id;
+        args[NGX_HTTP_HASHPAY_OFFER_PUT_ARG_TAG_AS_WRITTEN] = ad->id;
+        args[NGX_HTTP_HASHPAY_OFFER_PUT_ARG_KIND] = offer->kind;
+        args[NGX_HTTP_HASHPAY_OFFER_PUT_ARG_TITLE] = offer->title;
+        args[NGX_HTTP_HASHPAY_OFFER_PUT_ARG_CURRENCY] = offer->currency;
+        args[NGX_HTTP_HASHPAY_OFFER_PUT_ARG_MERCHANT_ID] = offer->merchant_id;
 
-        if (r->method == NGX_HTTP_GET) {
-            return ngx_http_hashpay_admin_send(r, ad, "offer_get", args, 3);
-        }
-
-        if (r->method == NGX_HTTP_DELETE) {
-            return ngx_http_hashpay_admin_send(r, ad, "offer_delete", args,
-                                               3);
-        }
-
-        args[3] = ad->id;
-        args[4] = offer->kind;
-        args[5] = offer->title;
-        args[7] = offer->currency;
-        args[13] = offer->merchant_id;
-
-        if (ngx_http_hashpay_int_arg(pool, offer->price_cents, &args[6])
+        if (ngx_http_hashpay_int_arg(pool, offer->price_cents,
+                        &args[NGX_HTTP_HASHPAY_OFFER_PUT_ARG_PRICE_CENTS])
             != NGX_OK
-            || ngx_http_hashpay_int_arg(pool, offer->stock, &args[8])
+            || ngx_http_hashpay_int_arg(pool, offer->stock,
+                        &args[NGX_HTTP_HASHPAY_OFFER_PUT_ARG_STOCK])
                != NGX_OK
             || ngx_http_hashpay_int_arg(pool, offer->per_user_limit,
-                                        &args[9])
+                        &args[NGX_HTTP_HASHPAY_OFFER_PUT_ARG_PER_USER_LIMIT])
                != NGX_OK
-            || ngx_http_hashpay_int_arg(pool, offer->starts_at, &args[10])
+            || ngx_http_hashpay_int_arg(pool, offer->starts_at,
+                        &args[NGX_HTTP_HASHPAY_OFFER_PUT_ARG_STARTS_AT])
                != NGX_OK
-            || ngx_http_hashpay_int_arg(pool, offer->ends_at, &args[11])
+            || ngx_http_hashpay_int_arg(pool, offer->ends_at,
+                        &args[NGX_HTTP_HASHPAY_OFFER_PUT_ARG_ENDS_AT])
                != NGX_OK
             || ngx_http_hashpay_int_arg(pool, offer->min_account_age_days,
-                                        &args[12])
+                   &args[NGX_HTTP_HASHPAY_OFFER_PUT_ARG_MIN_ACCOUNT_AGE_DAYS])
                != NGX_OK
             || ngx_http_hashpay_int_arg(pool, offer->cashback_cents,
-                                        &args[14])
+                        &args[NGX_HTTP_HASHPAY_OFFER_PUT_ARG_CASHBACK_CENTS])
                != NGX_OK
             || ngx_http_hashpay_int_arg(pool, offer->min_spend_cents,
-                                        &args[15])
+                        &args[NGX_HTTP_HASHPAY_OFFER_PUT_ARG_MIN_SPEND_CENTS])
                != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        return ngx_http_hashpay_admin_send(r, ad, "offer_put", args, 16);
+        return ngx_http_hashpay_admin_send(r, ad,
+                                           NGX_HTTP_HASHPAY_SCRIPT_OFFER_PUT,
+                                           args,
+                                           NGX_HTTP_HASHPAY_OFFER_PUT_NARGS);
 
     case NGX_HTTP_HASHPAY_ROUTE_LINK:
 
         if (r->method == NGX_HTTP_DELETE) {
             ad->unlink = 1;
 
-            args[0] = mcf->events_key;
-            args[2] = mcf->events_maxlen_text;
-            args[3] = ad->id;
-            ngx_str_set(&args[4], "admin");
+            args[NGX_HTTP_HASHPAY_UNLINK_KEY_EVENTS] = mcf->events_key;
+            args[NGX_HTTP_HASHPAY_UNLINK_ARG_PREFIX] = mcf->prefix;
+            args[NGX_HTTP_HASHPAY_UNLINK_ARG_EVENTS_POLICY] =
+                                                      mcf->events_maxlen_text;
+            args[NGX_HTTP_HASHPAY_UNLINK_ARG_USER] = ad->id;
+            ngx_str_set(&args[NGX_HTTP_HASHPAY_UNLINK_ARG_BY], "admin");
 
-            return ngx_http_hashpay_admin_send(r, ad, "unlink", args, 5);
-        }
+            /* for revokes only */
+            ngx_str_set(&args[NGX_HTTP_HASHPAY_UNLINK_ARG_DATE_TIME], "");
+            ngx_str_set(&args[NGX_HTTP_HASHPAY_UNLINK_ARG_DEDUPE_TTL], "");
 
-        if (ngx_http_hashpay_admin_key(pool, &mcf->prefix, "link", &ad->id,
-                                       &args[0])
-            != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return ngx_http_hashpay_admin_send(r, ad,
+                                               NGX_HTTP_HASHPAY_SCRIPT_UNLINK,
+                                               args,
+                                               NGX_HTTP_HASHPAY_UNLINK_NARGS);
         }
 
         if (r->method == NGX_HTTP_GET) {
-            return ngx_http_hashpay_admin_send(r, ad, "link_get", args, 2);
+            if (ngx_http_hashpay_admin_key(pool, &mcf->prefix, "link",
+                                &ad->id,
+                                &args[NGX_HTTP_HASHPAY_LINK_GET_KEY_LINK])
+                != NGX_OK)
+            {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            args[NGX_HTTP_HASHPAY_LINK_GET_ARG_PREFIX] = mcf->prefix;
+
+            return ngx_http_hashpay_admin_send(r, ad,
+                                             NGX_HTTP_HASHPAY_SCRIPT_LINK_GET,
+                                             args,
+                                             NGX_HTTP_HASHPAY_LINK_GET_NARGS);
         }
 
-        args[2] = ad->id;
-        args[3] = link->card_token;
-        args[4] = link->screen_name;
-
-        return ngx_http_hashpay_admin_send(r, ad, "link_put", args, 5);
-
-    default: /* NGX_HTTP_HASHPAY_ROUTE_PURCHASE */
-        if (ngx_http_hashpay_admin_key(pool, &mcf->prefix, "purchase",
-                                       &ad->id, &args[0])
+        if (ngx_http_hashpay_admin_key(pool, &mcf->prefix, "link", &ad->id,
+                                &args[NGX_HTTP_HASHPAY_LINK_PUT_KEY_LINK])
             != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        return ngx_http_hashpay_admin_send(r, ad, "purchase_get", args, 2);
+        args[NGX_HTTP_HASHPAY_LINK_PUT_ARG_PREFIX] = mcf->prefix;
+        args[NGX_HTTP_HASHPAY_LINK_PUT_ARG_USER] = ad->id;
+        args[NGX_HTTP_HASHPAY_LINK_PUT_ARG_CARD_TOKEN] = link->card_token;
+        args[NGX_HTTP_HASHPAY_LINK_PUT_ARG_SCREEN_NAME] = link->screen_name;
+
+        return ngx_http_hashpay_admin_send(r, ad,
+                                           NGX_HTTP_HASHPAY_SCRIPT_LINK_PUT,
+                                           args,
+                                           NGX_HTTP_HASHPAY_LINK_PUT_NARGS);
+
+    default: /* NGX_HTTP_HASHPAY_ROUTE_PURCHASE */
+        if (ngx_http_hashpay_admin_key(pool, &mcf->prefix, "purchase",
+                            &ad->id,
+                            &args[NGX_HTTP_HASHPAY_PURCHASE_GET_KEY_PURCHASE])
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        args[NGX_HTTP_HASHPAY_PURCHASE_GET_ARG_PREFIX] = mcf->prefix;
+
+        return ngx_http_hashpay_admin_send(r, ad,
+                                           NGX_HTTP_HASHPAY_SCRIPT_PURCHASE_GET,
+                                           args,
+                                           NGX_HTTP_HASHPAY_PURCHASE_GET_NARGS);
     }
 }
 
 
 static ngx_int_t
 ngx_http_hashpay_admin_send(ngx_http_request_t *r,
-    ngx_http_hashpay_admin_t *ad, const char *name, ngx_str_t *args,
-    ngx_uint_t nargs)
+    ngx_http_hashpay_admin_t *ad, ngx_http_hashpay_script_e script,
+    ngx_str_t *args, ngx_uint_t nargs)
 {
-    ngx_http_hashpay_batch_t   *b;
-    ngx_http_hashpay_script_t  *script;
-
-    script = ngx_http_hashpay_script(name);
-
-    if (script == NULL) {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "hashpay: no script \"%s\"", name);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    ngx_http_hashpay_batch_t  *b;
 
     b = ngx_http_hashpay_batch_create(r);
     if (b == NULL) {
@@ -616,7 +680,7 @@ ngx_http_hashpay_admin_send(ngx_http_request_t *r,
     /* what changes offers and links waits for replicas; reading does not */
     b->durable = (r->method != NGX_HTTP_GET);
 
-    if (ngx_http_hashpay_batch_eval(b, script, 1, args, nargs) != NGX_OK) {
+    if (ngx_http_hashpay_batch_eval(b, script, args, nargs) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 

@@ -442,14 +442,10 @@ ngx_http_hashpay_metrics_unacked(ngx_http_request_t *r,
     ngx_str_t                 *args;
     ngx_http_hashpay_batch_t  *b;
 
-    static ngx_http_hashpay_script_t  *script;
-
-    if (script == NULL) {
-        script = ngx_http_hashpay_script("events_unacked");
-    }
-
     unacked = ngx_palloc(r->pool, sizeof(int64_t));
-    args = ngx_palloc(r->pool, 2 * sizeof(ngx_str_t));
+    args = ngx_palloc(r->pool,
+                      NGX_HTTP_HASHPAY_EVENTS_UNACKED_NARGS
+                      * sizeof(ngx_str_t));
     b = ngx_http_hashpay_batch_create(r);
 
     if (unacked == NULL || args == NULL || b == NULL) {
@@ -458,15 +454,18 @@ ngx_http_hashpay_metrics_unacked(ngx_http_request_t *r,
 
     *unacked = -1;
 
-    /* KEYS, then ARGV: see src/lua/events_unacked.lua */
-    args[0] = mcf->events_key;
-    args[1] = mcf->events_maxlen_text;
+    args[NGX_HTTP_HASHPAY_EVENTS_UNACKED_KEY_EVENTS] = mcf->events_key;
+    args[NGX_HTTP_HASHPAY_EVENTS_UNACKED_ARG_EVENTS_POLICY] =
+                                                      mcf->events_maxlen_text;
 
     b->data = unacked;
     b->reply = ngx_http_hashpay_metrics_reply;
     b->done = ngx_http_hashpay_metrics_done;
 
-    if (ngx_http_hashpay_batch_eval(b, script, 1, args, 2) != NGX_OK) {
+    if (ngx_http_hashpay_batch_eval(b, NGX_HTTP_HASHPAY_SCRIPT_EVENTS_UNACKED,
+                                    args, NGX_HTTP_HASHPAY_EVENTS_UNACKED_NARGS)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 

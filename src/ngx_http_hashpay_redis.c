@@ -71,7 +71,6 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
-#include <openssl/evp.h>
 
 #include "ngx_http_hashpay.h"
 #include "ngx_http_hashpay_redis.h"
@@ -300,29 +299,7 @@ ngx_int_t
 ngx_http_hashpay_redis_init_process(ngx_cycle_t *cycle,
     ngx_http_hashpay_redis_conf_t *conf)
 {
-    u_char                      md[EVP_MAX_MD_SIZE];
-    unsigned int                mdlen;
-    ngx_http_hashpay_script_t  *s;
-    ngx_http_hashpay_redis_t   *rs;
-
-    for (s = ngx_http_hashpay_scripts; s->name.len; s++) {
-
-        if (EVP_Digest(s->source.data, s->source.len, md, &mdlen,
-                       EVP_sha1(), NULL)
-            != 1)
-        {
-            ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
-                          "hashpay: SHA1 of script \"%V\" failed", &s->name);
-            return NGX_ERROR;
-        }
-
-        s->sha1.data = ngx_alloc(2 * mdlen, cycle->log);
-        if (s->sha1.data == NULL) {
-            return NGX_ERROR;
-        }
-
-        s->sha1.len = ngx_hex_dump(s->sha1.data, md, mdlen) - s->sha1.data;
-    }
+    ngx_http_hashpay_redis_t  *rs;
 
     rs = &ngx_http_hashpay_redis;
     ngx_memzero(rs, sizeof(ngx_http_hashpay_redis_t));
@@ -444,24 +421,6 @@ ngx_http_hashpay_redis_exit_process(ngx_cycle_t *cycle)
     }
 
     ngx_http_hashpay_redis_fail_waiting(rs, "not connected");
-}
-
-
-ngx_http_hashpay_script_t *
-ngx_http_hashpay_script(const char *name)
-{
-    size_t                      len;
-    ngx_http_hashpay_script_t  *s;
-
-    len = ngx_strlen(name);
-
-    for (s = ngx_http_hashpay_scripts; s->name.len; s++) {
-        if (s->name.len == len && ngx_strncmp(s->name.data, name, len) == 0) {
-            return s;
-        }
-    }
-
-    return NULL;
 }
 
 
@@ -2160,12 +2119,25 @@ ngx_http_hashpay_reply_noscript(redisReply *reply)
 
 ngx_int_t
 ngx_http_hashpay_batch_eval(ngx_http_hashpay_batch_t *b,
-    ngx_http_hashpay_script_t *script, ngx_uint_t nkeys, ngx_str_t *args,
-    ngx_uint_t nargs)
+    ngx_http_hashpay_script_e id, ngx_str_t *args, ngx_uint_t nargs)
 {
-    u_char                  *p;
-    ngx_uint_t               i;
-    ngx_http_hashpay_cmd_t  *cmd;
+    u_char                     *p;
+    ngx_uint_t                  i;
+    ngx_http_hashpay_cmd_t     *cmd;
+    ngx_http_hashpay_script_t  *script;
+
+    script = ((ngx_uint_t) id < NGX_HTTP_HASHPAY_NSCRIPTS)
+             ? &ngx_http_hashpay_scripts[id] : NULL;
+
+    if (script == NULL
+        || nargs < script->nargs
+        || (nargs > script->nargs && !script->variable))
+    {
+        ngx_log_error(NGX_LOG_ALERT, b->request->connection->log, 0,
+                      "hashpay: script #%d called with %ui arguments",
+                      (int) id, nargs);
+        return NGX_ERROR;
+    }
 
     cmd = ngx_array_push(&b->cmds);
     if (cmd == NULL) {
@@ -2189,7 +2161,7 @@ ngx_http_hashpay_batch_eval(ngx_http_hashpay_batch_t *b,
     cmd->argv[1] = (const char *) script->sha1.data;
     cmd->argvlen[1] = script->sha1.len;
     cmd->argv[2] = (const char *) p;
-    cmd->argvlen[2] = ngx_sprintf(p, "%ui", nkeys) - p;
+    cmd->argvlen[2] = ngx_sprintf(p, "%ui", script->nkeys) - p;
 
     for (i = 0; i < nargs; i++) {
         cmd->argv[3 + i] = (const char *) args[i].data;

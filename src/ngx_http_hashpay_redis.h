@@ -22,16 +22,12 @@
 
 #include "ngx_http_hashpay.h"
 
-
-typedef struct {
-    ngx_str_t                       name;      /* file name without .lua */
-    ngx_str_t                       source;
-    ngx_str_t                       sha1;      /* hex, set at worker start */
-} ngx_http_hashpay_script_t;
-
-
-/* generated from src/lua/ by util/lua2c.sh; ends with a null name */
-extern ngx_http_hashpay_script_t  ngx_http_hashpay_scripts[];
+/*
+ * generated from src/lua/ by util/lua2c.sh: the scripts (an enum, and
+ * ngx_http_hashpay_scripts[] in its order, ended by a null name) and the
+ * index of every argument of each (NGX_HTTP_HASHPAY_TWEET_ARG_AUTHOR_ID)
+ */
+#include "ngx_http_hashpay_scripts.h"
 
 
 typedef struct ngx_http_hashpay_batch_s  ngx_http_hashpay_batch_t;
@@ -95,15 +91,17 @@ ngx_int_t ngx_http_hashpay_redis_init_process(ngx_cycle_t *cycle,
     ngx_http_hashpay_redis_conf_t *conf);
 void ngx_http_hashpay_redis_exit_process(ngx_cycle_t *cycle);
 
-ngx_http_hashpay_script_t *ngx_http_hashpay_script(const char *name);
-
 ngx_http_hashpay_batch_t *ngx_http_hashpay_batch_create(
     ngx_http_request_t *r);
 
-/* queues EVALSHA script nkeys keys... args...; args must outlive the batch */
+/*
+ * queues EVALSHA of a script with its KEYS then ARGV, indexed by the
+ * generated NGX_HTTP_HASHPAY_<SCRIPT>_KEY_* and _ARG_* names; nargs must
+ * be the script's NGX_HTTP_HASHPAY_<SCRIPT>_NARGS (or more, for a script
+ * with a variable tail), else NGX_ERROR; args must outlive the batch
+ */
 ngx_int_t ngx_http_hashpay_batch_eval(ngx_http_hashpay_batch_t *b,
-    ngx_http_hashpay_script_t *script, ngx_uint_t nkeys, ngx_str_t *args,
-    ngx_uint_t nargs);
+    ngx_http_hashpay_script_e id, ngx_str_t *args, ngx_uint_t nargs);
 
 /* a number as a script argument, or "" for a negative one (unset) */
 ngx_int_t ngx_http_hashpay_int_arg(ngx_pool_t *pool, int64_t v,

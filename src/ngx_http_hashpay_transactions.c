@@ -323,37 +323,34 @@ ngx_http_hashpay_transactions_eval(ngx_http_request_t *r,
     ngx_http_hashpay_loc_conf_t   *hlcf;
     ngx_http_hashpay_main_conf_t  *mcf;
 
-    static ngx_http_hashpay_script_t  *script;
-
-    if (script == NULL) {
-        script = ngx_http_hashpay_script("transaction");
-    }
-
     hlcf = ngx_http_get_module_loc_conf(r, ngx_http_hashpay_module);
     mcf = ngx_http_get_module_main_conf(r, ngx_http_hashpay_module);
 
-    args = ngx_palloc(r->pool, 11 * sizeof(ngx_str_t));
+    args = ngx_palloc(r->pool,
+                      NGX_HTTP_HASHPAY_TRANSACTION_NARGS * sizeof(ngx_str_t));
     if (args == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /* KEYS, then ARGV: see src/lua/transaction.lua */
+    args[NGX_HTTP_HASHPAY_TRANSACTION_KEY_EVENTS] = mcf->events_key;
+    args[NGX_HTTP_HASHPAY_TRANSACTION_ARG_PREFIX] = mcf->prefix;
+    args[NGX_HTTP_HASHPAY_TRANSACTION_ARG_EVENTS_POLICY] =
+                                                      mcf->events_maxlen_text;
+    args[NGX_HTTP_HASHPAY_TRANSACTION_ARG_WEBHOOK_ID] = *id;
+    args[NGX_HTTP_HASHPAY_TRANSACTION_ARG_TXN_ID] = txn->txn_id;
+    args[NGX_HTTP_HASHPAY_TRANSACTION_ARG_CARD_TOKEN] = txn->card_token;
+    args[NGX_HTTP_HASHPAY_TRANSACTION_ARG_MERCHANT_ID] = txn->merchant_id;
+    args[NGX_HTTP_HASHPAY_TRANSACTION_ARG_CURRENCY] = txn->currency;
 
-    args[0] = mcf->events_key;
-    args[1] = mcf->prefix;
-    args[2] = mcf->events_maxlen_text;
-
-    args[4] = *id;
-    args[5] = txn->txn_id;
-    args[6] = txn->card_token;
-    args[7] = txn->merchant_id;
-    args[9] = txn->currency;
-
-    if (ngx_http_hashpay_int_arg(r->pool, hlcf->dedupe_ttl, &args[3])
+    if (ngx_http_hashpay_int_arg(r->pool, hlcf->dedupe_ttl,
+                    &args[NGX_HTTP_HASHPAY_TRANSACTION_ARG_DEDUPE_TTL])
         != NGX_OK
-        || ngx_http_hashpay_int_arg(r->pool, txn->amount_cents, &args[8])
+        || ngx_http_hashpay_int_arg(r->pool, txn->amount_cents,
+                    &args[NGX_HTTP_HASHPAY_TRANSACTION_ARG_AMOUNT_CENTS])
            != NGX_OK
-        || ngx_http_hashpay_int_arg(r->pool, txn->at, &args[10]) != NGX_OK)
+        || ngx_http_hashpay_int_arg(r->pool, txn->at,
+                    &args[NGX_HTTP_HASHPAY_TRANSACTION_ARG_AT])
+           != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -368,7 +365,10 @@ ngx_http_hashpay_transactions_eval(ngx_http_request_t *r,
     b->done = ngx_http_hashpay_transactions_done;
     b->durable = 1;
 
-    if (ngx_http_hashpay_batch_eval(b, script, 1, args, 11) != NGX_OK) {
+    if (ngx_http_hashpay_batch_eval(b, NGX_HTTP_HASHPAY_SCRIPT_TRANSACTION,
+                                    args, NGX_HTTP_HASHPAY_TRANSACTION_NARGS)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 

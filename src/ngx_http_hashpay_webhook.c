@@ -29,9 +29,6 @@
 
 #define NGX_HTTP_HASHPAY_REVOKE  ((ngx_uint_t) -1)
 
-/* the tweet script's arguments before the fresh codes and the hashtags */
-#define NGX_HTTP_HASHPAY_TWEET_ARGS  14
-
 
 typedef struct {
     ngx_str_t                       outcome;
@@ -489,12 +486,6 @@ ngx_http_hashpay_webhook_eval_tweet(ngx_http_request_t *r,
     ngx_http_hashpay_loc_conf_t   *hlcf;
     ngx_http_hashpay_main_conf_t  *mcf;
 
-    static ngx_http_hashpay_script_t  *script;
-
-    if (script == NULL) {
-        script = ngx_http_hashpay_script("tweet");
-    }
-
     hlcf = ngx_http_get_module_loc_conf(r, ngx_http_hashpay_module);
     mcf = ngx_http_get_module_main_conf(r, ngx_http_hashpay_module);
 
@@ -502,55 +493,60 @@ ngx_http_hashpay_webhook_eval_tweet(ngx_http_request_t *r,
 
     /* a tweet that may create an intent carries fresh codes for it */
     ncodes = t->has_code ? 0 : NGX_HTTP_HASHPAY_CODE_CANDIDATES;
-    first = NGX_HTTP_HASHPAY_TWEET_ARGS + ncodes;
+    first = NGX_HTTP_HASHPAY_TWEET_ARG_CODES + ncodes;
 
     args = ngx_pcalloc(r->pool, (first + n) * sizeof(ngx_str_t));
     if (args == NULL) {
         return NGX_ERROR;
     }
 
-    /* KEYS */
-    args[0] = mcf->events_key;
+    args[NGX_HTTP_HASHPAY_TWEET_KEY_EVENTS] = mcf->events_key;
+    args[NGX_HTTP_HASHPAY_TWEET_ARG_PREFIX] = mcf->prefix;
+    args[NGX_HTTP_HASHPAY_TWEET_ARG_EVENTS_POLICY] = mcf->events_maxlen_text;
 
-    /* ARGV: see src/lua/tweet.lua */
-    args[1] = mcf->prefix;
-    args[2] = mcf->events_maxlen_text;
-
-    if (ngx_http_hashpay_int_arg(r->pool, hlcf->dedupe_ttl, &args[3])
+    if (ngx_http_hashpay_int_arg(r->pool, hlcf->dedupe_ttl,
+                             &args[NGX_HTTP_HASHPAY_TWEET_ARG_DEDUPE_TTL])
         != NGX_OK
-        || ngx_http_hashpay_int_arg(r->pool, hlcf->confirm_ttl, &args[4])
+        || ngx_http_hashpay_int_arg(r->pool, hlcf->confirm_ttl,
+                             &args[NGX_HTTP_HASHPAY_TWEET_ARG_CONFIRM_TTL])
            != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    args[5] = t->id;
-    args[6] = t->author_id;
-    args[7] = t->screen_name;
+    args[NGX_HTTP_HASHPAY_TWEET_ARG_TWEET_ID] = t->id;
+    args[NGX_HTTP_HASHPAY_TWEET_ARG_AUTHOR_ID] = t->author_id;
+    args[NGX_HTTP_HASHPAY_TWEET_ARG_AUTHOR_NAME] = t->screen_name;
 
-    if (ngx_http_hashpay_int_arg(r->pool, t->created_at, &args[8]) != NGX_OK
-        || ngx_http_hashpay_int_arg(r->pool, t->timestamp, &args[9])
+    if (ngx_http_hashpay_int_arg(r->pool, t->created_at,
+                         &args[NGX_HTTP_HASHPAY_TWEET_ARG_AUTHOR_CREATED_AT])
+        != NGX_OK
+        || ngx_http_hashpay_int_arg(r->pool, t->timestamp,
+                             &args[NGX_HTTP_HASHPAY_TWEET_ARG_POSTED_AT])
            != NGX_OK)
     {
         return NGX_ERROR;
     }
 
     if (t->has_code) {
-        args[10].data = t->code;
-        args[10].len = NGX_HTTP_HASHPAY_CODE_LEN;
+        args[NGX_HTTP_HASHPAY_TWEET_ARG_CODE].data = t->code;
+        args[NGX_HTTP_HASHPAY_TWEET_ARG_CODE].len = NGX_HTTP_HASHPAY_CODE_LEN;
 
     } else {
-        ngx_str_set(&args[10], "");
+        ngx_str_set(&args[NGX_HTTP_HASHPAY_TWEET_ARG_CODE], "");
     }
 
-    args[11] = hlcf->confirm_prefix;
+    args[NGX_HTTP_HASHPAY_TWEET_ARG_CONFIRM_PREFIX] = hlcf->confirm_prefix;
 
-    if (ngx_http_hashpay_int_arg(r->pool, ncodes, &args[12]) != NGX_OK) {
+    if (ngx_http_hashpay_int_arg(r->pool, ncodes,
+                                 &args[NGX_HTTP_HASHPAY_TWEET_ARG_NCODES])
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
     /* the post's identity for idempotency: an edit is its first version */
-    args[13] = t->root_id;
+    args[NGX_HTTP_HASHPAY_TWEET_ARG_ROOT_ID] = t->root_id;
 
     if (ncodes) {
         codes = ngx_pnalloc(r->pool, ncodes * NGX_HTTP_HASHPAY_CODE_LEN);
@@ -566,9 +562,9 @@ ngx_http_hashpay_webhook_eval_tweet(ngx_http_request_t *r,
         }
 
         for (i = 0; i < ncodes; i++) {
-            args[NGX_HTTP_HASHPAY_TWEET_ARGS + i].data =
+            args[NGX_HTTP_HASHPAY_TWEET_ARG_CODES + i].data =
                                           codes + i * NGX_HTTP_HASHPAY_CODE_LEN;
-            args[NGX_HTTP_HASHPAY_TWEET_ARGS + i].len =
+            args[NGX_HTTP_HASHPAY_TWEET_ARG_CODES + i].len =
                                           NGX_HTTP_HASHPAY_CODE_LEN;
         }
     }
@@ -579,7 +575,8 @@ ngx_http_hashpay_webhook_eval_tweet(ngx_http_request_t *r,
         args[first + i] = tags[i];
     }
 
-    return ngx_http_hashpay_batch_eval(b, script, 1, args, first + n);
+    return ngx_http_hashpay_batch_eval(b, NGX_HTTP_HASHPAY_SCRIPT_TWEET, args,
+                                       first + n);
 }
 
 
@@ -591,35 +588,33 @@ ngx_http_hashpay_webhook_eval_revoke(ngx_http_request_t *r,
     ngx_http_hashpay_loc_conf_t   *hlcf;
     ngx_http_hashpay_main_conf_t  *mcf;
 
-    static ngx_http_hashpay_script_t  *script;
-
-    if (script == NULL) {
-        script = ngx_http_hashpay_script("unlink");
-    }
-
     hlcf = ngx_http_get_module_loc_conf(r, ngx_http_hashpay_module);
     mcf = ngx_http_get_module_main_conf(r, ngx_http_hashpay_module);
 
-    args = ngx_palloc(r->pool, 7 * sizeof(ngx_str_t));
+    args = ngx_palloc(r->pool,
+                      NGX_HTTP_HASHPAY_UNLINK_NARGS * sizeof(ngx_str_t));
     if (args == NULL) {
         return NGX_ERROR;
     }
 
-    /* KEYS, then ARGV: see src/lua/unlink.lua */
-    args[0] = mcf->events_key;
-    args[1] = mcf->prefix;
-    args[2] = mcf->events_maxlen_text;
-    args[3] = rv->user;
-    ngx_str_set(&args[4], "revoke");
+    args[NGX_HTTP_HASHPAY_UNLINK_KEY_EVENTS] = mcf->events_key;
+    args[NGX_HTTP_HASHPAY_UNLINK_ARG_PREFIX] = mcf->prefix;
+    args[NGX_HTTP_HASHPAY_UNLINK_ARG_EVENTS_POLICY] = mcf->events_maxlen_text;
+    args[NGX_HTTP_HASHPAY_UNLINK_ARG_USER] = rv->user;
+    ngx_str_set(&args[NGX_HTTP_HASHPAY_UNLINK_ARG_BY], "revoke");
 
-    if (ngx_http_hashpay_int_arg(r->pool, rv->date_time, &args[5]) != NGX_OK
-        || ngx_http_hashpay_int_arg(r->pool, hlcf->dedupe_ttl, &args[6])
+    if (ngx_http_hashpay_int_arg(r->pool, rv->date_time,
+                                 &args[NGX_HTTP_HASHPAY_UNLINK_ARG_DATE_TIME])
+        != NGX_OK
+        || ngx_http_hashpay_int_arg(r->pool, hlcf->dedupe_ttl,
+                                 &args[NGX_HTTP_HASHPAY_UNLINK_ARG_DEDUPE_TTL])
            != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    return ngx_http_hashpay_batch_eval(b, script, 1, args, 7);
+    return ngx_http_hashpay_batch_eval(b, NGX_HTTP_HASHPAY_SCRIPT_UNLINK, args,
+                                       NGX_HTTP_HASHPAY_UNLINK_NARGS);
 }
 
 

@@ -3,8 +3,8 @@
   metrics are scraped (SPEC section 8).  Changes nothing: a missing group
   is not created here (the next event creates it) and counts 0.
 
-  KEYS[1]    <prefix>:events
-  ARGV[1]    events policy: maxlen, or "maxlen group" (_lib.lua hp.emit)
+  KEYS[1]    events: <prefix>:events
+  ARGV[1]    events_policy: maxlen, or "maxlen group" (_lib.lua hp.emit)
 
   Answers an integer: what the group has not acknowledged (_lib.lua
   hp.unacked), or -1 without a group.

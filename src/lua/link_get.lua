@@ -2,8 +2,8 @@
   link_get.lua: a user's card link, the token shown only as its last 4
   characters (read only).
 
-  KEYS[1]    <prefix>:link:<user>
-  ARGV[1]    prefix
+  KEYS[1]    link: <prefix>:link:<user>
+  ARGV[1]    prefix: hashpay_prefix
 
   Answers { 200, '{"user_id","screen_name","card_token_last4","linked_at"}' }
   or { 404, "not_found", "" }.

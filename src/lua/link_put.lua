@@ -4,11 +4,11 @@
   cards frees the old token.  linked_at is kept while the token stays the
   same.  No event.
 
-  KEYS[1]    <prefix>:link:<user>
-  ARGV[1]    prefix
-  ARGV[2]    user id_str
-  ARGV[3]    card_token (validated by the module; never a card number)
-  ARGV[4]    screen_name
+  KEYS[1]    link: <prefix>:link:<user>
+  ARGV[1]    prefix: hashpay_prefix
+  ARGV[2]    user: user id_str
+  ARGV[3]    card_token: validated by the module, never a card number
+  ARGV[4]    screen_name: screen_name
 
   Answers { 201 (created) or 200 (replaced), link JSON as GET shows it },
   or { 422, "card_already_linked", "card_token" }.

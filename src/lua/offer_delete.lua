@@ -3,9 +3,9 @@
   with active false and ended_at; a later PUT re-opens it with its
   counters.  Ending an ended offer keeps its first ended_at.  No event.
 
-  KEYS[1]    <prefix>:offer:<tag>
-  ARGV[1]    prefix
-  ARGV[2]    tag, lower-cased
+  KEYS[1]    offer: <prefix>:offer:<tag>
+  ARGV[1]    prefix: hashpay_prefix
+  ARGV[2]    tag: tag, lower-cased
 
   Answers { 200, offer JSON } or { 404, "not_found", "" }.
 ]]

@@ -1,9 +1,9 @@
 --[[
   offer_get.lua: one offer as the admin API shows it (read only).
 
-  KEYS[1]    <prefix>:offer:<tag>
-  ARGV[1]    prefix
-  ARGV[2]    tag, lower-cased
+  KEYS[1]    offer: <prefix>:offer:<tag>
+  ARGV[1]    prefix: hashpay_prefix
+  ARGV[2]    tag: tag, lower-cased
 
   Answers { 200, offer JSON } or { 404, "not_found", "" }.
 ]]

@@ -2,9 +2,10 @@
   offer_list.lua: one page of the offers ever PUT, ended ones too, in
   lower-cased tag order (read only; SPEC section 6).
 
-  KEYS[1]    <prefix>:offers   (sorted set of the lower-cased tags, every
-             score 0, so that its lexical order is the tag order)
-  ARGV[1]    prefix
+  KEYS[1]    offers: <prefix>:offers (sorted set of the lower-cased
+             tags, every score 0, so that its lexical order is the tag
+             order)
+  ARGV[1]    prefix: hashpay_prefix
   ARGV[2]    limit: offers on a page, 1-1000 (checked by the module)
   ARGV[3]    cursor: the next_cursor of the previous page, i.e. its last
              tag ("" for the first page)

@@ -6,22 +6,22 @@
   offer.  Fields the body leaves out take their defaults (it is a PUT).
   No event: the stream reports purchases, not definitions.
 
-  KEYS[1]    <prefix>:offer:<tag>
-  ARGV[1]    prefix
-  ARGV[2]    tag, lower-cased
-  ARGV[3]    tag as written in the route (kept in the "tag" field)
-  ARGV[4]    kind ("purchase" or "cashback")
-  ARGV[5]    title
-  ARGV[6]    price_cents ("" for cashback)
-  ARGV[7]    currency
-  ARGV[8]    stock
-  ARGV[9]    per_user_limit
-  ARGV[10]   starts_at (unix s, "" unset)
-  ARGV[11]   ends_at (unix s, "" unset)
-  ARGV[12]   min_account_age_days
-  ARGV[13]   merchant_id ("" for purchase)
-  ARGV[14]   cashback_cents ("" for purchase)
-  ARGV[15]   min_spend_cents ("" for purchase)
+  KEYS[1]    offer: <prefix>:offer:<tag>
+  ARGV[1]    prefix: hashpay_prefix
+  ARGV[2]    tag: tag, lower-cased
+  ARGV[3]    tag_as_written: as written in the route (kept in the "tag" field)
+  ARGV[4]    kind: kind ("purchase" or "cashback")
+  ARGV[5]    title: title
+  ARGV[6]    price_cents: price_cents ("" for cashback)
+  ARGV[7]    currency: currency
+  ARGV[8]    stock: stock
+  ARGV[9]    per_user_limit: per_user_limit
+  ARGV[10]   starts_at: starts_at (unix s, "" unset)
+  ARGV[11]   ends_at: ends_at (unix s, "" unset)
+  ARGV[12]   min_account_age_days: min_account_age_days
+  ARGV[13]   merchant_id: merchant_id ("" for purchase)
+  ARGV[14]   cashback_cents: cashback_cents ("" for purchase)
+  ARGV[15]   min_spend_cents: min_spend_cents ("" for purchase)
 
   Answers { 201 (created) or 200 (replaced), offer JSON as GET shows it },
   or { 422, "kind_immutable", "kind" }, or

@@ -2,8 +2,8 @@
   purchase_get.lua: one purchase (read only).  A pending purchase whose
   expires_at has passed reads "expired" (its hold no longer counts).
 
-  KEYS[1]    <prefix>:purchase:<id>
-  ARGV[1]    prefix
+  KEYS[1]    purchase: <prefix>:purchase:<id>
+  ARGV[1]    prefix: hashpay_prefix
 
   Answers { 200, '{"id","offer","user_id","state","tweet_id",
   "confirm_tag","expires_at","confirmed_at"}' } (times unix ms, unset

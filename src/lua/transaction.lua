@@ -3,17 +3,17 @@
   "Cashback"), atomically with the event that reports it.  The signature
   and the body were checked by the module; Redis's TIME is the clock.
 
-  KEYS[1]    <prefix>:events
-  ARGV[1]    prefix
-  ARGV[2]    events policy: maxlen, or "maxlen group" (_lib.lua hp.emit)
-  ARGV[3]    dedupe ttl, ms           (hashpay_dedupe_ttl)
-  ARGV[4]    webhook-id               (Standard Webhooks message id)
-  ARGV[5]    txn_id
-  ARGV[6]    card_token
-  ARGV[7]    merchant_id
-  ARGV[8]    amount_cents
-  ARGV[9]    currency
-  ARGV[10]   at (unix s, as the card network sent it)
+  KEYS[1]    events: <prefix>:events
+  ARGV[1]    prefix: hashpay_prefix
+  ARGV[2]    events_policy: maxlen, or "maxlen group" (_lib.lua hp.emit)
+  ARGV[3]    dedupe_ttl: dedupe ttl, ms           (hashpay_dedupe_ttl)
+  ARGV[4]    webhook_id: webhook-id (Standard Webhooks message id)
+  ARGV[5]    txn_id: txn_id
+  ARGV[6]    card_token: card_token
+  ARGV[7]    merchant_id: merchant_id
+  ARGV[8]    amount_cents: amount_cents
+  ARGV[9]    currency: currency
+  ARGV[10]   at: at (unix s, as the card network sent it)
 
   Answers { outcome, cashback_cents }:
     duplicate   the webhook-id (looked up first) or the txn_id was seen

@@ -3,27 +3,27 @@
   reports it (SPEC sections 4, 7 and 10): an intent, a confirmation, or a
   cashback claim.  Redis's TIME is the only clock.
 
-  KEYS[1]    <prefix>:events          (the stream; pins the cluster slot)
-  ARGV[1]    prefix
-  ARGV[2]    events policy: maxlen, or "maxlen group" (_lib.lua hp.emit)
-  ARGV[3]    dedupe ttl, ms           (hashpay_dedupe_ttl)
-  ARGV[4]    confirm ttl, ms          (hashpay_confirm_ttl)
-  ARGV[5]    tweet id_str (v2: id), the post delivered
-  ARGV[6]    author id_str
-  ARGV[7]    author screen_name
-  ARGV[8]    author created_at, unix ms ("" unknown)
-  ARGV[9]    the post's own time, unix ms: timestamp_ms, or a v2 post's
-             created_at ("" absent: never stale)
-  ARGV[10]   confirmation code, upper-cased ("" none)
-  ARGV[11]   confirmation prefix      (hashpay_confirm_prefix)
-  ARGV[12]   n: how many fresh codes follow (minted by the module from
+  KEYS[1]    events: <prefix>:events (the stream; pins the cluster slot)
+  ARGV[1]    prefix: hashpay_prefix
+  ARGV[2]    events_policy: maxlen, or "maxlen group" (_lib.lua hp.emit)
+  ARGV[3]    dedupe_ttl: dedupe ttl, ms           (hashpay_dedupe_ttl)
+  ARGV[4]    confirm_ttl: confirm ttl, ms          (hashpay_confirm_ttl)
+  ARGV[5]    tweet_id: tweet id_str (v2: id), the post delivered
+  ARGV[6]    author_id: author id_str
+  ARGV[7]    author_name: author screen_name
+  ARGV[8]    author_created_at: author created_at, unix ms ("" unknown)
+  ARGV[9]    posted_at: the post's own time, unix ms: timestamp_ms,
+             or a v2 post's created_at ("" absent: never stale)
+  ARGV[10]   code: confirmation code, upper-cased ("" none)
+  ARGV[11]   confirm_prefix: (hashpay_confirm_prefix)
+  ARGV[12]   ncodes: n, how many fresh codes follow (minted by the module from
              OpenSSL's CSPRNG; 0 when the tweet confirms)
-  ARGV[13]   the post's identity for idempotency: the first id of its
+  ARGV[13]   root_id: the post's identity for idempotency: the first id of its
              edit history (edit_history.initial_tweet_id, v2
              edit_history_tweet_ids[0]), else ARGV[5]
-  ARGV[14 .. 13+n]   the fresh codes, upper case: an intent takes the
+  ARGV[14 .. 13+n]   codes: the fresh codes, upper case: an intent takes the
              first one that is not a live code
-  ARGV[14+n ..]      the tweet's hashtags, lower-cased, in order, no
+  ARGV[14+n ..]      hashtags: the tweet's hashtags, lower-cased, in order, no
              duplicates
 
   Answers { outcome, reason } ("" for no reason).  Every outcome but

@@ -4,13 +4,13 @@
   the platform's revoke (user_event.revoke: the user withdrew the app's
   access) and the admin DELETE of a link.
 
-  KEYS[1]    <prefix>:events
-  ARGV[1]    prefix
-  ARGV[2]    events policy: maxlen, or "maxlen group" (_lib.lua hp.emit)
-  ARGV[3]    user id_str
-  ARGV[4]    "revoke" (the platform) or "admin" (DELETE links/<user_id>)
-  ARGV[5]    revoke only: its date_time, unix ms ("" or absent: unknown)
-  ARGV[6]    revoke only: dedupe ttl, ms (hashpay_dedupe_ttl)
+  KEYS[1]    events: <prefix>:events
+  ARGV[1]    prefix: hashpay_prefix
+  ARGV[2]    events_policy: maxlen, or "maxlen group" (_lib.lua hp.emit)
+  ARGV[3]    user: user id_str
+  ARGV[4]    by: "revoke" (the platform) or "admin" (DELETE links/<user_id>)
+  ARGV[5]    date_time: revoke only: unix ms ("" or absent: unknown)
+  ARGV[6]    dedupe_ttl: revoke only: ms (hashpay_dedupe_ttl)
 
   Answers { linked, purchases_cancelled, claims_voided } (integers):
   { 0, 0, 0 } when nothing changes and nothing is emitted: the user has
