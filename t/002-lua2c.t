@@ -57,6 +57,20 @@ like($out, qr/ngx_string\("$sha"\), 1, 3, 1 \}/,
      'the SHA1 of helpers + script, and the counts, in the table');
 unlike($out, qr/ngx_string\("_lib"\)/, "a helper is no script of its own");
 
+# a helper other than _lib.lua goes only in front of a script that calls
+# one of its functions (or whose helpers do)
+my $extra = "--[[\n  _x.lua\n]]\nfunction hp.extra()\n  return hp.now()\nend\n";
+my $calls = "--[[\n  KEYS[1]    k: x\n]]\nreturn hp.extra()\n";
+($rc, $out) = run_gen({ good => $good, calls => $calls, _lib => $lib,
+                        _x => $extra }, 'c');
+is($rc, 0, 'helpers: generated') or diag $out;
+my ($good_c) = $out =~ /(script_good\[\] =.*?;\n)/s;
+my ($calls_c) = $out =~ /(script_calls\[\] =.*?;\n)/s;
+like($good_c, qr/_lib\.lua/, 'a script gets _lib.lua');
+unlike($good_c, qr/_x\.lua/, 'not a helper it does not call');
+like($calls_c, qr/_lib\.lua.*_x\.lua.*return hp\.extra/s,
+     'a helper it calls, after _lib.lua, before the script');
+
 my %bad = (
     'a slot without a name' => [
         "--[[\n  KEYS[1]    <prefix>:events\n]]\nreturn KEYS[1]\n",

@@ -4,9 +4,12 @@
 #
 #     lua2c.sh <dir> h > ngx_http_hashpay_scripts.h
 #     lua2c.sh <dir> c > ngx_http_hashpay_scripts.c
+#     lua2c.sh <dir> lua <name>     (one script as Redis gets it)
 #
 # Every <name>.lua is a script; files whose name starts with "_" are shared
-# helpers, put in front of every script in name order.  A script's header
+# helpers, put in front of a script in name order: _lib.lua always, and
+# any other that defines a function hp.<name> the script (or a helper it
+# takes) calls, so that no script runs definitions it never uses.  A script's header
 # comment (its first --[[ ... ]] block) declares its arguments, one line
 # each, in order, with a name:
 #
@@ -57,11 +60,55 @@ upper() {
     echo "$1" | tr 'a-z' 'A-Z'
 }
 
-# the script as Redis gets it: every helper, then the script, each line
-# ended by a newline
+# the helpers a script needs, in name order: _lib.lua always (it makes
+# the table hp), any other _*.lua that defines a function hp.<name> the
+# script calls, or that a helper already chosen calls
+helpers_of() {
+    awk '
+        FNR == 1 { file = FILENAME; files[++n] = file }
+        /^function hp\.[a-z_0-9]+/ {
+            name = $2
+            sub(/\(.*/, "", name)
+            defines[name] = defines[name] " " file
+        }
+        {
+            line = $0
+            sub(/--.*/, "", line)
+            while (match(line, /hp\.[a-z_0-9]+/)) {
+                uses[file] = uses[file] " " substr(line, RSTART, RLENGTH)
+                line = substr(line, RSTART + RLENGTH)
+            }
+        }
+        END {
+            script = files[n]
+            want[script] = 1
+            for (i = 1; i < n; i++) {
+                if (files[i] ~ /\/_lib\.lua$/) { want[files[i]] = 1 }
+            }
+            do {
+                more = 0
+                for (f in want) {
+                    k = split(uses[f], u, " ")
+                    for (j = 1; j <= k; j++) {
+                        m = split(defines[u[j]], d, " ")
+                        for (x = 1; x <= m; x++) {
+                            if (!(d[x] in want)) { want[d[x]] = 1; more = 1 }
+                        }
+                    }
+                }
+            } while (more)
+            for (i = 1; i < n; i++) {
+                if (files[i] in want) { print files[i] }
+            }
+        }
+    ' "$dir"/_*.lua "$1"
+}
+
+# the script as Redis gets it: the helpers it needs, then the script,
+# each line ended by a newline
 source_of() {
-    for lib in "$dir"/_*.lua; do
-        [ -f "$lib" ] && awk 1 "$lib"
+    for lib in $(helpers_of "$1"); do
+        awk 1 "$lib"
     done
     awk 1 "$1"
 }
@@ -163,6 +210,13 @@ for f in "$dir"/*.lua; do
 done
 
 [ -n "$scripts" ] || fail "no scripts in $dir"
+
+
+if [ "$mode" = lua ]; then
+    [ -f "$dir/${3:-}.lua" ] || fail "no script \"${3:-}\" in $dir"
+    source_of "$dir/$3.lua"
+    exit 0
+fi
 
 
 if [ "$mode" = h ]; then

@@ -111,21 +111,33 @@ if timestamp then
   end
 end
 
--- with hashpay_events_group, refused before anything changes while the
--- group is behind, unless the post would append no event (the duplicate
--- and stale checks above only read)
+-- a post without a confirmation code acts on the first hashtag that
+-- names an offer; one that names none appends no event and writes
+-- nothing, whatever the events group's backlog: the most frequent post
+-- of all costs these reads only
 
-hp.guard(KEYS[1], maxlen, prefix, function (p)
-  if code ~= '' then
-    return true
-  end
+local tag, offer_key
+
+if code == '' then
   for i = first_tag, #ARGV do
-    if redis.call('EXISTS', p .. ':offer:' .. ARGV[i]) == 1 then
-      return true
+    local key = prefix .. ':offer:' .. ARGV[i]
+    if redis.call('EXISTS', key) == 1 then
+      tag = ARGV[i]
+      offer_key = key
+      break
     end
   end
-  return false
-end)
+
+  if not offer_key then
+    return { 'ignored', 'no_offer' }
+  end
+end
+
+-- every way on from here appends an event: with hashpay_events_group,
+-- refused before anything changes while the group is behind (the checks
+-- above only read)
+
+hp.guard(KEYS[1], maxlen, prefix)
 
 local function emit(etype, keys, data)
   hp.emit(KEYS[1], maxlen, prefix, now, etype, keys, data)
@@ -216,9 +228,11 @@ if code ~= '' then
     return failed_attempt('not_owner')
   end
 
-  local link_key = prefix .. ':link:' .. author
+  -- a link always has a card_token (link_put.lua)
+  local card_token = redis.call('HGET', prefix .. ':link:' .. author,
+                                'card_token')
 
-  if p.state == 'cancelled' or redis.call('EXISTS', link_key) == 0 then
+  if p.state == 'cancelled' or not card_token then
     return refuse('not_linked')
   end
 
@@ -261,7 +275,7 @@ if code ~= '' then
        { 'purchase_id', 'offer', 'user_id', 'card_token', 'price_cents',
          'currency', 'tweet_id', 'confirm_tweet_id' },
        { purchase_id = id, offer = p.offer, user_id = author,
-         card_token = redis.call('HGET', link_key, 'card_token'),
+         card_token = card_token,
          price_cents = tonumber(p.price_cents), currency = p.currency,
          tweet_id = p.tweet_id, confirm_tweet_id = tweet_id })
 
@@ -269,22 +283,7 @@ if code ~= '' then
 end
 
 ----------------------------------------------------------------------------
--- the first hashtag that names an offer acts
-
-local tag, offer_key
-
-for i = first_tag, #ARGV do
-  local key = prefix .. ':offer:' .. ARGV[i]
-  if redis.call('EXISTS', key) == 1 then
-    tag = ARGV[i]
-    offer_key = key
-    break
-  end
-end
-
-if not offer_key then
-  return { 'ignored', 'no_offer' }
-end
+-- the first hashtag that names an offer acts (found above)
 
 local o = hgetall(offer_key)
 local offer = o.tag or tag
