@@ -6,6 +6,7 @@ SHELL := /bin/bash
 #   make run      install what is missing, build, run nginx + a private Redis
 #   make bench    throughput figures with wrk (see bench/README.md)
 #   make bench-soak   memory and per-call times as history grows (idem)
+#   make bench-scripts  Redis CPU and calls per script call, per outcome
 #   make clean    remove every build product (build/)
 #   make fuzz     build the libFuzzer harnesses, run each FUZZ_SECONDS
 #                 (see fuzz/README.md)
@@ -29,7 +30,7 @@ UNIT_CFLAGS := -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
                -fsanitize=address,undefined -fno-omit-frame-pointer
 
 .PHONY: all deps test unit run bench bench-purchase bench-transactions \
-        bench-soak clean fuzz
+        bench-soak bench-scripts clean fuzz
 
 all: $(MODULE)
 
@@ -94,6 +95,9 @@ bench-purchase: deps
 bench-transactions: deps
 	@$(MAKE) --no-print-directory all
 	@sh bench/transactions.sh
+
+bench-scripts: deps
+	@perl bench/scripts.pl $(BENCH_CALLS)
 
 bench-soak: deps
 	@$(MAKE) --no-print-directory all
