@@ -6,14 +6,14 @@
   KEYS[1]    events: <prefix>:events
   ARGV[1]    prefix: hashpay_prefix
   ARGV[2]    events_policy: maxlen, or "maxlen group" (_lib.lua hp.emit)
-  ARGV[3]    dedupe_ttl: dedupe ttl, ms           (hashpay_dedupe_ttl)
+  ARGV[3]    dedupe_ttl: ms (hashpay_dedupe_ttl)
   ARGV[4]    webhook_id: webhook-id (Standard Webhooks message id)
-  ARGV[5]    txn_id: txn_id
-  ARGV[6]    card_token: card_token
-  ARGV[7]    merchant_id: merchant_id
-  ARGV[8]    amount_cents: amount_cents
-  ARGV[9]    currency: currency
-  ARGV[10]   at: at (unix s, as the card network sent it)
+  ARGV[5]    txn_id: the card network's transaction id
+  ARGV[6]    card_token: the card's token
+  ARGV[7]    merchant_id: the merchant
+  ARGV[8]    amount_cents: the amount
+  ARGV[9]    currency: ISO 4217
+  ARGV[10]   at: unix s, as the card network sent it
 
   Answers { outcome, cashback_cents }:
     duplicate   the webhook-id (looked up first) or the txn_id was seen
@@ -60,10 +60,11 @@ local txn_key = prefix .. ':txn:' .. txn_id
 
 -- a duplicate answers what the first delivery answered
 
-for _, key in ipairs({ webhook_key, txn_key }) do
-  local seen = redis.call('GET', key)
-  if seen then
-    return { 'duplicate', tonumber(string.match(seen, ':(%d+)$')) or 0 }
+local seen = redis.call('MGET', webhook_key, txn_key)
+
+for i = 1, 2 do
+  if seen[i] then
+    return { 'duplicate', tonumber(string.match(seen[i], ':(%d+)$')) or 0 }
   end
 end
 
