@@ -38,12 +38,6 @@
   cannot append an event: a duplicate, or a card linked to nobody.
 ]]
 
-hp.guard(KEYS[1], ARGV[2], ARGV[1], function (p)
-  return redis.call('EXISTS', p .. ':webhook_id:' .. ARGV[4],
-                    p .. ':txn:' .. ARGV[5]) == 0
-         and redis.call('EXISTS', p .. ':card:' .. ARGV[6]) == 1
-end)
-
 local prefix = ARGV[1]
 local maxlen = ARGV[2]
 local dedupe_ttl = tonumber(ARGV[3])
@@ -82,6 +76,13 @@ local user = redis.call('GET', prefix .. ':card:' .. card_token)
 if not user then
   return record('no_claim', 0)
 end
+
+-- a claim of the card's user may be credited, with an event: with
+-- hashpay_events_group, refused before anything changes while the group
+-- is behind (a duplicate, or a card linked to nobody, never appends one:
+-- answered above without the guard's reads)
+
+hp.guard(KEYS[1], maxlen, prefix)
 
 local claims_key = prefix .. ':claims:' .. user
 local index_key = claims_key .. ':' .. merchant_id .. ':' .. currency
