@@ -68,6 +68,7 @@ UNIT_SRCS_test_tweet   := src/ngx_http_hashpay_tweet.c
 UNIT_SRCS_test_code    := src/ngx_http_hashpay_code.c
 UNIT_SRCS_test_json    := src/ngx_http_hashpay_json.c
 UNIT_SRCS_test_backoff := src/ngx_http_hashpay_backoff.c
+UNIT_SRCS_test_cluster := src/ngx_http_hashpay_redis_cluster.c
 
 unit: $(UNIT_TESTS)
 
