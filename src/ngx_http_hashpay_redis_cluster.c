@@ -417,7 +417,7 @@ ngx_http_hashpay_cluster_redirect(ngx_http_hashpay_cluster_reply_e type,
     u_char     *sp, *colon;
     ngx_int_t   n, port;
 
-    node->host = NULL;
+    node->host = (u_char *) "";
     node->len = 0;
     node->port = 0;
     *slot = 0;
