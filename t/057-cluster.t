@@ -340,6 +340,69 @@ sub recorded {
 
 our $File = "/tmp/hashpay-057.$$";
 
+# A node of this file's own that knows no CLUSTER SHARDS (as before Redis
+# 7.0) and answers CLUSTER SLOTS with every slot on the real owner of
+# slot 6887 (asked of the cluster at each question)
+our ($OldPid, $OldPort) = old_node();
+$ENV{TEST_NGINX_OLD_PORT} = $OldPort;
+
+END {
+    local $?;
+
+    if ($OldPid && $$ == $HashpayCluster::Parent) {
+        kill 'TERM', $OldPid;
+        waitpid($OldPid, 0);
+    }
+}
+
+sub old_node {
+    require IO::Select;
+    my $listen = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+                                       LocalPort => 0, Listen => 16,
+                                       ReuseAddr => 1)
+        or die "no socket: $!";
+    my $lport = $listen->sockport;
+
+    my $pid = fork();
+    die "fork: $!" unless defined $pid;
+
+    if ($pid) {
+        close $listen;
+        return ($pid, $lport);
+    }
+
+    $SIG{PIPE} = 'IGNORE';
+
+    while (getppid() != 1) {
+        my $sel = IO::Select->new($listen);
+        next unless $sel->can_read(0.1);
+        my $c = $listen->accept or next;
+
+        while (1) {
+            my $cmd = eval { HashpayTest::read_reply($c) };
+            last unless ref $cmd eq 'ARRAY';
+            my $sub = uc($cmd->[1] // '');
+
+            if (uc $cmd->[0] eq 'CLUSTER' && $sub eq 'SLOTS') {
+                my $port = eval { owner($SLOT) } // 1;
+                print $c "*1\r\n*3\r\n:0\r\n:16383\r\n*3\r\n"
+                    . "\$9\r\n127.0.0.1\r\n:$port\r\n\$4\r\nabcd\r\n";
+
+            } elsif (uc $cmd->[0] eq 'CLUSTER') {
+                print $c "-ERR unknown subcommand '" . lc($sub)
+                    . "'. Try CLUSTER HELP.\r\n";
+
+            } else {
+                print $c "+OK\r\n";
+            }
+        }
+
+        close $c;
+    }
+
+    POSIX::_exit(0);
+}
+
 sub post_status {
     my ($body) = @_;
     my $pid = background_post($body, $File);
@@ -581,6 +644,36 @@ main::probe_tweet('1570000000000000005')
                    scalar($asks), 'no new discovery: the connection was kept');
     Test::More::is(scalar(HashpayTest::log_lines(qr/closing the connection/)),
                    0, 'never closed');
+  } ]
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 5: a node without CLUSTER SHARDS: CLUSTER SLOTS instead
+The only node given is one of this file's own that answers "unknown
+subcommand" to CLUSTER SHARDS (as Redis before 7.0) and gives the real
+owner in CLUSTER SLOTS: the worker connects there and the delivery acts.
+--- http_config eval
+"hashpay_redis_cluster 127.0.0.1:$ENV{TEST_NGINX_OLD_PORT} connect_timeout=500ms timeout=2s;
+hashpay_prefix \"{hashpay}\";"
+--- delivery eval
+main::probe_tweet('1570000000000000007')
+--- error_code: 200
+--- timeout: 30
+--- after_each eval
+[ sub {
+    my $owner = main::owner($main::SLOT);
+    Test::More::is(main::reply($owner, 'EXISTS',
+                               '{hashpay}:tweet:1570000000000000007'), 1,
+                   'the delivery acted on the owner');
+    Test::More::ok(main::whole_log(
+                       qr/cluster node 127\.0\.0\.1:$main::OldPort: ERR unknown subcommand 'shards'.*, CLUSTER SLOTS instead/),
+                   'SHARDS refused: SLOTS asked');
+    Test::More::ok(main::whole_log(
+                       qr/hashpay redis: cluster node 127\.0\.0\.1:$main::OldPort: slot 6887 is on 127\.0\.0\.1:$owner$/m),
+                   'the owner from CLUSTER SLOTS');
   } ]
 --- no_error_log
 [alert]
