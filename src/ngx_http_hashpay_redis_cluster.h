@@ -77,8 +77,8 @@ ngx_int_t ngx_http_hashpay_cluster_slots(redisReply *reply,
  * What an error reply says: NGX_HTTP_HASHPAY_CLUSTER_OK for a reply that
  * is not an error or not one of the cluster's; for MOVED and ASK, *slot
  * and *node are set (a malformed MOVED or ASK is reported as such, with
- * an empty node->host, node->len 0 and node->port 0).  The address is split at its last ':'
- * (an IPv6 address has colons of its own).
+ * an empty node->host, node->len 0 and node->port 0).  The address is
+ * split at its last ':' (an IPv6 address has colons of its own).
  */
 ngx_http_hashpay_cluster_reply_e ngx_http_hashpay_cluster_reply(
     redisReply *reply, ngx_uint_t *slot,
