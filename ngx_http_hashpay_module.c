@@ -14,6 +14,7 @@
 
 #include "ngx_http_hashpay.h"
 #include "ngx_http_hashpay_redis.h"
+#include "ngx_http_hashpay_redis_cluster.h"
 #include "ngx_http_hashpay_sig.h"
 #include "ngx_http_hashpay_metrics.h"
 #include <openssl/crypto.h>
@@ -42,6 +43,12 @@ static ngx_int_t ngx_http_hashpay_redis_option(
     ngx_http_hashpay_redis_conf_t *rc, ngx_str_t *v);
 static char *ngx_http_hashpay_redis_sentinel(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_hashpay_redis_cluster(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_hashpay_redis_mode(ngx_command_t *cmd,
+    ngx_http_hashpay_redis_conf_t *rc);
+static ngx_int_t ngx_http_hashpay_cluster_conf(ngx_conf_t *cf,
+    ngx_http_hashpay_main_conf_t *mcf);
 static char *ngx_http_hashpay_redis_wait(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_hashpay_events_group(ngx_conf_t *cf,
@@ -105,6 +112,13 @@ static ngx_command_t  ngx_http_hashpay_commands[] = {
     { ngx_string("hashpay_redis_sentinel"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
       ngx_http_hashpay_redis_sentinel,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("hashpay_redis_cluster"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_hashpay_redis_cluster,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -391,6 +405,10 @@ ngx_http_hashpay_init_main_conf(ngx_conf_t *cf, void *conf)
                                "without spaces");
             return NGX_CONF_ERROR;
         }
+    }
+
+    if (ngx_http_hashpay_cluster_conf(cf, mcf) != NGX_OK) {
+        return NGX_CONF_ERROR;
     }
 
     ngx_conf_init_uint_value(mcf->events_maxlen, 1000000);
@@ -685,9 +703,7 @@ ngx_http_hashpay_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_hashpay_redis_conf_t  *rc;
 
     if (mcf->redis != NULL) {
-        return mcf->redis->sentinels ? "cannot be used with "
-                                       "\"hashpay_redis_sentinel\""
-                                     : "is duplicate";
+        return ngx_http_hashpay_redis_mode(cmd, mcf->redis);
     }
 
     rc = ngx_pcalloc(cf->pool, sizeof(ngx_http_hashpay_redis_conf_t));
@@ -803,8 +819,7 @@ ngx_http_hashpay_redis_sentinel(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_http_hashpay_sentinel_conf_t  *sc;
 
     if (mcf->redis != NULL) {
-        return mcf->redis->sentinels ? "is duplicate"
-                                     : "cannot be used with \"hashpay_redis\"";
+        return ngx_http_hashpay_redis_mode(cmd, mcf->redis);
     }
 
     rc = ngx_pcalloc(cf->pool, sizeof(ngx_http_hashpay_redis_conf_t));
@@ -949,6 +964,198 @@ invalid:
                        &value[i]);
 
     return NGX_CONF_ERROR;
+}
+
+
+/*
+ * one of hashpay_redis, hashpay_redis_sentinel and hashpay_redis_cluster,
+ * once: what nginx -t says of the second
+ */
+
+static char *
+ngx_http_hashpay_redis_mode(ngx_command_t *cmd,
+    ngx_http_hashpay_redis_conf_t *rc)
+{
+    char  *name;
+
+    name = rc->sentinels ? "hashpay_redis_sentinel"
+           : rc->seeds ? "hashpay_redis_cluster" : "hashpay_redis";
+
+    if (ngx_strcmp(cmd->name.data, name) == 0) {
+        return "is duplicate";
+    }
+
+    return rc->sentinels ? "cannot be used with \"hashpay_redis_sentinel\""
+           : rc->seeds ? "cannot be used with \"hashpay_redis_cluster\""
+           : "cannot be used with \"hashpay_redis\"";
+}
+
+
+/*
+ * "hashpay_redis_cluster addr ... [options]": the primary that owns the
+ * slot of hashpay_prefix's hash tag is asked of these nodes at every
+ * connection (ngx_http_hashpay_redis.c); numeric addresses only, never
+ * names that a worker would resolve with a blocking call.  A cluster has
+ * database 0 only: no db=.
+ */
+
+static char *
+ngx_http_hashpay_redis_cluster(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_hashpay_main_conf_t *mcf = conf;
+
+    u_char                            *p;
+    in_port_t                          port;
+    ngx_int_t                          rc2;
+    ngx_str_t                         *value;
+    ngx_uint_t                         i;
+    ngx_addr_t                         addr;
+    ngx_http_hashpay_redis_conf_t     *rc;
+    ngx_http_hashpay_sentinel_conf_t  *sc;
+
+    if (mcf->redis != NULL) {
+        return ngx_http_hashpay_redis_mode(cmd, mcf->redis);
+    }
+
+    rc = ngx_pcalloc(cf->pool, sizeof(ngx_http_hashpay_redis_conf_t));
+    if (rc == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    rc->seeds = ngx_array_create(cf->pool, 3,
+                                 sizeof(ngx_http_hashpay_sentinel_conf_t));
+    if (rc->seeds == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    rc->db = 0;
+    rc->connect_timeout = 200;
+    rc->timeout = 1000;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "db=", 3) == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"hashpay_redis_cluster\" takes no db=: a "
+                               "Redis Cluster has database 0 only");
+            return NGX_CONF_ERROR;
+        }
+
+        rc2 = ngx_http_hashpay_redis_option(rc, &value[i]);
+
+        if (rc2 == NGX_OK) {
+            continue;
+        }
+
+        if (rc2 == NGX_ERROR || ngx_strlchr(value[i].data,
+                                            value[i].data + value[i].len,
+                                            '=')
+                                != NULL)
+        {
+            goto invalid;
+        }
+
+        /* a seed node */
+
+        if (ngx_parse_addr_port(cf->pool, &addr, value[i].data, value[i].len)
+            != NGX_OK)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid node \"%V\" in "
+                               "\"hashpay_redis_cluster\": an IP address "
+                               "and port", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        sc = ngx_array_push(rc->seeds);
+        if (sc == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memzero(sc, sizeof(ngx_http_hashpay_sentinel_conf_t));
+        sc->name = value[i];
+
+        port = ngx_inet_get_port(addr.sockaddr);
+        if (port == 0) {
+            port = 6379;
+        }
+
+        p = ngx_pnalloc(cf->pool, NGX_SOCKADDR_STRLEN + 1);
+        if (p == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        sc->host.data = p;
+        sc->host.len = ngx_sock_ntop(addr.sockaddr, addr.socklen, p,
+                                     NGX_SOCKADDR_STRLEN, 0);
+        p[sc->host.len] = '\0';
+        sc->port = port;
+    }
+
+    if (rc->seeds->nelts == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"hashpay_redis_cluster\" requires at least "
+                           "one node");
+        return NGX_CONF_ERROR;
+    }
+
+    /* logs name the connection by its first seed */
+
+    sc = rc->seeds->elts;
+    rc->name = sc[0].name;
+
+    mcf->redis = rc;
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    /* never echo a password back */
+
+    if (ngx_strncmp(value[i].data, "password=", 9) == 0) {
+        ngx_str_set(&value[i], "password=...");
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\" in \"hashpay_redis_cluster\"",
+                       &value[i]);
+
+    return NGX_CONF_ERROR;
+}
+
+
+/*
+ * hashpay_redis_cluster: every key is "<hashpay_prefix>:...", and the
+ * scripts touch keys that they do not declare; all of them must be in the
+ * one slot that the connection goes to, so the prefix must be a hash tag
+ */
+
+static ngx_int_t
+ngx_http_hashpay_cluster_conf(ngx_conf_t *cf,
+    ngx_http_hashpay_main_conf_t *mcf)
+{
+    ngx_str_t  tag;
+
+    if (mcf->redis == NULL || mcf->redis->seeds == NULL) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_hashpay_cluster_hashtag(&mcf->prefix, &tag) != NGX_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"hashpay_prefix\" \"%V\" is not a hash tag: "
+                           "with \"hashpay_redis_cluster\" every key must be "
+                           "in one slot, write hashpay_prefix \"{%V}\"; "
+                           "(a non-empty name in braces, quoted)",
+                           &mcf->prefix, &mcf->prefix);
+        return NGX_ERROR;
+    }
+
+    mcf->redis->slot = ngx_http_hashpay_cluster_keyslot(tag.data, tag.len);
+
+    return NGX_OK;
 }
 
 

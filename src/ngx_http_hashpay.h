@@ -45,6 +45,14 @@ typedef struct {
     ngx_array_t                *sentinels;
     ngx_str_t                   master;         /* master= */
     ngx_str_t                   sentinel_password;
+
+    /*
+     * hashpay_redis_cluster: the seed nodes (of
+     * ngx_http_hashpay_sentinel_conf_t, addresses alike), or NULL; the
+     * slot of hashpay_prefix's hash tag, which every key is in
+     */
+    ngx_array_t                *seeds;
+    ngx_uint_t                  slot;
 } ngx_http_hashpay_redis_conf_t;
 
 

@@ -74,6 +74,7 @@
 
 #include "ngx_http_hashpay.h"
 #include "ngx_http_hashpay_redis.h"
+#include "ngx_http_hashpay_redis_cluster.h"
 #include "ngx_http_hashpay_backoff.h"
 #include "ngx_http_hashpay_metrics.h"
 
@@ -219,6 +220,8 @@ static void ngx_http_hashpay_redis_role(redisAsyncContext *ac, void *reply,
 static ngx_uint_t ngx_http_hashpay_reply_readonly(redisReply *reply);
 
 static void ngx_http_hashpay_sentinel_ask(ngx_http_hashpay_redis_t *rs);
+static ngx_http_hashpay_sentinel_conf_t *ngx_http_hashpay_sentinel_asked(
+    ngx_http_hashpay_redis_t *rs);
 static void ngx_http_hashpay_sentinel_reply(redisAsyncContext *ac,
     void *reply, void *privdata);
 static void ngx_http_hashpay_sentinel_auth(redisAsyncContext *ac,
@@ -230,6 +233,15 @@ static void ngx_http_hashpay_sentinel_next(ngx_event_t *ev);
 static void ngx_http_hashpay_sentinel_closed(void *owner,
     redisAsyncContext *ac);
 static void ngx_http_hashpay_redis_release(ngx_connection_t *c);
+
+static void ngx_http_hashpay_cluster_ask(ngx_http_hashpay_redis_t *rs);
+static void ngx_http_hashpay_cluster_answer(redisAsyncContext *ac,
+    void *reply, void *privdata);
+static ngx_uint_t ngx_http_hashpay_redis_cluster_busy(
+    ngx_http_hashpay_redis_t *rs, redisReply *reply);
+static ngx_uint_t ngx_http_hashpay_redis_cluster_refused(
+    ngx_http_hashpay_redis_t *rs, redisReply *reply,
+    ngx_http_hashpay_batch_t *b, ngx_http_hashpay_token_t *token);
 
 static void ngx_http_hashpay_watch_start(ngx_http_hashpay_redis_t *rs);
 static void ngx_http_hashpay_watch_message(redisAsyncContext *ac,
@@ -276,6 +288,11 @@ static void ngx_http_hashpay_batch_finish(ngx_http_hashpay_batch_t *b,
 static void ngx_http_hashpay_batch_timeout(ngx_event_t *ev);
 static void ngx_http_hashpay_batch_cleanup(void *data);
 static void ngx_http_hashpay_batch_detach(ngx_http_hashpay_batch_t *b);
+
+
+/* what is asked for the address: a sentinel, or a node of the cluster */
+#define NGX_HTTP_HASHPAY_ASKED(rs)                                          \
+    ((rs)->conf->seeds ? "cluster node" : "sentinel")
 
 
 /* this worker's connection */
@@ -480,6 +497,19 @@ ngx_http_hashpay_redis_resolve(ngx_http_hashpay_redis_t *rs)
         return NGX_AGAIN;
     }
 
+    if (rs->conf->seeds != NULL) {
+
+        /* hashpay_redis_cluster: the same, asking the nodes for the owner */
+
+        ngx_http_hashpay_redis_set_state(rs,
+                                         NGX_HTTP_HASHPAY_REDIS_RESOLVING);
+
+        rs->sentinel.index = 0;
+        ngx_http_hashpay_cluster_ask(rs);
+
+        return NGX_AGAIN;
+    }
+
     rs->addr.host = rs->conf->host;
     rs->addr.port = rs->conf->port;
     rs->addr.unix_path = rs->conf->unix_path;
@@ -603,9 +633,9 @@ ngx_http_hashpay_redis_identify(ngx_http_hashpay_redis_t *rs)
         rs->handshake++;
     }
 
-    /* found by the sentinels: it must still be the primary */
+    /* found by the sentinels or the cluster: it must still be a primary */
 
-    if (conf->sentinels != NULL) {
+    if (conf->sentinels != NULL || conf->seeds != NULL) {
         argv[0] = "ROLE";
         argvlen[0] = 4;
 
@@ -927,11 +957,16 @@ ngx_http_hashpay_redis_handshake(redisAsyncContext *ac, void *r,
 
     ngx_http_hashpay_redis_answered(rs);
 
-    /* XGROUP CREATE of a group that exists: nothing to do */
+    /*
+     * XGROUP CREATE of a group that exists: nothing to do; refused while
+     * the slot is migrated (ASK, TRYAGAIN): the scripts create the group
+     * (hp.guard), and refuse to run until the migration is over
+     */
 
     if (reply->type == REDIS_REPLY_ERROR
         && !(reply->len >= 9 && ngx_strncmp(reply->str, "BUSYGROUP", 9)
-                                == 0))
+                                == 0)
+        && !ngx_http_hashpay_redis_cluster_busy(rs, reply))
     {
         ngx_log_error(NGX_LOG_ERR, rs->log, 0,
                       "hashpay: redis \"%V\": %s failed: %*s",
@@ -1123,10 +1158,11 @@ ngx_http_hashpay_redis_role(redisAsyncContext *ac, void *r, void *privdata)
     {
         ngx_log_error(NGX_LOG_ERR, rs->log, 0,
                       "hashpay: redis \"%V\": %V:%i is not the primary "
-                      "(ROLE %*s), asking the sentinels again",
+                      "(ROLE %*s), asking the %s again",
                       &rs->conf->name, &rs->addr.host, rs->addr.port,
                       (size_t) reply->element[0]->len,
-                      reply->element[0]->str);
+                      reply->element[0]->str,
+                      rs->conf->seeds ? "cluster" : "sentinels");
 
     } else {
         ngx_log_error(NGX_LOG_ERR, rs->log, 0,
@@ -1276,6 +1312,20 @@ ngx_http_hashpay_sentinel_ask(ngx_http_hashpay_redis_t *rs)
 }
 
 
+/* the sentinel, or the node of hashpay_redis_cluster, asked now */
+
+static ngx_http_hashpay_sentinel_conf_t *
+ngx_http_hashpay_sentinel_asked(ngx_http_hashpay_redis_t *rs)
+{
+    ngx_array_t  *nodes;
+
+    nodes = rs->conf->seeds ? rs->conf->seeds : rs->conf->sentinels;
+
+    return (ngx_http_hashpay_sentinel_conf_t *) nodes->elts
+           + rs->sentinel.index;
+}
+
+
 static void
 ngx_http_hashpay_sentinel_auth(redisAsyncContext *ac, void *r,
     void *privdata)
@@ -1292,11 +1342,11 @@ ngx_http_hashpay_sentinel_auth(redisAsyncContext *ac, void *r,
         return;
     }
 
-    sc = rs->conf->sentinels->elts;
+    sc = ngx_http_hashpay_sentinel_asked(rs);
 
     ngx_log_error(NGX_LOG_ERR, rs->log, 0,
-                  "hashpay: redis \"%V\": sentinel %V: AUTH failed: %*s",
-                  &rs->conf->name, &sc[rs->sentinel.index].name,
+                  "hashpay: redis \"%V\": %s %V: AUTH failed: %*s",
+                  &rs->conf->name, NGX_HTTP_HASHPAY_ASKED(rs), &sc->name,
                   (size_t) reply->len, reply->str);
 
     redisAsyncFree(ac);
@@ -1416,11 +1466,11 @@ ngx_http_hashpay_sentinel_on_connect(const redisAsyncContext *ac, int status)
         return;
     }
 
-    sc = rs->conf->sentinels->elts;
+    sc = ngx_http_hashpay_sentinel_asked(rs);
 
     ngx_log_error(NGX_LOG_ERR, rs->log, 0,
-                  "hashpay: redis \"%V\": sentinel %V: connect failed: %s",
-                  &rs->conf->name, &sc[rs->sentinel.index].name,
+                  "hashpay: redis \"%V\": %s %V: connect failed: %s",
+                  &rs->conf->name, NGX_HTTP_HASHPAY_ASKED(rs), &sc->name,
                   ac->errstr);
 
     /* hiredis frees the context right after: see the cleanup hook */
@@ -1439,12 +1489,12 @@ ngx_http_hashpay_sentinel_timeout(ngx_event_t *ev)
         return;
     }
 
-    sc = rs->conf->sentinels->elts;
+    sc = ngx_http_hashpay_sentinel_asked(rs);
 
     ngx_log_error(NGX_LOG_ERR, rs->log, 0,
-                  "hashpay: redis \"%V\": sentinel %V did not answer within "
-                  "%M ms", &rs->conf->name, &sc[rs->sentinel.index].name,
-                  rs->conf->connect_timeout);
+                  "hashpay: redis \"%V\": %s %V did not answer within "
+                  "%M ms", &rs->conf->name, NGX_HTTP_HASHPAY_ASKED(rs),
+                  &sc->name, rs->conf->connect_timeout);
 
     redisAsyncFree(rs->sentinel.link.ac);
 }
@@ -1468,6 +1518,11 @@ ngx_http_hashpay_sentinel_next(ngx_event_t *ev)
     if (rs->sentinel.found) {
         rs->sentinel.found = 0;
         ngx_http_hashpay_redis_open(rs);
+        return;
+    }
+
+    if (rs->conf->seeds != NULL) {
+        ngx_http_hashpay_cluster_ask(rs);
         return;
     }
 
@@ -1501,6 +1556,345 @@ ngx_http_hashpay_sentinel_closed(void *owner, redisAsyncContext *ac)
     if (!sq->next.timer_set) {
         ngx_add_timer(&sq->next, 1);
     }
+}
+
+
+/*
+ * hashpay_redis_cluster: the nodes are asked in turn, as the sentinels
+ * are (the same question's connection, timers and cleanup above), for
+ * CLUSTER SHARDS, or CLUSTER SLOTS from a server that does not know
+ * SHARDS (before 7.0), on one connection under connect_timeout= each.
+ * The online primary that owns the slot of hashpay_prefix's hash tag is
+ * where the worker connects (the handshake checks ROLE); the node that
+ * answered goes first next time.  A node that cannot be reached, does
+ * not answer in time, or knows no online owner: the next one.  None:
+ * "disconnected", and the reconnect timer (jittered) starts over, so a
+ * worker asks once at a time and the workers of many edges do not ask
+ * in the same millisecond.
+ */
+
+static void
+ngx_http_hashpay_cluster_ask(ngx_http_hashpay_redis_t *rs)
+{
+    const char                        *argv[2];
+    size_t                             argvlen[2];
+    redisAsyncContext                 *ac;
+    ngx_http_hashpay_sentinel_t       *sq;
+    ngx_http_hashpay_redis_conf_t     *conf;
+    ngx_http_hashpay_sentinel_conf_t  *sc;
+
+    conf = rs->conf;
+    sq = &rs->sentinel;
+
+    if (sq->index >= conf->seeds->nelts) {
+        ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                      "hashpay: redis \"%V\": no cluster node gave the "
+                      "primary of slot %ui", &conf->name, conf->slot);
+
+        ngx_http_hashpay_redis_schedule(rs);
+        ngx_http_hashpay_redis_fail_waiting(rs, "no primary known");
+        return;
+    }
+
+    sc = ngx_http_hashpay_sentinel_asked(rs);
+
+    sq->found = 0;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                   "hashpay redis: asking cluster node %V for slot %ui",
+                   &sc->name, conf->slot);
+
+    ac = redisAsyncConnect((char *) sc->host.data, (int) sc->port);
+
+    if (ac == NULL || ac->err) {
+        ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                      "hashpay: redis \"%V\": cluster node %V: connect "
+                      "failed: %s", &conf->name, &sc->name,
+                      ac ? ac->errstr : "no memory");
+
+        if (ac) {
+            redisAsyncFree(ac);
+        }
+
+        sq->index++;
+        ngx_add_timer(&sq->next, 1);
+        return;
+    }
+
+    if (ngx_http_hashpay_link_attach(&sq->link, ac) != NGX_OK) {
+        redisAsyncFree(ac);
+        sq->index++;
+        ngx_add_timer(&sq->next, 1);
+        return;
+    }
+
+    (void) redisAsyncSetConnectCallback(ac,
+                                        ngx_http_hashpay_sentinel_on_connect);
+
+    ngx_add_timer(&sq->timer, conf->connect_timeout);
+
+    if (conf->password.len) {
+        argv[0] = "AUTH";
+        argvlen[0] = 4;
+        argv[1] = (const char *) conf->password.data;
+        argvlen[1] = conf->password.len;
+
+        if (redisAsyncCommandArgv(ac, ngx_http_hashpay_sentinel_auth, NULL,
+                                  2, argv, argvlen)
+            != REDIS_OK)
+        {
+            redisAsyncFree(ac);
+            return;
+        }
+    }
+
+    argv[0] = "CLUSTER";
+    argvlen[0] = 7;
+    argv[1] = "SHARDS";
+    argvlen[1] = 6;
+
+    if (redisAsyncCommandArgv(ac, ngx_http_hashpay_cluster_answer, NULL,
+                              2, argv, argvlen)
+        != REDIS_OK)
+    {
+        redisAsyncFree(ac);
+    }
+}
+
+
+/* privdata: NULL for CLUSTER SHARDS, "SLOTS" for CLUSTER SLOTS */
+
+static void
+ngx_http_hashpay_cluster_answer(redisAsyncContext *ac, void *r,
+    void *privdata)
+{
+    redisReply                        *reply = r;
+    const char                        *argv[2];
+    size_t                             argvlen[2];
+    ngx_int_t                          rc;
+    ngx_uint_t                         numeric, slot;
+    ngx_array_t                       *seeds;
+    ngx_http_hashpay_redis_t          *rs;
+    ngx_http_hashpay_sentinel_t       *sq;
+    ngx_http_hashpay_cluster_node_t    node;
+    ngx_http_hashpay_sentinel_conf_t  *sc, first;
+#if (NGX_HAVE_INET6)
+    u_char                             a6[16];
+#endif
+
+    rs = &ngx_http_hashpay_redis;
+    sq = &rs->sentinel;
+
+    if (reply == NULL || ac != sq->link.ac) {
+        return;
+    }
+
+    sc = ngx_http_hashpay_sentinel_asked(rs);
+    slot = rs->conf->slot;
+
+    if (privdata == NULL && reply->type == REDIS_REPLY_ERROR
+        && reply->len >= 3 && ngx_strncmp(reply->str, "ERR", 3) == 0)
+    {
+        /* before Redis 7.0: "ERR unknown subcommand 'SHARDS'" */
+
+        ngx_log_debug3(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                       "hashpay redis: cluster node %V: %*s, "
+                       "CLUSTER SLOTS instead", &sc->name,
+                       (size_t) reply->len, reply->str);
+
+        argv[0] = "CLUSTER";
+        argvlen[0] = 7;
+        argv[1] = "SLOTS";
+        argvlen[1] = 5;
+
+        if (redisAsyncCommandArgv(ac, ngx_http_hashpay_cluster_answer,
+                                  "SLOTS", 2, argv, argvlen)
+            != REDIS_OK)
+        {
+            redisAsyncFree(ac);
+        }
+
+        return;
+    }
+
+    rc = privdata ? ngx_http_hashpay_cluster_slots(reply, slot, &node)
+                  : ngx_http_hashpay_cluster_shards(reply, slot, &node);
+
+    if (rc != NGX_OK) {
+        if (reply->type == REDIS_REPLY_ERROR) {
+            ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                          "hashpay: redis \"%V\": cluster node %V: "
+                          "CLUSTER %s: %*s", &rs->conf->name, &sc->name,
+                          privdata ? "SLOTS" : "SHARDS",
+                          (size_t) reply->len, reply->str);
+
+        } else if (rc == NGX_ERROR) {
+            ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                          "hashpay: redis \"%V\": cluster node %V: "
+                          "CLUSTER %s: unexpected reply", &rs->conf->name,
+                          &sc->name, privdata ? "SLOTS" : "SHARDS");
+
+        } else {
+            ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                          "hashpay: redis \"%V\": cluster node %V knows no "
+                          "online primary of slot %ui", &rs->conf->name,
+                          &sc->name, slot);
+        }
+
+        redisAsyncFree(ac);
+        return;
+    }
+
+    numeric = (ngx_inet_addr(node.host, node.len) != INADDR_NONE);
+#if (NGX_HAVE_INET6)
+    if (!numeric && ngx_inet6_addr(node.host, node.len, a6) == NGX_OK) {
+        numeric = 1;
+    }
+#endif
+
+    if (!numeric || node.len > NGX_SOCKADDR_STRLEN) {
+        ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                      "hashpay: redis \"%V\": cluster node %V gave \"%*s\" "
+                      "for slot %ui: not a numeric address (hostnames are "
+                      "not supported)", &rs->conf->name, &sc->name,
+                      node.len, node.host, slot);
+
+        redisAsyncFree(ac);
+        return;
+    }
+
+    ngx_memcpy(sq->host, node.host, node.len);
+    sq->host[node.len] = '\0';
+
+    rs->addr.host.data = sq->host;
+    rs->addr.host.len = node.len;
+    rs->addr.port = node.port;
+    ngx_str_null(&rs->addr.unix_path);
+
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                   "hashpay redis: cluster node %V: slot %ui is on %V:%i",
+                   &sc->name, slot, &rs->addr.host, node.port);
+
+    /* as the sentinel client spec has it: the node that answered first */
+
+    if (sq->index > 0) {
+        seeds = rs->conf->seeds;
+        sc = seeds->elts;
+        first = sc[sq->index];
+        ngx_memmove(&sc[1], &sc[0],
+                    sq->index * sizeof(ngx_http_hashpay_sentinel_conf_t));
+        sc[0] = first;
+        sq->index = 0;
+    }
+
+    sq->found = 1;
+
+    /* hiredis frees the context when this callback returns */
+    redisAsyncFree(ac);
+}
+
+
+/* in the handshake: XGROUP CREATE refused while the slot migrates */
+
+static ngx_uint_t
+ngx_http_hashpay_redis_cluster_busy(ngx_http_hashpay_redis_t *rs,
+    redisReply *reply)
+{
+    ngx_uint_t                        slot;
+    ngx_http_hashpay_cluster_node_t   node;
+    ngx_http_hashpay_cluster_reply_e  t;
+
+    if (rs->conf->seeds == NULL) {
+        return 0;
+    }
+
+    t = ngx_http_hashpay_cluster_reply(reply, &slot, &node);
+
+    return t == NGX_HTTP_HASHPAY_CLUSTER_ASK
+           || t == NGX_HTTP_HASHPAY_CLUSTER_TRYAGAIN;
+}
+
+
+/*
+ * A command refused by the cluster: nothing of it ran (a MOVED or ASK
+ * comes before the script, the scripts' slot probe answers TRYAGAIN
+ * before they read anything, CLUSTERDOWN before it runs), so its request
+ * is answered 503 and the sender delivers again.
+ *
+ *   MOVED        the slot has another owner (a failover, the end of a
+ *                migration): the connection is closed, the commands
+ *                behind it fail with it, and the reconnection (after a
+ *                jittered delay) asks the nodes again.  Not retried on
+ *                the new owner: that takes a discovery and a handshake,
+ *                longer than a request should wait, and redelivery does
+ *                it as well.
+ *   ASK          the slot is being migrated and the script's first key
+ *                has gone: not followed with ASKING on the target, where
+ *                the script's other keys may still be missing (the
+ *                probe would refuse it there too); the map is kept.
+ *   TRYAGAIN     the slot is being migrated; the connection is kept.
+ *   CLUSTERDOWN  the cluster does not serve the slot now (a failover in
+ *                progress, cluster-require-full-coverage); kept.
+ *
+ * 1 when the batch was failed here, 0 for any other reply.
+ */
+
+static ngx_uint_t
+ngx_http_hashpay_redis_cluster_refused(ngx_http_hashpay_redis_t *rs,
+    redisReply *reply, ngx_http_hashpay_batch_t *b,
+    ngx_http_hashpay_token_t *token)
+{
+    ngx_uint_t                        slot;
+    const char                       *why;
+    ngx_http_hashpay_cluster_node_t   node;
+    ngx_http_hashpay_cluster_reply_e  t;
+
+    t = ngx_http_hashpay_cluster_reply(reply, &slot, &node);
+
+    switch (t) {
+
+    case NGX_HTTP_HASHPAY_CLUSTER_MOVED:
+        ngx_log_error(NGX_LOG_NOTICE, rs->log, 0,
+                      "hashpay: redis \"%V\": slot %ui moved to %*s:%i "
+                      "(MOVED), asking the cluster again",
+                      &rs->conf->name, slot, node.len, node.host, node.port);
+        why = "the slot moved (MOVED)";
+        break;
+
+    case NGX_HTTP_HASHPAY_CLUSTER_ASK:
+        why = "the slot is being migrated (ASK)";
+        break;
+
+    case NGX_HTTP_HASHPAY_CLUSTER_TRYAGAIN:
+        why = "the slot is being migrated (TRYAGAIN)";
+        break;
+
+    case NGX_HTTP_HASHPAY_CLUSTER_DOWN:
+        why = "the cluster is down (CLUSTERDOWN)";
+        break;
+
+    default:
+        return 0;
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                   "hashpay redis: batch %p: %s", b, why);
+
+    if (b != NULL) {
+        /* frees the token if this was its last reply */
+        b->error = why;
+        ngx_http_hashpay_batch_finish(b, NGX_ERROR);
+
+    } else if (token->refs == 0) {
+        ngx_free(token);
+    }
+
+    if (t == NGX_HTTP_HASHPAY_CLUSTER_MOVED) {
+        /* hiredis frees the context when this callback returns */
+        ngx_http_hashpay_redis_close(rs);
+    }
+
+    return 1;
 }
 
 
@@ -2412,6 +2806,12 @@ ngx_http_hashpay_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
 
             /* hiredis frees the context when this callback returns */
             ngx_http_hashpay_redis_close(rs);
+            return;
+
+        } else if (rs->conf->seeds != NULL
+                   && ngx_http_hashpay_redis_cluster_refused(rs, reply, b,
+                                                             token))
+        {
             return;
         }
     }

@@ -46,9 +46,37 @@
                                 oldest pending entry, else its
                                 last-delivered-id) go, exactly; never one
                                 it has not acknowledged
+
+  Before any script runs, the slot probe (below): under
+  hashpay_redis_cluster, while the slot of hashpay_prefix is being
+  migrated, the script answers "TRYAGAIN ..." before it reads or writes
+  anything (the module answers 503).
 ]]
 
 local hp = {}
+
+--[[
+  The slot probe.  The scripts read and write keys that they do not
+  declare (KEYS[1] only pins the slot).  While a Redis Cluster migrates
+  that slot, those keys are split between two nodes: on the source,
+  Redis 7.0 stops a script at the first key it does not hold ("Script
+  attempted to access a non local key"), after what the script wrote
+  before that (no rollback); on the target, reached by ASK + ASKING, a
+  key still on the source reads as missing (a second purchase, a
+  forgotten dedupe).  EXISTS of two keys that never exist fails on both
+  nodes as long as the slot is open (the source redirects missing keys,
+  the target refuses several missing keys: TRYAGAIN), and on no node
+  otherwise, so the script answers TRYAGAIN before anything.  Outside a
+  cluster it is one EXISTS.
+]]
+do
+  local probe = redis.pcall('EXISTS', KEYS[1] .. ':hashpay-slot-probe:1',
+                            KEYS[1] .. ':hashpay-slot-probe:2')
+  if type(probe) == 'table' and probe.err then
+    return redis.error_reply('TRYAGAIN hashpay: the slot is being '
+                             .. 'migrated (' .. probe.err .. ')')
+  end
+end
 
 hp.null = { json = 'null' }
 

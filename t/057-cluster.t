@@ -1,0 +1,680 @@
+# hashpay_redis_cluster (issue 13, point 3): every key under the hash-tag
+# prefix "{hashpay}" is in one slot; each worker asks the nodes for the
+# primary that owns it (CLUSTER SHARDS), connects there, answers 503 to
+# what the cluster refuses (MOVED, ASK, TRYAGAIN, CLUSTERDOWN: nothing of
+# it ran), and after MOVED asks again, without a reload.
+#
+# Real processes: 3 primaries and 3 replicas of Debian's redis-server
+# (--cluster-enabled yes, cluster-node-timeout 1000 ms), created by
+# redis-cli --cluster create (t/lib/HashpayCluster.pm).  A steady flow of
+# purchases (intents, then the confirmations of those created) comes from
+# forked clients that deliver each post until it is answered 200, while
+# the owner of the slot is killed, or the slot migrated; then the audit:
+# every post answered 200 acted exactly once (its record, its event, its
+# purchase hash), and sold + held <= stock.
+
+use lib 't/lib';
+use Test::Nginx::Socket 'no_plan';
+use Time::HiRes ();
+use File::Temp ();
+use POSIX ();
+use JSON::PP ();
+use HashpayTest qw(background_post background_result);
+use HashpayFlow;
+use HashpayCluster qw(spawn_cluster owner node_id kill_node restart_node
+                      creply cluster_ok wait_until);
+
+# the slot of "{hashpay}" (redis-cli CLUSTER KEYSLOT)
+our $SLOT = 6887;
+
+our @Nodes = spawn_cluster(primaries => 3, replicas => 1);
+our $Dead = HashpayTest::free_port();
+
+$ENV{TEST_NGINX_DEAD_PORT} = $Dead;
+$ENV{TEST_NGINX_SEEDS} = join(' ', map { "127.0.0.1:$_->{port}" } @Nodes);
+
+our $Json = JSON::PP->new;
+
+sub reply {
+    my ($port, @cmd) = @_;
+    return HashpayTest::redis_reply({ port => $port }, @cmd);
+}
+
+# lines of the whole error log
+sub whole_log {
+    my ($pat) = @_;
+    open(my $fh, '<', HashpayTest::error_log_file()) or return 0;
+    my $n = grep { /$pat/ } <$fh>;
+    close $fh;
+    return $n;
+}
+
+sub user_of {
+    my ($tag, $i) = @_;
+    my $n = { GiftA => 1, GiftB => 2, GiftC => 3, GiftD => 4 }->{$tag};
+    return sprintf('12972345678%d%05d', $n, $i);
+}
+
+# an offer of $stock under "{hashpay}", and $users linked users
+sub setup {
+    my ($tag, $stock, $users) = @_;
+    my $lc = lc $tag;
+
+    creply('HSET', "{hashpay}:offer:$lc", tag => $tag, kind => 'purchase',
+           title => 'Gift', price_cents => 2500, currency => 'USD',
+           stock => $stock, per_user_limit => 1, min_account_age_days => 0,
+           active => 1, sold => 0, redeemed => 0,
+           created_at => 1700000000000, updated_at => 1700000000000);
+    creply('ZADD', '{hashpay}:offers', 0, $lc);
+
+    for my $i (1 .. $users) {
+        my $u = user_of($tag, $i);
+        creply('HSET', "{hashpay}:link:$u", user_id => $u,
+               card_token => "tok_$u", screen_name => "u$u",
+               linked_at => 1700000000000);
+        creply('SET', "{hashpay}:card:tok_$u", $u);
+    }
+}
+
+# One post delivered until it is answered 200 (0.1 s between tries, at
+# most $secs in all): the outcome, and every try as "status:ms"
+sub deliver {
+    my ($body, $secs) = @_;
+    my $until = Time::HiRes::time() + $secs;
+    my @tries;
+
+    while (1) {
+        my $t0 = Time::HiRes::time();
+        my ($st, $rbody) = eval { HashpayFlow::post($body) };
+        $st //= 'none';
+        my $t1 = Time::HiRes::time();
+        push @tries, sprintf('%s:%d:%d', $st, 1000 * ($t1 - $t0),
+                             1000 * $t1);
+
+        if ($st eq '200') {
+            my $r = eval { $Json->decode($rbody) };
+            return ($r ? $r->{results}[0]{outcome} : 'bad_body', @tries);
+        }
+
+        return ('gave_up', @tries) if Time::HiRes::time() > $until;
+        Time::HiRes::sleep(0.1);
+    }
+}
+
+# the code of a user's pending purchase, read from the cluster (which may
+# be failing over): retried for $secs
+sub code_of_user {
+    my ($lc, $u, $secs) = @_;
+    my $until = Time::HiRes::time() + $secs;
+
+    while (Time::HiRes::time() < $until) {
+        my $code = eval {
+            my $id = creply('GET', "{hashpay}:pending:$lc:$u");
+            defined $id && $id =~ /^pur_/
+                ? creply('HGET', "{hashpay}:purchase:$id", 'code') : undef;
+        };
+        return $code if defined $code && $code =~ /^[A-Z0-9]{6}$/;
+        Time::HiRes::sleep(0.1);
+    }
+
+    return undef;
+}
+
+# The flow: $clients forked clients share the users; each delivers its
+# users' intents, one after the other, and the confirmation of each
+# intent created, a user every 0.2 s until $during->() (run in the parent
+# meanwhile) is over, then as fast as it can.  Returns the records "kind
+# id user outcome tries...".
+sub flow {
+    my ($tag, $users, $clients, $first_id, $during) = @_;
+    my $dir = File::Temp::tempdir('hashpay-057-XXXXXX', TMPDIR => 1,
+                                  CLEANUP => 1);
+    my $lc = lc $tag;
+    my @pids;
+
+    for my $c (0 .. $clients - 1) {
+        my $pid = fork();
+        die "fork: $!" unless defined $pid;
+
+        if ($pid == 0) {
+            open(my $out, '>', "$dir/$c") or POSIX::_exit(1);
+            $out->autoflush(1);
+
+            for (my $i = 1 + $c; $i <= $users; $i += $clients) {
+                Time::HiRes::sleep(0.2) unless -e "$dir/done";
+                my $u = user_of($tag, $i);
+                my $id = $first_id + 2 * $i;
+                my ($outcome, @tries) = deliver(
+                    dl(tw(id => $id, user => $u, name => "u$u",
+                          tags => [$tag])), 30);
+                print $out "intent $id $u $outcome @tries\n";
+
+                next unless $outcome eq 'intent_created';
+
+                my $code = code_of_user($lc, $u, 30) // 'NOCODE';
+                ($outcome, @tries) = deliver(
+                    dl(tw(id => $id + 1, user => $u, name => "u$u",
+                          tags => ["Confirm$code"])), 30);
+                print $out "confirm " . ($id + 1) . " $u $outcome @tries\n";
+            }
+
+            close $out;
+            POSIX::_exit(0);
+        }
+
+        push @pids, $pid;
+    }
+
+    $during->() if $during;
+
+    if (open(my $fh, '>', "$dir/done")) {
+        close $fh;
+    }
+
+    waitpid($_, 0) for @pids;
+
+    my @records;
+    for my $c (0 .. $clients - 1) {
+        open(my $fh, '<', "$dir/$c") or next;
+        push @records, map { chomp; $_ } <$fh>;
+        close $fh;
+    }
+
+    return @records;
+}
+
+# The audit of a flow, once the cluster is stable: every post answered
+# 200 once acted once, nothing else did, no request took longer than
+# $max_ms (timeout= is 2 s; 2 s more for a loaded machine), only 503
+# before a 200, and sold + held <= stock.
+sub audit {
+    my ($tag, $stock, $users, $max_ms, @records) = @_;
+    my $lc = lc $tag;
+    my (%outcome, %kind, @slow, @odd);
+    my ($tries, $refused) = (0, 0);
+
+    for my $r (@records) {
+        my ($kind, $id, $u, $outcome, @tries) = split ' ', $r;
+        $outcome{$id} = $outcome;
+        $kind{$id} = $kind;
+
+        for my $t (@tries) {
+            my ($st, $ms) = split /:/, $t;
+            $t = "$st:$ms";
+            $tries++;
+            $refused++ if $st ne '200';
+            push @slow, $t if $ms > $max_ms;
+            push @odd, "$id $t" if $st ne '200' && $st ne '503';
+        }
+    }
+
+    my @intents = grep { $kind{$_} eq 'intent' } keys %outcome;
+    my @created = grep { $outcome{$_} eq 'intent_created' } @intents;
+    my @confirms = grep { $kind{$_} eq 'confirm' } keys %outcome;
+    my @confirmed = grep { $outcome{$_} eq 'confirmed' } @confirms;
+
+    Test::More::is(scalar @intents, $users, "$tag: every user's intent "
+                   . "was delivered");
+    Test::More::is(scalar(grep { $outcome{$_} eq 'gave_up' }
+                          keys %outcome), 0,
+                   "$tag: every post was answered 200 in the end");
+    Test::More::is("@odd", '', "$tag: nothing but 200 and 503 "
+                   . "($refused of $tries tries refused)");
+    Test::More::is("@slow", '', "$tag: no request took more than "
+                   . "$max_ms ms");
+    Test::More::is(scalar @created, $stock < $users ? $stock : $users,
+                   "$tag: as many intents created as the stock allows");
+    Test::More::is(scalar @confirmed, scalar @created,
+                   "$tag: each created intent confirmed");
+
+    # what Redis holds: the events, the purchase hashes, the records
+    my $owner = owner($SLOT);
+    my $entries = reply($owner, 'XRANGE', '{hashpay}:events', '-', '+');
+    my (%ev_tweets, %ev_count);
+
+    for my $e (@$entries) {
+        my %f = @{ $e->[1] };
+        my $d = $Json->decode($f{data});
+        next unless ($d->{offer} // '') eq $tag;
+        $ev_count{$f{type}}++;
+        my $tid = $f{type} eq 'purchase.confirmed' ? $d->{confirm_tweet_id}
+                                                   : $d->{tweet_id};
+        $ev_tweets{"$f{type} $tid"}++;
+    }
+
+    Test::More::is($ev_count{'intent.created'} // 0, scalar @created,
+                   "$tag: one intent.created event per intent created");
+    Test::More::is($ev_count{'purchase.confirmed'} // 0, scalar @confirmed,
+                   "$tag: one purchase.confirmed event per confirmation");
+    Test::More::is(scalar(grep { $ev_tweets{$_} != 1 } keys %ev_tweets), 0,
+                   "$tag: no post has two events of a kind");
+    Test::More::is(scalar(grep { !$ev_tweets{"intent.created $_"} }
+                          @created), 0,
+                   "$tag: each intent answered created has its event");
+
+    my $keys = reply($owner, 'KEYS', '{hashpay}:purchase:*');
+    my %state;
+    for my $k (@$keys) {
+        my %p = @{ reply($owner, 'HGETALL', $k) };
+        $state{$p{state}}++ if ($p{offer_key} // '') eq $lc;
+    }
+
+    Test::More::is(($state{confirmed} // 0) + ($state{pending} // 0),
+                   scalar @created,
+                   "$tag: one purchase hash per intent created");
+    Test::More::is($state{confirmed} // 0, scalar @confirmed,
+                   "$tag: as many confirmed as answered confirmed");
+
+    my @missing = grep {
+        (reply($owner, 'GET', "{hashpay}:tweet:$_") // '')
+            !~ /^\Q$outcome{$_}\E:/
+    } grep { $outcome{$_} ne 'gave_up' } keys %outcome;
+    Test::More::is("@missing", '', "$tag: each post answered 200 has its "
+                   . "record, with the outcome answered");
+
+    my $sold = reply($owner, 'HGET', "{hashpay}:offer:$lc", 'sold');
+    my $now = int(Time::HiRes::time() * 1000);
+    my $held = reply($owner, 'ZCOUNT', "{hashpay}:holds:$lc", "($now",
+                     '+inf');
+    Test::More::is($sold, scalar @confirmed, "$tag: sold counts the "
+                   . "confirmations");
+    Test::More::ok($sold + $held <= $stock, "$tag: sold $sold + held "
+                   . "$held <= stock $stock");
+}
+
+# Moves the slot from one primary to another as redis-cli --cluster
+# reshard does, keys in batches of $batch with $pause s between them
+# (so that the keys are split between the two for a while)
+sub migrate_slot {
+    my ($from, $to, $batch, $pause) = @_;
+    my $fid = node_id($from);
+    my $tid = node_id($to);
+
+    reply($to, 'CLUSTER', 'SETSLOT', $SLOT, 'IMPORTING', $fid) eq 'OK'
+        or die "IMPORTING";
+    reply($from, 'CLUSTER', 'SETSLOT', $SLOT, 'MIGRATING', $tid) eq 'OK'
+        or die "MIGRATING";
+
+    my $moved = 0;
+
+    while (1) {
+        my $keys = reply($from, 'CLUSTER', 'GETKEYSINSLOT', $SLOT, $batch);
+        last unless ref $keys eq 'ARRAY' && @$keys;
+        my $r = reply($from, 'MIGRATE', '127.0.0.1', $to, '', 0, 5000,
+                      'KEYS', @$keys);
+        die "MIGRATE: $r" unless $r eq 'OK' || $r eq 'NOKEY';
+        $moved += @$keys;
+        Time::HiRes::sleep($pause);
+    }
+
+    for my $n (grep { !$_->{dead} } @Nodes) {
+        next unless reply($n->{port}, 'ROLE')->[0] eq 'master';
+        next if $n->{port} == $from || $n->{port} == $to;
+        reply($n->{port}, 'CLUSTER', 'SETSLOT', $SLOT, 'NODE', $tid);
+    }
+
+    reply($to, 'CLUSTER', 'SETSLOT', $SLOT, 'NODE', $tid);
+    reply($from, 'CLUSTER', 'SETSLOT', $SLOT, 'NODE', $tid);
+
+    return $moved;
+}
+
+sub primaries {
+    return map { $_->{port} }
+           grep { !$_->{dead}
+                  && (eval { reply($_->{port}, 'ROLE')->[0] } // '')
+                     eq 'master' } @Nodes;
+}
+
+# a post with an unknown confirmation code: it acts (rejected), recorded
+sub probe_tweet {
+    my ($id) = @_;
+    return dl(tw(id => $id, tags => ['ConfirmK7Q2XD'],
+                 user => '1297234567899' . substr($id, -6)));
+}
+
+sub recorded {
+    my ($id) = @_;
+    return creply('EXISTS', "{hashpay}:tweet:$id");
+}
+
+our $File = "/tmp/hashpay-057.$$";
+
+# A node of this file's own that knows no CLUSTER SHARDS (as before Redis
+# 7.0) and answers CLUSTER SLOTS with every slot on the real owner of
+# slot 6887 (asked of the cluster at each question)
+our ($OldPid, $OldPort) = old_node();
+$ENV{TEST_NGINX_OLD_PORT} = $OldPort;
+
+END {
+    local $?;
+
+    if ($OldPid && $$ == $HashpayCluster::Parent) {
+        kill 'TERM', $OldPid;
+        waitpid($OldPid, 0);
+    }
+}
+
+sub old_node {
+    require IO::Select;
+    my $listen = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+                                       LocalPort => 0, Listen => 16,
+                                       ReuseAddr => 1)
+        or die "no socket: $!";
+    my $lport = $listen->sockport;
+
+    my $pid = fork();
+    die "fork: $!" unless defined $pid;
+
+    if ($pid) {
+        close $listen;
+        return ($pid, $lport);
+    }
+
+    $SIG{PIPE} = 'IGNORE';
+
+    while (getppid() != 1) {
+        my $sel = IO::Select->new($listen);
+        next unless $sel->can_read(0.1);
+        my $c = $listen->accept or next;
+
+        while (1) {
+            my $cmd = eval { HashpayTest::read_reply($c) };
+            last unless ref $cmd eq 'ARRAY';
+            my $sub = uc($cmd->[1] // '');
+
+            if (uc $cmd->[0] eq 'CLUSTER' && $sub eq 'SLOTS') {
+                my $port = eval { owner($SLOT) } // 1;
+                print $c "*1\r\n*3\r\n:0\r\n:16383\r\n*3\r\n"
+                    . "\$9\r\n127.0.0.1\r\n:$port\r\n\$4\r\nabcd\r\n";
+
+            } elsif (uc $cmd->[0] eq 'CLUSTER') {
+                print $c "-ERR unknown subcommand '" . lc($sub)
+                    . "'. Try CLUSTER HELP.\r\n";
+
+            } else {
+                print $c "+OK\r\n";
+            }
+        }
+
+        close $c;
+    }
+
+    POSIX::_exit(0);
+}
+
+sub post_status {
+    my ($body) = @_;
+    my $pid = background_post($body, $File);
+    my $st = background_result($pid, $File);
+    unlink $File;
+    return $st;
+}
+
+no_shuffle();
+run_tests();
+
+__DATA__
+
+=== TEST 1: the nodes are asked in turn; deliveries and purchases act on the owner
+The first node given is dead: the next one answers CLUSTER SHARDS with
+the owner of slot 6887, the worker connects there (ROLE: master), and a
+flow of intents and confirmations acts exactly once.
+--- http_config eval
+"hashpay_redis_cluster 127.0.0.1:$ENV{TEST_NGINX_DEAD_PORT} $ENV{TEST_NGINX_SEEDS} connect_timeout=500ms timeout=2s;
+hashpay_prefix \"{hashpay}\";"
+--- delivery eval
+main::probe_tweet('1570000000000000001')
+--- error_code: 200
+--- timeout: 60
+--- after_each eval
+[ sub {
+    my $owner = main::owner($main::SLOT);
+    Test::More::is(main::reply($owner, 'EXISTS',
+                               '{hashpay}:tweet:1570000000000000001'), 1,
+                   'the delivery acted on the owner of the slot');
+    Test::More::ok(main::whole_log(
+                       qr/cluster node 127\.0\.0\.1:$main::Dead: connect failed/),
+                   'the dead node is logged');
+    Test::More::ok(main::whole_log(
+                       qr/hashpay redis: cluster node 127\.0\.0\.1:\d+: slot 6887 is on 127\.0\.0\.1:$owner$/m),
+                   'a live node gave the owner');
+    Test::More::ok(main::whole_log(
+                       qr/hashpay redis: handshake: 127\.0\.0\.1:$owner is the primary/),
+                   'ROLE said master');
+
+    main::setup('GiftC', 5, 8);
+    my @rec = main::flow('GiftC', 8, 2, 1570000000000001000);
+    main::audit('GiftC', 5, 8, 4000, @rec);
+  } ]
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 2: the owner of the slot dies: its replica is promoted, traffic comes back
+A flow of purchases from 3 clients; after half a second the primary that
+owns slot 6887 is killed (SIGKILL).  Its replica is promoted after
+cluster-node-timeout (1 s); meanwhile deliveries are 503 (never a 200
+without its effect, none waits past timeout=), then 200 again without a
+reload; every post answered 200 acted exactly once.  The killed node
+comes back as a replica.
+--- http_config eval
+"hashpay_redis_cluster $ENV{TEST_NGINX_SEEDS} connect_timeout=500ms timeout=2s;
+hashpay_prefix \"{hashpay}\";"
+--- delivery eval
+main::probe_tweet('1570000000000000002')
+--- error_code: 200
+--- timeout: 120
+--- after_each eval
+[ sub {
+    my $old = main::owner($main::SLOT);
+    main::setup('GiftA', 20, 30);
+
+    my ($t_kill, $t_back);
+    my @rec = main::flow('GiftA', 30, 3, 1570000000000002000, sub {
+        Time::HiRes::sleep(0.5);
+        main::kill_node($old);
+        $t_kill = Time::HiRes::time();
+        main::wait_until(sub {
+            my $o = main::owner($main::SLOT);
+            defined $o && $o != $old }, 30);
+        $t_back = Time::HiRes::time();
+    });
+
+    my $new = main::owner($main::SLOT);
+    Test::More::ok(defined $new && $new != $old,
+                   "the replica took over ($old -> " . ($new // '?') . ")");
+    Test::More::ok(main::whole_log(qr/hashpay: redis "[^"]+": connection lost/),
+                   'the connection to the dead owner was lost');
+    Test::More::ok(HashpayTest::wait_log(
+                       qr/hashpay redis: cluster node \S+: slot 6887 is on 127\.0\.0\.1:$new$/m, 10),
+                   'the new owner was asked of the cluster');
+
+    main::audit('GiftA', 20, 30, 4000, @rec);
+
+    # the first 200 to a post sent after the kill
+    my ($first) = sort { $a <=> $b } grep { $_ > $t_kill } map {
+        my ($k, $id, $u, $o, @t) = split ' ';
+        map { my ($st, $ms, $end) = split /:/; $st eq '200'
+              && $end / 1000 - $ms / 1000 > $t_kill ? ($end / 1000) : () } @t
+    } @rec;
+    Test::More::ok(defined $first && $first - $t_back < 10,
+                   sprintf('200 again %.1f s after the kill, %.1f s after '
+                           . 'the promotion was seen',
+                           ($first // 0) - $t_kill,
+                           ($first // 0) - $t_back));
+    Test::More::is(main::post_status(main::probe_tweet('1570000000000000003')),
+                   '200', 'a delivery now: 200');
+    Test::More::diag(sprintf('promotion seen %.1f s after the kill',
+                             $t_back - $t_kill));
+
+    main::restart_node($old);
+    Test::More::ok(main::wait_until(sub {
+        (main::reply($old, 'ROLE')->[0] // '') eq 'slave'
+        && main::cluster_ok() }, 30), 'the killed node is a replica now');
+  } ]
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 3: the slot is migrated under a flow of purchases: MOVED is followed
+While 3 clients deliver purchases, slot 6887 moves to another primary
+the way redis-cli --cluster reshard moves it (IMPORTING, MIGRATING,
+MIGRATE of 5 keys at a time, SETSLOT NODE).  While the keys are split,
+the scripts refuse to run (TRYAGAIN from the slot probe, or ASK): 503;
+then the old owner answers MOVED, and the worker asks the cluster again
+and connects to the new owner, without a reload.
+--- http_config eval
+"hashpay_redis_cluster $ENV{TEST_NGINX_SEEDS} connect_timeout=500ms timeout=2s;
+hashpay_prefix \"{hashpay}\";"
+--- delivery eval
+main::probe_tweet('1570000000000000004')
+--- error_code: 200
+--- timeout: 120
+--- after_each eval
+[ sub {
+    my $from = main::owner($main::SLOT);
+    my ($to) = grep { $_ != $from } main::primaries();
+    main::setup('GiftB', 20, 30);
+
+    my $moved;
+    my @rec = main::flow('GiftB', 30, 3, 1570000000000003000, sub {
+        Time::HiRes::sleep(0.5);
+        $moved = main::migrate_slot($from, $to, 5, 0.05);
+    });
+
+    Test::More::ok($moved > 20, "the slot's keys were migrated ($moved)");
+    Test::More::is(main::owner($main::SLOT), $to, 'the slot is on the '
+                   . 'other primary');
+    Test::More::is(main::reply($from, 'CLUSTER', 'COUNTKEYSINSLOT',
+                               $main::SLOT), 0, 'none left behind');
+    Test::More::ok(HashpayTest::wait_log(
+                       qr/slot 6887 moved to 127\.0\.0\.1:$to \(MOVED\), asking the cluster again/, 10),
+                   'MOVED was followed');
+    Test::More::ok(HashpayTest::wait_log(
+                       qr/hashpay redis: cluster node \S+: slot 6887 is on 127\.0\.0\.1:$to$/m, 10),
+                   'to the new owner');
+
+    main::audit('GiftB', 20, 30, 4000, @rec);
+  } ]
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 4: TRYAGAIN, ASK and CLUSTERDOWN are 503, the connection is kept
+The owner's slot set MIGRATING (by hand): the script's probe answers
+TRYAGAIN before it writes anything; with the events stream gone from
+the owner, EVALSHA gets ASK; DELSLOTS on the owner: CLUSTERDOWN.  Each
+is 503 and wrote nothing; the connection stays (no reconnection); once
+the slot is back, the same post again is 200 and acts.
+--- http_config eval
+"hashpay_redis_cluster $ENV{TEST_NGINX_SEEDS} connect_timeout=500ms timeout=2s;
+hashpay_prefix \"{hashpay}\";"
+--- delivery eval
+main::probe_tweet('1570000000000000005')
+--- error_code: 200
+--- timeout: 60
+--- after_each eval
+[ sub {
+    my $owner = main::owner($main::SLOT);
+    my ($other) = grep { $_ != $owner } main::primaries();
+    my $oid = main::node_id($other);
+    my $asks = HashpayTest::log_lines(qr/hashpay redis: asking cluster node/);
+
+    # TRYAGAIN: the stream is there, the probe refuses
+    Test::More::is(main::reply($owner, 'CLUSTER', 'SETSLOT', $main::SLOT,
+                               'MIGRATING', $oid), 'OK', 'MIGRATING');
+    Test::More::is(main::post_status(main::probe_tweet('1570000000000000006')),
+                   '503', 'TRYAGAIN: 503');
+    Test::More::ok(HashpayTest::wait_log(
+                       qr/answered 503: redis the slot is being migrated \(TRYAGAIN\)/),
+                   'logged');
+
+    # ASK: the first key is not on the source any more
+    Test::More::is(main::reply($owner, 'CLUSTER', 'SETSLOT', $main::SLOT,
+                               'STABLE'), 'OK', 'STABLE');
+    Test::More::is(main::reply($owner, 'EXISTS',
+                               '{hashpay}:tweet:1570000000000000006'), 0,
+                   'nothing written');
+    main::reply($owner, 'RENAME', '{hashpay}:events', '{hashpay}:saved');
+    main::reply($owner, 'CLUSTER', 'SETSLOT', $main::SLOT, 'MIGRATING',
+                $oid);
+    Test::More::is(main::post_status(main::probe_tweet('1570000000000000006')),
+                   '503', 'ASK: 503');
+    Test::More::ok(HashpayTest::wait_log(
+                       qr/answered 503: redis the slot is being migrated \(ASK\)/),
+                   'logged');
+    main::reply($owner, 'CLUSTER', 'SETSLOT', $main::SLOT, 'STABLE');
+    main::reply($owner, 'RENAME', '{hashpay}:saved', '{hashpay}:events');
+    Test::More::is(main::reply($owner, 'EXISTS',
+                               '{hashpay}:tweet:1570000000000000006'), 0,
+                   'nothing written');
+
+    # CLUSTERDOWN: the owner serves the slot no more
+    Test::More::is(main::reply($owner, 'CLUSTER', 'DELSLOTS', $main::SLOT),
+                   'OK', 'DELSLOTS');
+    Test::More::is(main::post_status(main::probe_tweet('1570000000000000006')),
+                   '503', 'CLUSTERDOWN: 503');
+    Test::More::ok(HashpayTest::wait_log(
+                       qr/answered 503: redis the cluster is down \(CLUSTERDOWN\)/),
+                   'logged');
+    Test::More::is(main::reply($owner, 'CLUSTER', 'ADDSLOTS', $main::SLOT),
+                   'OK', 'ADDSLOTS');
+    Test::More::ok(main::wait_until(sub { main::cluster_ok() }, 20),
+                   'the cluster is ok again');
+
+    my @st;
+    for (1 .. 50) {
+        push @st, main::post_status(main::probe_tweet('1570000000000000006'));
+        last if $st[-1] eq '200';
+        Time::HiRes::sleep(0.1);
+    }
+    Test::More::is($st[-1], '200', "redelivered: 200 (@st)");
+    Test::More::is(main::reply($owner, 'EXISTS',
+                               '{hashpay}:tweet:1570000000000000006'), 1,
+                   'it acted');
+    Test::More::is(scalar(HashpayTest::log_lines(
+                              qr/hashpay redis: asking cluster node/)),
+                   scalar($asks), 'no new discovery: the connection was kept');
+    Test::More::is(scalar(HashpayTest::log_lines(qr/closing the connection/)),
+                   0, 'never closed');
+  } ]
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 5: a node without CLUSTER SHARDS: CLUSTER SLOTS instead
+The only node given is one of this file's own that answers "unknown
+subcommand" to CLUSTER SHARDS (as Redis before 7.0) and gives the real
+owner in CLUSTER SLOTS: the worker connects there and the delivery acts.
+--- http_config eval
+"hashpay_redis_cluster 127.0.0.1:$ENV{TEST_NGINX_OLD_PORT} connect_timeout=500ms timeout=2s;
+hashpay_prefix \"{hashpay}\";"
+--- delivery eval
+main::probe_tweet('1570000000000000007')
+--- error_code: 200
+--- timeout: 30
+--- after_each eval
+[ sub {
+    my $owner = main::owner($main::SLOT);
+    Test::More::is(main::reply($owner, 'EXISTS',
+                               '{hashpay}:tweet:1570000000000000007'), 1,
+                   'the delivery acted on the owner');
+    Test::More::ok(main::whole_log(
+                       qr/cluster node 127\.0\.0\.1:$main::OldPort: ERR unknown subcommand 'shards'.*, CLUSTER SLOTS instead/),
+                   'SHARDS refused: SLOTS asked');
+    Test::More::ok(main::whole_log(
+                       qr/hashpay redis: cluster node 127\.0\.0\.1:$main::OldPort: slot 6887 is on 127\.0\.0\.1:$owner$/m),
+                   'the owner from CLUSTER SLOTS');
+  } ]
+--- no_error_log
+[alert]
+[crit]
