@@ -33,6 +33,7 @@ my $good = <<'EOS';
   ARGV[3 .. 2+n]   codes: n codes
   ARGV[3+n ..]     tags: the rest
 ]]
+local moving = hp.probe()
 local a = ARGV[1] .. ARGV[2] .. KEYS[1]
 return ARGV[3 + tonumber(ARGV[2])]
 EOS
@@ -60,7 +61,7 @@ unlike($out, qr/ngx_string\("_lib"\)/, "a helper is no script of its own");
 # a helper other than _lib.lua goes only in front of a script that calls
 # one of its functions (or whose helpers do)
 my $extra = "--[[\n  _x.lua\n]]\nfunction hp.extra()\n  return hp.now()\nend\n";
-my $calls = "--[[\n  KEYS[1]    k: x\n]]\nreturn hp.extra()\n";
+my $calls = "--[[\n  KEYS[1]    k: x\n]]\nhp.probe()\nreturn hp.extra()\n";
 ($rc, $out) = run_gen({ good => $good, calls => $calls, _lib => $lib,
                         _x => $extra }, 'c');
 is($rc, 0, 'helpers: generated') or diag $out;
@@ -85,6 +86,9 @@ my %bad = (
     'slots out of order' => [
         "--[[\n  KEYS[1]    events: x\n  ARGV[2]    user: x\n]]\nreturn 1\n",
         qr/ARGV\[2\] out of order/ ],
+    'a script that never probes its slot' => [
+        "--[[\n  KEYS[1]    events: x\n]]\nreturn redis.call('GET', KEYS[1])\n",
+        qr/never probes its slot/ ],
     'a name declared twice' => [
         "--[[\n  KEYS[1]    user: x\n  ARGV[1]    user: x\n]]\nreturn 1\n",
         qr/"user" declared twice/ ],

@@ -27,7 +27,8 @@
 #
 # The build fails when a header line names no argument, when the slots are
 # not numbered 1, 2, ... in order, when the script's code reads a KEYS[n]
-# or ARGV[n] its header does not declare, or when the Lua does not compile
+# or ARGV[n] its header does not declare, when it never calls the slot
+# probe (hp.probe() or hp.moving(), _lib.lua), or when the Lua does not compile
 # (luac5.1 -p, the Lua of Redis, when it is installed; HASHPAY_LUAC=required
 # makes its absence an error too).
 
@@ -168,6 +169,7 @@ slots_of() {
             }
             next
         }
+        body && /hp\.(probe|moving)\(/ { probed = 1 }
         body {
             line = $0
             sub(/--.*/, "", line)
@@ -186,6 +188,10 @@ slots_of() {
         END {
             if (err) { exit 1 }
             if (header) { bad("the header comment is not closed") }
+            if (!probed) {
+                bad("the script never probes its slot: hp.probe() or " \
+                    "hp.moving() (_lib.lua), before anything else")
+            }
             print "keys", k + 0
             print "argv", m + 0
             print "variable", (from ? 1 : 0)

@@ -47,10 +47,17 @@
                                 last-delivered-id) go, exactly; never one
                                 it has not acknowledged
 
-  Before any script runs, the slot probe (below): under
-  hashpay_redis_cluster, while the slot of hashpay_prefix is being
-  migrated, the script answers "TRYAGAIN ..." before it reads or writes
-  anything (the module answers 503).
+  hp.probe()                    the slot probe (below), the first statement
+                                of every script: "local moving =
+                                hp.probe() if moving then return moving
+                                end"; nil, or the TRYAGAIN error reply to
+                                return while hashpay_prefix's slot is
+                                being migrated (the module answers 503)
+  hp.PROBE1, hp.PROBE2          its two keys, for a script that folds the
+                                probe into its own first read (EXISTS,
+                                MGET) and then calls hp.moving(reply)
+  hp.moving(reply)              the TRYAGAIN error reply if that read
+                                failed, else nil
 ]]
 
 local hp = {}
@@ -67,15 +74,22 @@ local hp = {}
   nodes as long as the slot is open (the source redirects missing keys,
   the target refuses several missing keys: TRYAGAIN), and on no node
   otherwise, so the script answers TRYAGAIN before anything.  Outside a
-  cluster it is one EXISTS.
+  cluster it is one EXISTS, or no call at all where a script reads the
+  two keys in its own first command (tweet.lua, transaction.lua).
 ]]
-do
-  local probe = redis.pcall('EXISTS', KEYS[1] .. ':hashpay-slot-probe:1',
-                            KEYS[1] .. ':hashpay-slot-probe:2')
-  if type(probe) == 'table' and probe.err then
+hp.PROBE1 = KEYS[1] .. ':hashpay-slot-probe:1'
+hp.PROBE2 = KEYS[1] .. ':hashpay-slot-probe:2'
+
+function hp.moving(reply)
+  if type(reply) == 'table' and reply.err then
     return redis.error_reply('TRYAGAIN hashpay: the slot is being '
-                             .. 'migrated (' .. probe.err .. ')')
+                             .. 'migrated (' .. reply.err .. ')')
   end
+  return nil
+end
+
+function hp.probe()
+  return hp.moving(redis.pcall('EXISTS', hp.PROBE1, hp.PROBE2))
 end
 
 hp.null = { json = 'null' }

@@ -10,6 +10,11 @@
   hp.unacked), or -1 without a group.
 ]]
 
+local moving = hp.probe()
+if moving then
+  return moving
+end
+
 local _, group = hp.policy(ARGV[1])
 
 if not group then

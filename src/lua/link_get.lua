@@ -9,6 +9,11 @@
   or { 404, "not_found", "" }.
 ]]
 
+local moving = hp.probe()
+if moving then
+  return moving
+end
+
 local link = hp.hash(KEYS[1])
 
 if link == nil then

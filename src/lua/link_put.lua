@@ -14,6 +14,11 @@
   or { 422, "card_already_linked", "card_token" }.
 ]]
 
+local moving = hp.probe()
+if moving then
+  return moving
+end
+
 local key = KEYS[1]
 local prefix = ARGV[1]
 local user = ARGV[2]

@@ -10,6 +10,11 @@
   Answers { 200, offer JSON } or { 404, "not_found", "" }.
 ]]
 
+local moving = hp.probe()
+if moving then
+  return moving
+end
+
 local key = KEYS[1]
 local now = hp.now()
 

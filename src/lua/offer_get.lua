@@ -8,6 +8,11 @@
   Answers { 200, offer JSON } or { 404, "not_found", "" }.
 ]]
 
+local moving = hp.probe()
+if moving then
+  return moving
+end
+
 local view = hp.offer_view(ARGV[1], ARGV[2], hp.now())
 
 if view == nil then

@@ -18,6 +18,11 @@
   holds: proportional to limit, not to the number of offers.
 ]]
 
+local moving = hp.probe()
+if moving then
+  return moving
+end
+
 local prefix = ARGV[1]
 local limit = tonumber(ARGV[2])
 local cursor = ARGV[3]

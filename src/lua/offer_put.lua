@@ -28,6 +28,11 @@
   { 422, "stock_below_committed", "stock" } (stock < sold + live holds).
 ]]
 
+local moving = hp.probe()
+if moving then
+  return moving
+end
+
 local key = KEYS[1]
 local prefix = ARGV[1]
 local tag = ARGV[2]

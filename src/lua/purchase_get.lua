@@ -10,6 +10,11 @@
   null) or { 404, "not_found", "" }.
 ]]
 
+local moving = hp.probe()
+if moving then
+  return moving
+end
+
 local p = hp.hash(KEYS[1])
 
 if p == nil then

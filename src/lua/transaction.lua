@@ -54,7 +54,13 @@ local txn_key = prefix .. ':txn:' .. txn_id
 
 -- a duplicate answers what the first delivery answered
 
-local seen = redis.call('MGET', webhook_key, txn_key)
+-- the first read is also the slot probe (_lib.lua hp.probe)
+local seen = redis.pcall('MGET', webhook_key, txn_key, hp.PROBE1, hp.PROBE2)
+local moving = hp.moving(seen)
+
+if moving then
+  return moving
+end
 
 for i = 1, 2 do
   if seen[i] then

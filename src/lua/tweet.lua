@@ -94,7 +94,15 @@ end
 
 local tweet_key = prefix .. ':tweet:' .. root_id
 
-if redis.call('EXISTS', tweet_key) == 1 then
+-- the first read is also the slot probe (_lib.lua hp.probe)
+local seen = redis.pcall('EXISTS', tweet_key, hp.PROBE1, hp.PROBE2)
+local moving = hp.moving(seen)
+
+if moving then
+  return moving
+end
+
+if seen == 1 then
   return { 'duplicate', '' }
 end
 

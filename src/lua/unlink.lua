@@ -42,6 +42,11 @@
   purchases.  An admin DELETE that can emit nothing proceeds.
 ]]
 
+local moving = hp.probe()
+if moving then
+  return moving
+end
+
 hp.guard(KEYS[1], ARGV[2], ARGV[1], function (p)
   return redis.call('EXISTS', p .. ':link:' .. ARGV[3]) == 1
          and (ARGV[4] == 'revoke'
