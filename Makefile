@@ -19,7 +19,7 @@ NGX_CC_OPT  ?= -g -O2 -fstack-protector-strong -Wformat \
                -Werror=format-security -D_FORTIFY_SOURCE=2 -Wall -Werror
 
 SRCS        := config ngx_http_hashpay_module.c $(wildcard src/*.c src/*.h) \
-               $(wildcard src/lua/*.lua) util/lua2c.sh
+               $(wildcard src/lua/*.lua) util/lua2c.sh VERSION util/version.sh
 
 UNIT_TESTS  := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(wildcard t/unit/test_*.c))
 UNIT_INCS   := -I src -I $(NGX_BUILD)/src/core -I $(NGX_BUILD)/src/event \
@@ -36,7 +36,7 @@ all: $(MODULE)
 deps:
 	@sh util/deps.sh
 
-$(NGX_BUILD)/objs/Makefile: config util/lua2c.sh
+$(NGX_BUILD)/objs/Makefile: config util/lua2c.sh util/version.sh
 	rm -rf $(NGX_BUILD)
 	mkdir -p $(BUILD)
 	cp -r $(NGX_SRC) $(NGX_BUILD)
@@ -53,6 +53,12 @@ $(MODULE): $(NGX_BUILD)/objs/Makefile $(SRCS)
 	    $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_scripts.c \
 	|| mv $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_scripts.c.new \
 	    $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_scripts.c
+	sh util/version.sh VERSION \
+	    > $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_version.h.new
+	cmp -s $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_version.h.new \
+	    $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_version.h \
+	|| mv $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_version.h.new \
+	    $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_version.h
 	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile modules
 	cp $(NGX_BUILD)/objs/ngx_http_hashpay_module.so $@.tmp
 	mv $@.tmp $@
