@@ -6,6 +6,9 @@ SHELL := /bin/bash
 #   make run      install what is missing, build, run nginx + a private Redis
 #   make bench    throughput figures with wrk (see bench/README.md)
 #   make bench-soak   memory and per-call times as history grows (idem)
+#   make deb      the Debian package build/deb/libnginx-mod-http-hashpay_*.deb
+#                 (debian/, dh-sequence-nginx; installs its build
+#                 dependencies; util/deb.sh)
 #   make clean    remove every build product (build/)
 #   make fuzz     build the libFuzzer harnesses, run each FUZZ_SECONDS
 #                 (see fuzz/README.md)
@@ -29,7 +32,7 @@ UNIT_CFLAGS := -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
                -fsanitize=address,undefined -fno-omit-frame-pointer
 
 .PHONY: all deps test unit run bench bench-purchase bench-transactions \
-        bench-soak clean fuzz
+        bench-soak clean fuzz deb
 
 all: $(MODULE)
 
@@ -100,6 +103,9 @@ bench-transactions: deps
 bench-soak: deps
 	@$(MAKE) --no-print-directory all
 	@sh bench/soak.sh
+
+deb:
+	@sh util/deb.sh
 
 clean:
 	rm -rf $(BUILD) t/servroot
