@@ -23,9 +23,15 @@ Exactly once, and where it stops:
   window is closed by the side effect itself, keyed by event_id: here the
   Effects ledger (a locked, fsynced JSON-lines file that records each
   event_id with its effect in one append, and refuses one it has); for a
-  real payment API, the idempotency key "hashpay-<event_id>".  Effects
-  that cannot be keyed (a reply tweet) are at least once; record before
-  acting instead to make them at most once.
+  real payment API, the idempotency key "hashpay-<event_id>-<entry id>".
+  Effects that cannot be keyed (a reply tweet) are at least once; record
+  before acting instead to make them at most once.
+* event_ids are unique while Redis keeps what it acknowledged.  A failover
+  that lost the last writes lost their events too, and the new primary
+  gives those event_ids again, to new events in new entries: an event is
+  therefore known by its event_id and its stream entry id together (the
+  done record holds the entry id, the ledger too), and an event_id seen
+  again with another entry is logged and handled as the new event it is.
 
 Requires Debian's python3-redis (redis-py 4.3).  Run with --help.
 """
@@ -50,12 +56,13 @@ class Stop(Exception):
 
 
 class Effects:
-    """Side effects, at most one per event_id, across processes on one host.
+    """Side effects, at most one per event, across processes on one host.
 
     The reference "effect" is the appended line itself: what a real worker
     would do, and the event_id that caused it.  apply() takes an exclusive
     lock on the file, reads what other processes appended since, and either
-    refuses (the event_id has an effect: False) or calls perform(), appends
+    refuses (the event_id has an effect, from the same stream entry: False)
+    or calls perform(), appends
     the line and fsyncs before unlocking (True).  A line cut short by a
     crash has no newline and is ignored (and overwritten by the next).
     """
@@ -63,7 +70,7 @@ class Effects:
     def __init__(self, path):
         self.path = path
         self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        self.done = set()
+        self.done = {}                    # event_id: stream entry id
         self.offset = 0
 
     def _catch_up(self):
@@ -77,7 +84,8 @@ class Effects:
         end = data.rfind(b"\n") + 1
         for line in data[:end].splitlines():
             try:
-                self.done.add(json.loads(line)["event_id"])
+                rec = json.loads(line)
+                self.done[rec["event_id"]] = rec["entry"]
             except (ValueError, KeyError):
                 log.warning("effects: unreadable line ignored: %r", line)
         self.offset += end
@@ -86,8 +94,13 @@ class Effects:
         fcntl.flock(self.fd, fcntl.LOCK_EX)
         try:
             self._catch_up()
-            if event_id in self.done:
+            entry = self.done.get(event_id)
+            if entry == record["entry"]:
                 return False
+            if entry is not None:
+                log.warning("effects: event_id %s given again, to entry %s "
+                            "(was %s): Redis lost writes; a new event",
+                            event_id, record["entry"], entry)
             if perform is not None:
                 perform()
             line = json.dumps(dict(record, event_id=event_id),
@@ -97,10 +110,15 @@ class Effects:
             os.ftruncate(self.fd, self.offset + len(line))
             os.fsync(self.fd)
             self.offset += len(line)
-            self.done.add(event_id)
+            self.done[event_id] = record["entry"]
             return True
         finally:
             fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+
+def key(ev):
+    """The idempotency key of an event's effect at a payment API."""
+    return "hashpay-%s-%s" % (ev["data"]["event_id"], ev["entry"])
 
 
 class Handlers:
@@ -148,12 +166,12 @@ class Handlers:
     def purchase_confirmed(self, ev):
         d = ev["data"]
         # real call: the processor's charge of d["card_token"] with the
-        #   header Idempotency-Key: hashpay-<event_id>, then ship, then a
-        #   reply to d["confirm_tweet_id"]
+        #   header Idempotency-Key: <key>, then ship, then a reply to
+        #   d["confirm_tweet_id"]
         self._effect(ev, "charge_card",
-                     "charge %s %s %s for %s (purchase %s, key hashpay-%s)"
+                     "charge %s %s %s for %s (purchase %s, key %s)"
                      % (d["card_token"], d["price_cents"], d["currency"],
-                        d["offer"], d["purchase_id"], d["event_id"]))
+                        d["offer"], d["purchase_id"], key(ev)))
 
     def confirm_rejected(self, ev):
         d = ev["data"]
@@ -172,12 +190,12 @@ class Handlers:
     def cashback_credited(self, ev):
         d = ev["data"]
         # real call: the processor's credit of d["card_token"] with the
-        #   header Idempotency-Key: hashpay-<event_id>
+        #   header Idempotency-Key: <key>
         self._effect(ev, "credit_card",
                      "credit %s cents to %s for %s (claim %s, txn %s, "
-                     "key hashpay-%s)"
+                     "key %s)"
                      % (d["cashback_cents"], d["card_token"], d["offer"],
-                        d["claim_id"], d["txn_id"], d["event_id"]))
+                        d["claim_id"], d["txn_id"], key(ev)))
 
     def link_revoked(self, ev):
         d = ev["data"]
@@ -265,11 +283,16 @@ class Consumer:
             return
 
         done = self.done_prefix + event_id
-        if self.r.exists(done):
+        seen = self.r.get(done)
+        if seen == entry_id:
             log.info("event %s (entry %s) handled before: acknowledged",
                      event_id, eid)
             self.r.xack(self.stream, self.group, entry_id)
             return
+        if seen is not None:
+            log.warning("event_id %s given again, to entry %s (was %s): "
+                        "Redis lost writes; a new event", event_id, eid,
+                        seen.decode())
 
         handler = self.handlers.get(etype)
         if handler is None:

@@ -216,6 +216,8 @@ class ConsumerTest(unittest.TestCase):
 
     def assert_exactly_once(self, n):
         ids = self.ledger_ids()
+        self.assertEqual(len({e["entry"] for e in self.ledger()}), len(ids),
+                         "one effect an entry")
         self.assertEqual(sorted(ids, key=int),
                          [str(i) for i in range(1, n + 1)],
                          "every event_id exactly once in the effects")
@@ -225,8 +227,7 @@ class ConsumerTest(unittest.TestCase):
     # -------------------------------------------------------------- tests
 
     def test_every_type_handled_once_then_sigterm_exits_0(self):
-        for etype, data in SAMPLES:
-            self.add(etype, data)
+        ids = [self.add(etype, data) for etype, data in SAMPLES]
         p = self.start()
         wait_for("8 effects", lambda: self.drained(8))
         rc, out = self.term(p)
@@ -235,7 +236,7 @@ class ConsumerTest(unittest.TestCase):
         got = {(e["type"], e["action"]) for e in self.ledger()}
         self.assertEqual(got, set(ACTIONS.items()))
         self.assertIn("charge_card: charge tok_a 2500 USD for Gift25 "
-                      "(purchase pur_1, key hashpay-3)", out)
+                      "(purchase pur_1, key hashpay-3-%s)" % ids[2].decode(), out)
         for i in range(1, 9):
             self.assertTrue(self.r.exists("%s:consumer:%s:done:%d"
                                           % (PREFIX, GROUP, i)),
@@ -364,6 +365,24 @@ class ConsumerTest(unittest.TestCase):
         self.assertEqual(rc, 0, out)
         self.assertEqual(self.ledger(), [], "the done records held")
         self.assertEqual(out.count("handled before: acknowledged"), 4)
+
+
+    def test_event_id_given_again_after_lost_writes(self):
+        # a failover lost event 2 (handled already) and event_seq with it:
+        # the new primary gives 2 to a new event, in a new entry
+        self.add_many(2)
+        p = self.start()
+        wait_for("2 effects", lambda: self.drained(2))
+        self.seq = 1
+        self.add("link.revoked", {"user_id": "99"})
+        wait_for("the new 2", lambda: len(self.ledger()) == 3
+                 and self.drained(3))
+        rc, out = self.term(p)
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(self.ledger_ids(), ["1", "2", "2"])
+        self.assertEqual(self.ledger()[2]["what"],
+                         "user 99 withdrew access: forget their tokens")
+        self.assertIn("event_id 2 given again, to entry", out)
 
 
 class Tap(unittest.TextTestResult):
