@@ -392,8 +392,9 @@ class Tap(unittest.TextTestResult):
 
     def _line(self, test, ok, why=""):
         Tap.n += 1
-        print("%s %d - %s%s" % ("ok" if ok else "not ok", Tap.n,
-                                test._testMethodName, why), flush=True)
+        name = getattr(test, "_testMethodName", str(test))
+        print("%s %d - %s%s" % ("ok" if ok else "not ok", Tap.n, name, why),
+              flush=True)
 
     def addSuccess(self, test):
         super().addSuccess(test)
