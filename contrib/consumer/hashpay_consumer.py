@@ -353,10 +353,14 @@ class Consumer:
                 return
 
     def run(self):
-        self.ensure_group()
-        self.own_pending()
+        started = False
         while not self.stopping:
             try:
+                if not started:
+                    self.ensure_group()
+                    self.own_pending()
+                    started = True
+                    continue
                 if (time.monotonic() - self.last_claim
                         >= self.claim_idle_ms / 2000.0):
                     self.reclaim()
