@@ -7,6 +7,9 @@ SHELL := /bin/bash
 #   make bench    throughput figures with wrk (see bench/README.md)
 #   make bench-soak   memory and per-call times as history grows (idem)
 #   make bench-scripts  Redis CPU and calls per script call, per outcome
+#   make deb      the Debian package build/deb/libnginx-mod-http-hashpay_*.deb
+#                 (debian/, dh-sequence-nginx; installs its build
+#                 dependencies; util/deb.sh)
 #   make clean    remove every build product (build/)
 #   make fuzz     build the libFuzzer harnesses, run each FUZZ_SECONDS
 #                 (see fuzz/README.md)
@@ -20,7 +23,7 @@ NGX_CC_OPT  ?= -g -O2 -fstack-protector-strong -Wformat \
                -Werror=format-security -D_FORTIFY_SOURCE=2 -Wall -Werror
 
 SRCS        := config ngx_http_hashpay_module.c $(wildcard src/*.c src/*.h) \
-               $(wildcard src/lua/*.lua) util/lua2c.sh
+               $(wildcard src/lua/*.lua) util/lua2c.sh VERSION util/version.sh
 
 UNIT_TESTS  := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(wildcard t/unit/test_*.c))
 UNIT_INCS   := -I src -I $(NGX_BUILD)/src/core -I $(NGX_BUILD)/src/event \
@@ -30,14 +33,14 @@ UNIT_CFLAGS := -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
                -fsanitize=address,undefined -fno-omit-frame-pointer
 
 .PHONY: all deps test unit run bench bench-purchase bench-transactions \
-        bench-soak bench-scripts clean fuzz
+        bench-soak bench-scripts clean fuzz deb
 
 all: $(MODULE)
 
 deps:
 	@sh util/deps.sh
 
-$(NGX_BUILD)/objs/Makefile: config util/lua2c.sh
+$(NGX_BUILD)/objs/Makefile: config util/lua2c.sh util/version.sh
 	rm -rf $(NGX_BUILD)
 	mkdir -p $(BUILD)
 	cp -r $(NGX_SRC) $(NGX_BUILD)
@@ -54,6 +57,12 @@ $(MODULE): $(NGX_BUILD)/objs/Makefile $(SRCS)
 	        || exit 1; \
 	    cmp -s $$f.new $$f || mv $$f.new $$f; rm -f $$f.new; \
 	done
+	sh util/version.sh VERSION \
+	    > $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_version.h.new
+	cmp -s $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_version.h.new \
+	    $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_version.h \
+	|| mv $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_version.h.new \
+	    $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_version.h
 	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile modules
 	cp $(NGX_BUILD)/objs/ngx_http_hashpay_module.so $@.tmp
 	mv $@.tmp $@
@@ -103,6 +112,9 @@ bench-scripts: deps
 bench-soak: deps
 	@$(MAKE) --no-print-directory all
 	@sh bench/soak.sh
+
+deb:
+	@sh util/deb.sh
 
 clean:
 	rm -rf $(BUILD) t/servroot

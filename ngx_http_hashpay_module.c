@@ -17,6 +17,7 @@
 #include "ngx_http_hashpay_redis_cluster.h"
 #include "ngx_http_hashpay_sig.h"
 #include "ngx_http_hashpay_metrics.h"
+#include "ngx_http_hashpay_version.h"
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -1783,6 +1784,9 @@ ngx_http_hashpay_init_process(ngx_cycle_t *cycle)
     {
         return NGX_OK;
     }
+
+    ngx_log_error(NGX_LOG_INFO, cycle->log, 0,
+                  "hashpay " NGX_HTTP_HASHPAY_VERSION " worker started");
 
     mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_hashpay_module);
 

@@ -20,6 +20,7 @@
  *                                               what the group has not
  *                                               acknowledged, asked of
  *                                               Redis at each scrape
+ *   hashpay_build_info{version}                 1, the module's VERSION
  */
 
 
@@ -30,6 +31,7 @@
 #include "ngx_http_hashpay.h"
 #include "ngx_http_hashpay_redis.h"
 #include "ngx_http_hashpay_metrics.h"
+#include "ngx_http_hashpay_version.h"
 
 
 #define NGX_HTTP_HASHPAY_ZONE_SIZE     (128 * 1024)
@@ -664,6 +666,17 @@ ngx_http_hashpay_metrics_print(u_char *p, ngx_http_hashpay_metrics_t *m,
                         "# TYPE hashpay_events_unacked gauge\n"
                         "hashpay_events_unacked %L\n", unacked);
     }
+
+    p = ngx_cpymem(p, "# HELP hashpay_build_info The version of the "
+                   "hashpay module that answers.\n"
+                   "# TYPE hashpay_build_info gauge\n"
+                   "hashpay_build_info{version=\""
+                   NGX_HTTP_HASHPAY_VERSION "\"} 1\n",
+                   sizeof("# HELP hashpay_build_info The version of the "
+                          "hashpay module that answers.\n"
+                          "# TYPE hashpay_build_info gauge\n"
+                          "hashpay_build_info{version=\""
+                          NGX_HTTP_HASHPAY_VERSION "\"} 1\n") - 1);
 
     p = ngx_sprintf(p, "# HELP hashpay_request_duration_seconds Time to "
                     "answer a request of a hashpay location.\n"

@@ -265,3 +265,33 @@ location = /metrics {
 --- suppress_stderr
 --- error_log
 "hashpay_metrics" directive is duplicate
+
+
+
+=== TEST 7: hashpay_build_info carries VERSION, and each worker logs it
+The version is the one line of VERSION; each of the two workers says it
+at info when it starts.
+--- config eval: $::CONFIG
+--- request
+GET /ping
+--- error_code: 204
+--- after_each eval
+[sub {
+    open my $fh, '<', 'VERSION' or die "VERSION: $!";
+    CORE::chomp(my $v = <$fh>);
+    close $fh;
+    my ($m, $text) = ::scrape();
+    Test::More::like($text, qr/^# TYPE hashpay_build_info gauge$/m,
+                     'build_info: gauge');
+    my @info = grep { /^hashpay_build_info\{/ } keys %$m;
+    Test::More::is("@info", "hashpay_build_info{version=\"$v\"}",
+                   'one build_info series, the version of VERSION');
+    Test::More::is($m->{$info[0] // ''}, 1, 'its value is 1');
+}]
+--- grep_error_log eval: qr/hashpay \S+ worker started/
+--- grep_error_log_out eval
+do {
+    open my $fh, '<', 'VERSION' or die "VERSION: $!";
+    CORE::chomp(my $v = <$fh>);
+    "hashpay $v worker started\n" x 2;
+}

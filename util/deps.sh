@@ -1,5 +1,7 @@
 #!/bin/sh
-# Install the Debian packages hashpay needs to build, test, run and bench,
+# Install the Debian packages hashpay needs to build, test, run and bench
+# (python3-redis: contrib/consumer and its tests; prometheus: promtool, for
+# the checks of contrib/prometheus),
 # and any packages named as arguments (`make fuzz`: clang-14
 # libclang-rt-14-dev), but only those that are missing.  Needs root (or
 # sudo) when something is missing; does nothing at all when everything is
@@ -10,7 +12,8 @@ set -e
 PKGS="gcc make nginx-light nginx-dev libssl-dev libhiredis-dev libjansson-dev
       redis-server redis-sentinel lua5.1 wrk perl libtest-base-perl libipc-run-perl
       libtext-diff-perl
-      libtest-longstring-perl liblist-moreutils-perl libwww-perl $*"
+      libtest-longstring-perl liblist-moreutils-perl libwww-perl
+      python3 python3-redis prometheus $*"
 
 missing=""
 for p in $PKGS; do
