@@ -220,6 +220,9 @@ static void ngx_http_hashpay_redis_role(redisAsyncContext *ac, void *reply,
 static ngx_uint_t ngx_http_hashpay_reply_readonly(redisReply *reply);
 
 static void ngx_http_hashpay_sentinel_ask(ngx_http_hashpay_redis_t *rs);
+static redisAsyncContext *ngx_http_hashpay_question_open(
+    ngx_http_hashpay_redis_t *rs, ngx_http_hashpay_sentinel_conf_t *sc,
+    const char *what, ngx_str_t *password);
 static ngx_http_hashpay_sentinel_conf_t *ngx_http_hashpay_sentinel_asked(
     ngx_http_hashpay_redis_t *rs);
 static void ngx_http_hashpay_sentinel_reply(redisAsyncContext *ac,
@@ -1247,53 +1250,10 @@ ngx_http_hashpay_sentinel_ask(ngx_http_hashpay_redis_t *rs)
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rs->log, 0,
                    "hashpay redis: asking sentinel %V", &sc->name);
 
-    if (sc->unix_path.len) {
-        ac = redisAsyncConnectUnix((char *) sc->unix_path.data);
-
-    } else {
-        ac = redisAsyncConnect((char *) sc->host.data, (int) sc->port);
-    }
-
-    if (ac == NULL || ac->err) {
-        ngx_log_error(NGX_LOG_ERR, rs->log, 0,
-                      "hashpay: redis \"%V\": sentinel %V: connect failed: "
-                      "%s", &conf->name, &sc->name,
-                      ac ? ac->errstr : "no memory");
-
-        if (ac) {
-            redisAsyncFree(ac);
-        }
-
-        sq->index++;
-        ngx_add_timer(&sq->next, 1);
+    ac = ngx_http_hashpay_question_open(rs, sc, "sentinel",
+                                        &conf->sentinel_password);
+    if (ac == NULL) {
         return;
-    }
-
-    if (ngx_http_hashpay_link_attach(&sq->link, ac) != NGX_OK) {
-        redisAsyncFree(ac);
-        sq->index++;
-        ngx_add_timer(&sq->next, 1);
-        return;
-    }
-
-    (void) redisAsyncSetConnectCallback(ac,
-                                        ngx_http_hashpay_sentinel_on_connect);
-
-    ngx_add_timer(&sq->timer, conf->connect_timeout);
-
-    if (conf->sentinel_password.len) {
-        argv[0] = "AUTH";
-        argvlen[0] = 4;
-        argv[1] = (const char *) conf->sentinel_password.data;
-        argvlen[1] = conf->sentinel_password.len;
-
-        if (redisAsyncCommandArgv(ac, ngx_http_hashpay_sentinel_auth, NULL,
-                                  2, argv, argvlen)
-            != REDIS_OK)
-        {
-            redisAsyncFree(ac);
-            return;
-        }
     }
 
     argv[0] = "SENTINEL";
@@ -1309,6 +1269,77 @@ ngx_http_hashpay_sentinel_ask(ngx_http_hashpay_redis_t *rs)
     {
         redisAsyncFree(ac);
     }
+}
+
+
+/*
+ * The question's connection to a sentinel or a cluster node, with AUTH
+ * first when there is a password: the context, or NULL when it could not
+ * be opened (the next node is then asked, from a timer) or went away.
+ */
+
+static redisAsyncContext *
+ngx_http_hashpay_question_open(ngx_http_hashpay_redis_t *rs,
+    ngx_http_hashpay_sentinel_conf_t *sc, const char *what,
+    ngx_str_t *password)
+{
+    const char                   *argv[2];
+    size_t                        argvlen[2];
+    redisAsyncContext            *ac;
+    ngx_http_hashpay_sentinel_t  *sq;
+
+    sq = &rs->sentinel;
+
+    if (sc->unix_path.len) {
+        ac = redisAsyncConnectUnix((char *) sc->unix_path.data);
+
+    } else {
+        ac = redisAsyncConnect((char *) sc->host.data, (int) sc->port);
+    }
+
+    if (ac == NULL || ac->err) {
+        ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                      "hashpay: redis \"%V\": %s %V: connect failed: %s",
+                      &rs->conf->name, what, &sc->name,
+                      ac ? ac->errstr : "no memory");
+
+        if (ac) {
+            redisAsyncFree(ac);
+        }
+
+        sq->index++;
+        ngx_add_timer(&sq->next, 1);
+        return NULL;
+    }
+
+    if (ngx_http_hashpay_link_attach(&sq->link, ac) != NGX_OK) {
+        redisAsyncFree(ac);
+        sq->index++;
+        ngx_add_timer(&sq->next, 1);
+        return NULL;
+    }
+
+    (void) redisAsyncSetConnectCallback(ac,
+                                        ngx_http_hashpay_sentinel_on_connect);
+
+    ngx_add_timer(&sq->timer, rs->conf->connect_timeout);
+
+    if (password->len) {
+        argv[0] = "AUTH";
+        argvlen[0] = 4;
+        argv[1] = (const char *) password->data;
+        argvlen[1] = password->len;
+
+        if (redisAsyncCommandArgv(ac, ngx_http_hashpay_sentinel_auth, NULL,
+                                  2, argv, argvlen)
+            != REDIS_OK)
+        {
+            redisAsyncFree(ac);
+            return NULL;
+        }
+    }
+
+    return ac;
 }
 
 
@@ -1604,48 +1635,10 @@ ngx_http_hashpay_cluster_ask(ngx_http_hashpay_redis_t *rs)
                    "hashpay redis: asking cluster node %V for slot %ui",
                    &sc->name, conf->slot);
 
-    ac = redisAsyncConnect((char *) sc->host.data, (int) sc->port);
-
-    if (ac == NULL || ac->err) {
-        ngx_log_error(NGX_LOG_ERR, rs->log, 0,
-                      "hashpay: redis \"%V\": cluster node %V: connect "
-                      "failed: %s", &conf->name, &sc->name,
-                      ac ? ac->errstr : "no memory");
-
-        if (ac) {
-            redisAsyncFree(ac);
-        }
-
-        sq->index++;
-        ngx_add_timer(&sq->next, 1);
+    ac = ngx_http_hashpay_question_open(rs, sc, "cluster node",
+                                        &conf->password);
+    if (ac == NULL) {
         return;
-    }
-
-    if (ngx_http_hashpay_link_attach(&sq->link, ac) != NGX_OK) {
-        redisAsyncFree(ac);
-        sq->index++;
-        ngx_add_timer(&sq->next, 1);
-        return;
-    }
-
-    (void) redisAsyncSetConnectCallback(ac,
-                                        ngx_http_hashpay_sentinel_on_connect);
-
-    ngx_add_timer(&sq->timer, conf->connect_timeout);
-
-    if (conf->password.len) {
-        argv[0] = "AUTH";
-        argvlen[0] = 4;
-        argv[1] = (const char *) conf->password.data;
-        argvlen[1] = conf->password.len;
-
-        if (redisAsyncCommandArgv(ac, ngx_http_hashpay_sentinel_auth, NULL,
-                                  2, argv, argvlen)
-            != REDIS_OK)
-        {
-            redisAsyncFree(ac);
-            return;
-        }
     }
 
     argv[0] = "CLUSTER";
