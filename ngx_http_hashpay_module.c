@@ -42,6 +42,8 @@ static char *ngx_http_hashpay_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_hashpay_redis_option(
     ngx_http_hashpay_redis_conf_t *rc, ngx_str_t *v);
+static ngx_int_t ngx_http_hashpay_node_addr(ngx_conf_t *cf, ngx_str_t *value,
+    in_port_t dflt, ngx_http_hashpay_sentinel_conf_t *sc);
 static char *ngx_http_hashpay_redis_sentinel(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_hashpay_redis_cluster(ngx_conf_t *cf,
@@ -798,6 +800,44 @@ invalid:
 
 
 /*
+ * a sentinel or cluster node given as "ip:port" (the port defaults to
+ * dflt): its address as null-ended text and its port, set in sc; never a
+ * name, which a worker would have to resolve with a blocking call.
+ * NGX_DECLINED: not a numeric address.
+ */
+
+static ngx_int_t
+ngx_http_hashpay_node_addr(ngx_conf_t *cf, ngx_str_t *value,
+    in_port_t dflt, ngx_http_hashpay_sentinel_conf_t *sc)
+{
+    u_char      *p;
+    in_port_t    port;
+    ngx_addr_t   addr;
+
+    if (ngx_parse_addr_port(cf->pool, &addr, value->data, value->len)
+        != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    port = ngx_inet_get_port(addr.sockaddr);
+
+    p = ngx_pnalloc(cf->pool, NGX_SOCKADDR_STRLEN + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    sc->host.data = p;
+    sc->host.len = ngx_sock_ntop(addr.sockaddr, addr.socklen, p,
+                                 NGX_SOCKADDR_STRLEN, 0);
+    p[sc->host.len] = '\0';
+    sc->port = port ? port : dflt;
+
+    return NGX_OK;
+}
+
+
+/*
  * "hashpay_redis_sentinel addr ... master=<name> [options]": the primary
  * is asked of the sentinels at every connection (ngx_http_hashpay_redis.c);
  * sentinels are numeric addresses or unix: paths, never names that a
@@ -810,12 +850,9 @@ ngx_http_hashpay_redis_sentinel(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_hashpay_main_conf_t *mcf = conf;
 
-    u_char                            *p;
-    in_port_t                          port;
     ngx_int_t                          rc2;
     ngx_str_t                         *value;
     ngx_uint_t                         i;
-    ngx_addr_t                         addr;
     ngx_http_hashpay_redis_conf_t     *rc;
     ngx_http_hashpay_sentinel_conf_t  *sc;
 
@@ -901,31 +938,18 @@ ngx_http_hashpay_redis_sentinel(ngx_conf_t *cf, ngx_command_t *cmd,
             continue;
         }
 
-        if (ngx_parse_addr_port(cf->pool, &addr, value[i].data, value[i].len)
-            != NGX_OK)
-        {
+        rc2 = ngx_http_hashpay_node_addr(cf, &value[i], 26379, sc);
+
+        if (rc2 == NGX_DECLINED) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "invalid sentinel \"%V\" in "
                                "\"hashpay_redis_sentinel\": an IP address "
                                "and port, or unix:path", &value[i]);
+        }
+
+        if (rc2 != NGX_OK) {
             return NGX_CONF_ERROR;
         }
-
-        port = ngx_inet_get_port(addr.sockaddr);
-        if (port == 0) {
-            port = 26379;
-        }
-
-        p = ngx_pnalloc(cf->pool, NGX_SOCKADDR_STRLEN + 1);
-        if (p == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        sc->host.data = p;
-        sc->host.len = ngx_sock_ntop(addr.sockaddr, addr.socklen, p,
-                                     NGX_SOCKADDR_STRLEN, 0);
-        p[sc->host.len] = '\0';
-        sc->port = port;
     }
 
     if (rc->master.len == 0) {
@@ -1006,12 +1030,9 @@ ngx_http_hashpay_redis_cluster(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_hashpay_main_conf_t *mcf = conf;
 
-    u_char                            *p;
-    in_port_t                          port;
     ngx_int_t                          rc2;
     ngx_str_t                         *value;
     ngx_uint_t                         i;
-    ngx_addr_t                         addr;
     ngx_http_hashpay_redis_conf_t     *rc;
     ngx_http_hashpay_sentinel_conf_t  *sc;
 
@@ -1061,16 +1082,6 @@ ngx_http_hashpay_redis_cluster(ngx_conf_t *cf, ngx_command_t *cmd,
 
         /* a seed node */
 
-        if (ngx_parse_addr_port(cf->pool, &addr, value[i].data, value[i].len)
-            != NGX_OK)
-        {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid node \"%V\" in "
-                               "\"hashpay_redis_cluster\": an IP address "
-                               "and port", &value[i]);
-            return NGX_CONF_ERROR;
-        }
-
         sc = ngx_array_push(rc->seeds);
         if (sc == NULL) {
             return NGX_CONF_ERROR;
@@ -1079,21 +1090,18 @@ ngx_http_hashpay_redis_cluster(ngx_conf_t *cf, ngx_command_t *cmd,
         ngx_memzero(sc, sizeof(ngx_http_hashpay_sentinel_conf_t));
         sc->name = value[i];
 
-        port = ngx_inet_get_port(addr.sockaddr);
-        if (port == 0) {
-            port = 6379;
+        rc2 = ngx_http_hashpay_node_addr(cf, &value[i], 6379, sc);
+
+        if (rc2 == NGX_DECLINED) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid node \"%V\" in "
+                               "\"hashpay_redis_cluster\": an IP address "
+                               "and port", &value[i]);
         }
 
-        p = ngx_pnalloc(cf->pool, NGX_SOCKADDR_STRLEN + 1);
-        if (p == NULL) {
+        if (rc2 != NGX_OK) {
             return NGX_CONF_ERROR;
         }
-
-        sc->host.data = p;
-        sc->host.len = ngx_sock_ntop(addr.sockaddr, addr.socklen, p,
-                                     NGX_SOCKADDR_STRLEN, 0);
-        p[sc->host.len] = '\0';
-        sc->port = port;
     }
 
     if (rc->seeds->nelts == 0) {
