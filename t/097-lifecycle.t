@@ -15,8 +15,9 @@
 #    script that ran after all runs once;
 # 3. a worker killed with SIGKILL: the master starts another, which
 #    connects to Redis;
-# 4. Redis paused (CLIENT PAUSE ALL, longer than timeout=) across a
-#    reload: every request answers (200 or 503, nothing hangs), and
+# 4. Redis paused across a reload (CLIENT PAUSE ALL, longer than twice
+#    timeout=; CLIENT PAUSE WRITE, lifted once requests were answered 503
+#    during it): every request answers (200 or 503, nothing hangs), and
 #    afterwards everything works.
 #
 # After each: once the old workers have drained, Redis's clients
@@ -84,9 +85,7 @@ scenario 'ten reloads in a row with traffic flowing' => sub {
     }
 
     my %was = map { $_->{pid} => 1 } @$first;
-    ok(poll(60, sub { my @w = grep { !$_->{old} && !$was{$_->{pid}} }
-                                   @{ workers($n) };
-                      @w == 2 }),
+    ok(poll(60, sub { @{ new_workers($n, \%was) } == 2 }),
        'new workers serve');
     flow_wait_events($n, 20, $len + 20);
     my $d = flow_stop($f);
@@ -186,12 +185,19 @@ scenario 'quit with requests held longer than worker_shutdown_timeout' => sub {
     log_clean($n, 'quit past the timeout');
 };
 
+# killed while every client waits on Redis (paused for writes): what the
+# killed worker had sent may still run once Redis resumes, unanswered;
+# the platform's retry is then told "duplicate"
 scenario 'a worker killed with SIGKILL' => sub {
     my $n = nginx();
     my $f = flow_start($n);
     my $len = flow_wait_events($n, 20);
     my $before = workers($n);
     my $victim = $before->[0]{pid};
+    is(redis_of($n, 'CLIENT', 'PAUSE', 120000, 'WRITE'), 'OK',
+       'Redis paused for writes');
+    ok(poll(60, sub { clients_in_flight($f) == $f->{clients} }),
+       'every client has a request in flight');
     ok(kill('KILL', $victim), "worker $victim killed");
 
     my $new;
@@ -201,6 +207,7 @@ scenario 'a worker killed with SIGKILL' => sub {
                            && $_->{pid} != $before->[1]{pid} } @w;
            @w == 2 && $new;
        }), 'the master starts another worker');
+    is(redis_of($n, 'CLIENT', 'UNPAUSE'), 'OK', 'Redis resumes');
     ok($new && poll(60, sub {
            my $p = worker_redis_ports($n, $new->{pid});
            my %c = map { $_ => 1 } @{ client_ports($n) };
@@ -218,27 +225,43 @@ scenario 'a worker killed with SIGKILL' => sub {
     stop_nginx($n);
 };
 
-scenario 'Redis paused across a reload' => sub {
-    my $n = nginx();
-    my $f = flow_start($n);
-    my $len = flow_wait_events($n, 20);
+# ALL: the new workers' handshake waits too, and the old connections
+# have no reply for longer than twice timeout= (1s), so they are given
+# up; Redis blocks CLIENT UNPAUSE as well, so this pause has a length.
+# WRITE: scripts wait, and the pause is lifted only once requests have
+# been answered 503 during it and the new workers run.
+for my $mode ('ALL', 'WRITE') {
+    scenario "Redis paused ($mode) across a reload" => sub {
+        my $n = nginx();
+        my $f = flow_start($n);
+        my $len = flow_wait_events($n, 20);
+        my $old = { map { $_->{pid} => 1 } @{ workers($n) } };
 
-    # ALL: the handshake of the new workers waits too; longer than twice
-    # timeout=, so the old connections are given up as well
-    is(redis_of($n, 'CLIENT', 'PAUSE', 2500, 'ALL'), 'OK', 'Redis paused');
-    my ($rc, $out) = nginx_signal($n, 'reload');
-    is($rc, 0, 'reload signalled during the pause') or diag $out;
+        my $t_pause = Time::HiRes::time();
+        is(redis_of($n, 'CLIENT', 'PAUSE', $mode eq 'ALL' ? 3000 : 120000,
+                    $mode), 'OK', "Redis paused ($mode)");
+        my ($rc, $out) = nginx_signal($n, 'reload');
+        is($rc, 0, 'reload signalled during the pause') or diag $out;
 
-    $len = flow_wait_events($n, 20, $len);
-    flow_wait_events($n, 20, $len);
-    my $d = flow_stop($f);
-    check_answers($d, 'pause', { 503 => 1 });
-    ok(!(grep { $_->{attempts}[-1][0] ne '200' } @$d),
-       'pause: every delivery ended answered 200');
-    connections_settle($n, 'after the pause and reload');
-    check_redis($n, $d, 'after the pause and reload');
-    log_clean($n, 'pause');
-    stop_nginx($n);
-};
+        if ($mode eq 'WRITE') {
+            ok(poll(60, sub { answers_since($f, $t_pause, '503') >= 2 }),
+               'requests answered 503 while Redis is paused');
+            ok(poll(60, sub { @{ new_workers($n, $old) } == 2 }),
+               'the new workers run');
+            is(redis_of($n, 'CLIENT', 'UNPAUSE'), 'OK', 'Redis resumes');
+        }
+
+        $len = flow_wait_events($n, 20, $len);
+        flow_wait_events($n, 20, $len);
+        my $d = flow_stop($f);
+        check_answers($d, "pause $mode", { 503 => 1 });
+        ok(!(grep { $_->{attempts}[-1][0] ne '200' } @$d),
+           "pause $mode: every delivery ended answered 200");
+        connections_settle($n, "after the pause ($mode) and reload");
+        check_redis($n, $d, "after the pause ($mode) and reload");
+        log_clean($n, "pause $mode");
+        stop_nginx($n);
+    };
+}
 
 done_testing();

@@ -13,16 +13,22 @@ package HashpayLife;
 #   nginx_signal($n, 'reload' | 'quit')    nginx -p ... -s ...
 #   workers($n)         the master's live children: [ { pid, title } ],
 #                       shutting-down ones marked { old => 1 }
+#   new_workers($n, { pid => 1, ... })   live workers not among those
 #   worker_redis_ports($n, $pid)   local ports of $pid's TCP connections
 #                       to the test's Redis (from /proc)
-#   client_ports($r)    the ports of every client of Redis but the one
+#   client_ports($n)    the ports of every client of Redis but the one
 #                       asking (CLIENT LIST)
-#   connections_settle($n, $what)  polls (generous deadline) until exactly
-#                       the live workers, 2, hold one Redis connection each
-#                       and Redis has no other client; asserts it
+#   connections_settle($n, $what, $count)
+#                       polls (generous deadline) until the live workers
+#                       ($count: 2, or 0 once the master is gone) hold one
+#                       Redis connection each and Redis has no other
+#                       client; asserts it
 #   flow_start($n, clients => N)   the client processes; flow_stop($f,
 #                       abandon => 1) stops them (abandon: give up retries)
 #                       and returns every delivery and its attempts
+#   clients_in_flight($f, $since)   clients in the middle of a request
+#   answers_since($f, $since, $status)   attempts answered $status since
+#   flow_wait_events($n, $more, $from)   the events stream grew by $more
 #   check_redis($n, $deliveries, $what)   every delivery answered 200 is in
 #                       Redis exactly once, none other more than once,
 #                       sold + held <= stock, counters match the records
@@ -47,11 +53,11 @@ use HashpayTest ();
 use HashpayFlow ();
 use Exporter 'import';
 
-our @EXPORT = qw(start_nginx stop_nginx nginx_signal workers
+our @EXPORT = qw(start_nginx stop_nginx nginx_signal workers new_workers
                  worker_redis_ports client_ports connections_settle
                  flow_start flow_stop flow_wait_events check_redis
                  check_answers error_log_lines master_exited poll
-                 clients_in_flight
+                 clients_in_flight answers_since
                  redis_of $NGINX $MODULE $WHSEC);
 
 our $NGINX = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
@@ -168,6 +174,11 @@ sub start_nginx {
     die "fork: $!" unless defined $pid;
 
     if ($pid == 0) {
+        # as Test::Nginx does (the ASan build's libasan)
+        if (defined $ENV{TEST_NGINX_LD_PRELOAD}) {
+            $ENV{LD_PRELOAD} = $ENV{TEST_NGINX_LD_PRELOAD}
+                . (defined $ENV{LD_PRELOAD} ? " $ENV{LD_PRELOAD}" : '');
+        }
         open(STDOUT, '>', "$dir/logs/stdout") or POSIX::_exit(1);
         open(STDERR, '>&', \*STDOUT) or POSIX::_exit(1);
         exec($NGINX, '-p', "$dir/", '-c', "$dir/nginx.conf",
@@ -250,6 +261,12 @@ sub workers {
     }
     closedir $dh;
     return [ sort { $a->{pid} <=> $b->{pid} } @out ];
+}
+
+# the live workers that are not among the pids of $old (a hash ref)
+sub new_workers {
+    my ($n, $old) = @_;
+    return [ grep { !$_->{old} && !$old->{$_->{pid}} } @{ workers($n) } ];
 }
 
 # local ports of $pid's established TCP connections to the test's Redis
@@ -479,7 +496,7 @@ sub client {
             ($status, $body) = ('died', $@) unless defined $status;
             my $t1 = Time::HiRes::time();
             push @attempts, [ $status, $body, $t0, $t1 ];
-            syswrite($log, "E\t$kind\t$id\t$t1\n");
+            syswrite($log, "E\t$kind\t$id\t$t1\t$status\n");
             last if $status eq '200' || -e $abandon
                     || Time::HiRes::time() > $end;
             Time::HiRes::sleep(0.1);
@@ -585,6 +602,21 @@ sub clients_in_flight {
     return $busy;
 }
 
+# the attempts answered $status that ended after $since (unix time)
+sub answers_since {
+    my ($f, $since, $status) = @_;
+    my $count = 0;
+    for my $c (1 .. $f->{clients}) {
+        open(my $fh, '<', "$f->{dir}/client.$c") or next;
+        while (my $l = <$fh>) {
+            $count++ if $l =~ /^E\t[^\t]*\t[^\t]*\t(\S+)\t(\S+)/
+                        && $1 > $since && $2 eq $status;
+        }
+        close $fh;
+    }
+    return $count;
+}
+
 sub flow_stop {
     my ($f, %o) = @_;
     my $touch = sub {
@@ -653,9 +685,10 @@ sub check_answers {
         }
     }
 
-    Test::More::is_deeply(\@bad, [], "$what: every answer is complete and "
-        . 'valid (statuses ' . join(', ', sort map { "$_ x$count{$_}" }
-                                          keys %count) . ')');
+    Test::More::ok(!@bad, "$what: every answer is complete and valid "
+        . '(statuses ' . join(', ', sort map { "$_ x$count{$_}" }
+                                     keys %count) . ')')
+        or Test::More::diag(join("\n", grep { defined } @bad[0 .. 19]));
     return \%count;
 }
 
@@ -686,10 +719,11 @@ sub check_redis {
     for my $e (@{ redis_of($n, 'XRANGE', 'hashpay:events', '-', '+') || [] }) {
         my %f = @{ $e->[1] };
         my $data = $json->decode($f{data});
-        my $cause = $f{type} eq 'purchase.confirmed' ? $data->{confirm_tweet_id}
-                  : $f{type} eq 'claim.saved'
+        my $t = $f{type};
+        my $cause = $t eq 'purchase.confirmed' ? $data->{confirm_tweet_id}
+                  : $t eq 'claim.saved'
                     ? ($claims{$data->{claim_id}} || {})->{tweet_id}
-                  : $f{type} eq 'cashback.credited' ? $data->{txn_id}
+                  : $t eq 'cashback.credited' ? $data->{txn_id}
                   : $data->{tweet_id};
         $events{$cause // '?'}{$f{type}}++;
         $event_ids{$data->{event_id} // '?'}++;
@@ -762,9 +796,10 @@ sub check_redis {
     push @bad, 'an event_id given twice'
         if grep { $_ > 1 } values %event_ids;
 
-    Test::More::is_deeply(\@bad, [], "$what: the $answered deliveries "
-        . 'answered 200 are in Redis (events, purchases, claims) exactly '
-        . 'once, the others at most once, nothing else');
+    Test::More::ok(!@bad, "$what: the $answered deliveries answered 200 "
+        . 'are in Redis (events, purchases, claims) exactly once, the '
+        . 'others at most once, nothing else')
+        or Test::More::diag(join("\n", grep { defined } @bad[0 .. 19]));
 
     # the offers
     my ($now) = @{ redis_of($n, 'TIME') };
