@@ -77,16 +77,22 @@ scenario 'ten reloads in a row with traffic flowing' => sub {
     connections_settle($n, 'at start');
     my $f = flow_start($n);
     my $len = flow_wait_events($n, 20);
-    my $first = workers($n);
+    my %seen = map { $_->{pid} => 1 } @{ workers($n) };
 
+    # nginx merges the signals that reach a busy master: each reload is
+    # sent once the previous one has started its workers, so that all
+    # ten take effect while the old workers drain
     for my $i (1 .. 10) {
         my ($rc, $out) = nginx_signal($n, 'reload');
         is($rc, 0, "reload $i signalled") or diag $out;
+        my $new = [];
+        ok(poll(60, sub { $new = new_workers($n, \%seen); @$new == 2 }),
+           "reload $i: two new workers");
+        $seen{$_->{pid}} = 1 for @$new;
     }
 
-    my %was = map { $_->{pid} => 1 } @$first;
-    ok(poll(60, sub { @{ new_workers($n, \%was) } == 2 }),
-       'new workers serve');
+    is(scalar(error_log_lines($n, qr/\[notice\] \d+#\d+: reconfiguring$/)), 10,
+       'error.log: ten reconfigurations');
     flow_wait_events($n, 20, $len + 20);
     my $d = flow_stop($f);
     check_answers($d, 'reload', { 503 => 1 });
@@ -115,14 +121,17 @@ sub acted_unanswered {
 }
 
 # Redis paused for writes (every delivery runs a script, which waits)
-# until every client has a request in flight; then nginx -s quit, and
-# the workers are seen shutting down.  Returns the quit time.
+# until every client has a request in flight that a worker has accepted
+# (one not yet accepted when the listening sockets close is reset: not
+# in flight); then nginx -s quit, and the workers are seen shutting down.
+# Returns the quit time.
 sub quit_while_held {
     my ($n, $f) = @_;
     is(redis_of($n, 'CLIENT', 'PAUSE', 120000, 'WRITE'), 'OK',
        'Redis paused for writes');
-    ok(poll(60, sub { clients_in_flight($f) == $f->{clients} }),
-       'every client has a request in flight');
+    ok(poll(60, sub { clients_in_flight($f) == $f->{clients}
+                      && accepted($n) == $f->{clients} }),
+       'every client has a request in flight, accepted by a worker');
     my $t_quit = Time::HiRes::time();
     my ($rc, $out) = nginx_signal($n, 'quit');
     is($rc, 0, 'quit signalled') or diag $out;

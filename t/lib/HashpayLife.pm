@@ -27,6 +27,7 @@ package HashpayLife;
 #                       abandon => 1) stops them (abandon: give up retries)
 #                       and returns every delivery and its attempts
 #   clients_in_flight($f, $since)   clients in the middle of a request
+#   accepted($n)        client connections the workers hold
 #   answers_since($f, $since, $status)   attempts answered $status since
 #   flow_wait_events($n, $more, $from)   the events stream grew by $more
 #   check_redis($n, $deliveries, $what)   every delivery answered 200 is in
@@ -57,7 +58,7 @@ our @EXPORT = qw(start_nginx stop_nginx nginx_signal workers new_workers
                  worker_redis_ports client_ports connections_settle
                  flow_start flow_stop flow_wait_events check_redis
                  check_answers error_log_lines master_exited poll
-                 clients_in_flight answers_since
+                 clients_in_flight answers_since accepted
                  redis_of $NGINX $MODULE $WHSEC);
 
 our $NGINX = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
@@ -162,8 +163,9 @@ CONF
 # both workers hold their Redis connection.
 sub start_nginx {
     my (%o) = @_;
+    # TEST_NGINX_NO_CLEAN keeps it (and its logs), as Test::Nginx does
     my $dir = File::Temp::tempdir('hashpay-life-XXXXXX', TMPDIR => 1,
-                                  CLEANUP => 1);
+                                  CLEANUP => !$ENV{TEST_NGINX_NO_CLEAN});
     mkdir "$dir/logs";
     my $n = { dir => $dir, port => free_port(), redis => $o{redis},
               main => $o{main} // '', redis_args => $o{redis_args} // '',
@@ -269,9 +271,11 @@ sub new_workers {
     return [ grep { !$_->{old} && !$old->{$_->{pid}} } @{ workers($n) } ];
 }
 
-# local ports of $pid's established TCP connections to the test's Redis
-sub worker_redis_ports {
-    my ($n, $pid) = @_;
+# $pid's established TCP connections (from /proc) for which
+# $match->(local "ADDR:PORT", remote "ADDR:PORT") is true, in /proc's hex
+# notation; returns their local ports
+sub tcp_of {
+    my ($pid, $match) = @_;
     my %inodes;
     opendir(my $dh, "/proc/$pid/fd") or return [];
     for my $fd (readdir $dh) {
@@ -280,18 +284,34 @@ sub worker_redis_ports {
     }
     closedir $dh;
 
-    my $want = sprintf('0100007F:%04X', $n->{redis}{port});
     my @ports;
     open(my $fh, '<', "/proc/$pid/net/tcp") or return [];
     while (my $line = <$fh>) {
         my @f = split ' ', $line;
-        next unless @f > 9 && $f[2] eq $want && $f[3] eq '01';
-        next unless $inodes{$f[9]};
+        next unless @f > 9 && $f[3] eq '01' && $inodes{$f[9]};
+        next unless $match->($f[1], $f[2]);
         my (undef, $port) = split /:/, $f[1];
         push @ports, hex $port;
     }
     close $fh;
     return [ sort { $a <=> $b } @ports ];
+}
+
+# local ports of $pid's established TCP connections to the test's Redis
+sub worker_redis_ports {
+    my ($n, $pid) = @_;
+    my $want = sprintf('0100007F:%04X', $n->{redis}{port});
+    return tcp_of($pid, sub { $_[1] eq $want });
+}
+
+# the clients' connections the workers have accepted (and hold)
+sub accepted {
+    my ($n) = @_;
+    my $want = sprintf('0100007F:%04X', $n->{port});
+    my $count = 0;
+    $count += @{ tcp_of($_->{pid}, sub { $_[0] eq $want }) }
+        for @{ workers($n) };
+    return $count;
 }
 
 # the ports of Redis's clients, but the connection asking
