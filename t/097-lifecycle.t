@@ -13,8 +13,10 @@
 #    worker_shutdown_timeout: the master still exits in time, the
 #    requests still held are closed unanswered (nginx's rule), and a
 #    script that ran after all runs once;
-# 3. a worker killed with SIGKILL: the master starts another, which
-#    connects to Redis;
+# 3. a worker killed with SIGKILL while every client's request waits on
+#    Redis (paused for writes): the master starts another, which
+#    connects to Redis; what the killed worker held is sent again and
+#    acts once;
 # 4. Redis paused across a reload (CLIENT PAUSE ALL, longer than twice
 #    timeout=; CLIENT PAUSE WRITE, lifted once requests were answered 503
 #    during it): every request answers (200 or 503, nothing hangs), and

@@ -518,7 +518,7 @@ sub client {
             push @attempts, [ $status, $body, $t0, $t1 ];
             syswrite($log, "E\t$kind\t$id\t$t1\t$status\n");
             last if $status eq '200' || -e $abandon
-                    || Time::HiRes::time() > $end;
+                    || Time::HiRes::time() > $end || getppid() != $f->{parent};
             Time::HiRes::sleep(0.1);
         }
         syswrite($log, 'D' . "\t" . $json->encode({
@@ -534,7 +534,8 @@ sub client {
         return sub { send_tweet($port, $body) };
     };
 
-    for (my $k = 1; !-e $stop; $k++) {
+    # until stopped, or the test is gone
+    for (my $k = 1; !-e $stop && getppid() == $f->{parent}; $k++) {
         my $base = 1500000000000000000 + $c * 10000000 + $k * 10;
         my $tag = $k % 3 == 0 ? 'Rare' : 'Gift';
         my $ok = $deliver->('intent', $base + 1, $tweet->($base + 1, $tag));
@@ -573,7 +574,7 @@ sub flow_start {
     my $clients = $o{clients} // 4;
     my $f = { dir => File::Temp::tempdir('hashpay-flow-XXXXXX', TMPDIR => 1,
                                          CLEANUP => 1),
-              clients => $clients, pids => [] };
+              clients => $clients, pids => [], parent => $$ };
     seed($n, $clients) unless $o{no_seed};
 
     for my $c (1 .. $clients) {
