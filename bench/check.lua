@@ -1,11 +1,13 @@
--- The answer tally shared by bench/purchase.lua and bench/transactions.lua
--- (wrk 4.x, LuaJIT), loaded by each with dofile("bench/check.lua"): wrk
--- runs from the repository root.
+-- The answer tally shared by bench/tweets.lua, bench/purchase.lua,
+-- bench/transactions.lua and bench/soak.lua (wrk 4.x, LuaJIT), loaded by
+-- each with dofile("bench/check.lua"): wrk runs from the repository root.
 --
 -- Each thread counts in the globals ok, bad, sent, pool and exhausted
 -- (the script sets all but bad), calls wrong(status, body) for a wrong
 -- answer, and done() prints the line the bench scripts parse:
---   hashpay-check: ok=N bad=N sent=N pool=N exhausted=N
+--   hashpay-check: ok=N bad=N sent=N pool=N exhausted=N maxsent=N
+-- (maxsent: the most requests one thread sent, so that a next run over
+-- the same lines can skip all the lines this one used)
 -- then the status:outcome counts of the wrong answers (the "outcome" or
 -- "error" of the body) and the first wrong answer of each thread.
 
@@ -37,9 +39,10 @@ end
 
 function done(summary, latency, requests)
    local t = { ok = 0, bad = 0, sent = 0, pool = 0, exhausted = 0 }
-   local o, samples = {}, {}
+   local o, samples, maxsent = {}, {}, 0
    for _, thread in ipairs(threads) do
       for k in pairs(t) do t[k] = t[k] + (thread:get(k) or 0) end
+      maxsent = math.max(maxsent, thread:get("sent") or 0)
       for k, v in (thread:get("others") or ""):gmatch("(%S+)=(%d+)") do
          o[k] = (o[k] or 0) + tonumber(v)
       end
@@ -47,8 +50,8 @@ function done(summary, latency, requests)
       if fb then samples[#samples + 1] = fb end
    end
    io.write(string.format(
-      "hashpay-check: ok=%d bad=%d sent=%d pool=%d exhausted=%d\n",
-      t.ok, t.bad, t.sent, t.pool, t.exhausted))
+      "hashpay-check: ok=%d bad=%d sent=%d pool=%d exhausted=%d maxsent=%d\n",
+      t.ok, t.bad, t.sent, t.pool, t.exhausted, maxsent))
    local s = {}
    for k, v in pairs(o) do s[#s + 1] = k .. "=" .. v end
    table.sort(s)
@@ -56,5 +59,38 @@ function done(summary, latency, requests)
             #s > 0 and table.concat(s, " ") or "none", "\n")
    for _, x in ipairs(samples) do
       io.write("hashpay-check: first wrong answer: ", x, "\n")
+   end
+end
+
+-- pace(nthreads): when the environment holds HASHPAY_RATE (requests/s of
+-- the whole run), defines wrk's delay() so that each of the nthreads
+-- threads sends at HASHPAY_RATE / nthreads: request k of a thread is due
+-- at its start + k periods, and delay() (called by wrk before each request
+-- of a connection, the wait in ms) answers the time left to the next due
+-- slot, 0 when it is late (an open-loop schedule: a late answer does not
+-- push the later requests back, as in wrk2).  wrk waits in whole ms, the
+-- schedule keeps the fractions, so the rate holds over a run.  The clock
+-- is CLOCK_MONOTONIC through LuaJIT's FFI.
+-- prepare (optional) is called once, before the schedule starts: what a
+-- thread loads in its first request() (see lazy loading in tweets.lua).
+function pace(nthreads, prepare)
+   local rate = tonumber(os.getenv("HASHPAY_RATE") or "")
+   if not rate or rate <= 0 then return end
+   local ffi = require("ffi")
+   ffi.cdef[[
+      struct hashpay_ts { long tv_sec; long tv_nsec; };
+      int clock_gettime(int clk, struct hashpay_ts *ts);
+   ]]
+   local ts = ffi.new("struct hashpay_ts")
+   local period = 1000 * nthreads / rate
+   local due
+   delay = function()
+      if not due and prepare then prepare() end
+      ffi.C.clock_gettime(1, ts)           -- CLOCK_MONOTONIC
+      local now = tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+      due = due or now
+      local d = due - now
+      due = due + period
+      return d > 0 and d or 0
    end
 end
