@@ -3,8 +3,9 @@
 -- each with dofile("bench/check.lua"): wrk runs from the repository root.
 --
 -- Each thread counts in the globals ok, bad, sent, pool and exhausted
--- (the script sets all but bad), calls wrong(status, body) for a wrong
--- answer, and done() prints the line the bench scripts parse:
+-- (the script sets all but bad, or has take() and answer() count them),
+-- calls wrong(status, body) for a wrong answer, and done() prints the line
+-- the bench scripts parse:
 --   hashpay-check: ok=N bad=N sent=N pool=N exhausted=N maxsent=N
 -- (maxsent: the most requests one thread sent, so that a next run over
 -- the same lines can skip all the lines this one used)
@@ -19,6 +20,8 @@ function setup(thread)
 end
 
 ok, bad, sent, pool, exhausted, first_bad = 0, 0, 0, 0, 0, nil
+next_i = 1                      -- for take()
+expect_status, expect_text = nil, nil     -- for answer()
 others = ""                     -- "status:outcome=count ..." of wrong answers
 
 local other = {}
@@ -59,6 +62,32 @@ function done(summary, latency, requests)
             #s > 0 and table.concat(s, " ") or "none", "\n")
    for _, x in ipairs(samples) do
       io.write("hashpay-check: first wrong answer: ", x, "\n")
+   end
+end
+
+-- take(n): the index (1..n) of the thread's next line of its n lines, from
+-- next_i on; past the end it starts over and counts the re-sent line in
+-- exhausted.  Counts it in sent.
+function take(n)
+   local i = next_i
+   if i > n then
+      i = ((i - 1) % n) + 1
+      exhausted = exhausted + 1
+   end
+   next_i = next_i + 1
+   sent = sent + 1
+   return i
+end
+
+-- answer(status, body): counts an answer: right (ok) when the status is
+-- expect_status and the body holds expect_text (if set), else wrong().
+function answer(status, body)
+   if status == expect_status
+      and (expect_text == nil or (body and body:find(expect_text, 1, true)))
+   then
+      ok = ok + 1
+   else
+      wrong(status, body)
    end
 end
 

@@ -8,7 +8,7 @@
 #   perl bench/gen.pl plain    OUT SECRET COUNT FIRST_ID
 #   perl bench/gen.pl nooffer  OUT SECRET COUNT FIRST_ID
 #   perl bench/gen.pl intents  OUT SECRET COUNT FIRST_ID TAG
-#   perl bench/gen.pl confirms OUT SECRET PREFIX FIRST_ID < "<user> <code>" lines
+#   perl bench/gen.pl confirms OUT SECRET PREFIX FIRST_ID < LINES
 #
 #   plain     posts without a hashtag (by alice, a user linked to nothing);
 #   nooffer   posts with #SummerVibes and #CoffeeTime, hashtags that name no
@@ -16,7 +16,8 @@
 #   intents   "... #TAG": post n (1..COUNT) by linked user n (id
 #             "14000000" . sprintf("%011d", n), screen name bench<n>, as
 #             bench/lib.sh links them);
-#   confirms  "yes #<PREFIX><code>", one per input line, by that user.
+#   confirms  "yes #<PREFIX><code>", one per line "<user id> <code>" of
+#             LINES, by that user.
 #
 # Post n's id is FIRST_ID + n (19 digits, so all ids of a run are distinct
 # when the FIRST_IDs are far apart).  Files written:

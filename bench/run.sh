@@ -80,7 +80,7 @@ case "$RSS_REQUESTS" in
 esac
 for w in $WORKERS_LIST; do
     case "$w" in
-    ''|*[!0-9]*|0) die "BENCH_WORKERS must be numbers, not \"$WORKERS_LIST\"" ;;
+    ''|*[!0-9]*|0) die "BENCH_WORKERS must be numbers: \"$WORKERS_LIST\"" ;;
     esac
 done
 TOLERANCE=$((SECS * 5 + 120))s     # the credited pool is signed before (e)
@@ -103,8 +103,8 @@ done
 printf '%s: intents: ' "$NAME"
 perl bench/gen.pl intents "$WORK/intents.txt" "$SECRET" "$USERS" \
     1500000000000000000 "$TAG" || die "could not generate the intents"
-awk -v n="$USERS" 'BEGIN { for (i = 1; i <= n; i++) print i, "tok_bench_" i }' \
-    > "$WORK/cards.txt"
+awk -v n="$USERS" 'BEGIN { for (i = 1; i <= n; i++)
+                               print i, "tok_bench_" i }' > "$WORK/cards.txt"
 CRC_EXPECT=$(perl -MDigest::SHA=hmac_sha256 -MMIME::Base64 -e '
     print encode_base64(hmac_sha256($ARGV[0], $ARGV[1]), "")' \
     "$CRC_TOKEN" "$SECRET")
@@ -130,7 +130,9 @@ measure() {
     m_key=$1 m_script=$2 m_path=$3 m_rate=$4
     shift 4
     out="$WORK/wrk-$W-$m_key.txt"
-    echo "=== W=$W $m_key: $([ "$m_rate" = 0 ] || echo "HASHPAY_RATE=$m_rate ")$WRK" \
+    m_env=
+    [ "$m_rate" = 0 ] || m_env="HASHPAY_RATE=$m_rate "
+    echo "=== W=$W $m_key: $m_env$WRK" \
          "-t$THREADS -c$CONNECTIONS -d$DURATION --latency -s $m_script" \
          "http://127.0.0.1:$NGINX_PORT$m_path -- $*"
     # shellcheck disable=SC2046  # one argument per worker pid
@@ -198,6 +200,7 @@ scenario() {
     fi
     echo "$W $s_key $s_rps $s_ok $s_bad $s_ev $s_cpu $s_half $RPS $P50" \
          "$P99 $s_exh" >> "$WORK/results.txt"
+    RSS_SERIES="$RSS_SERIES, after $s_key $(rss | cut -d' ' -f1)"
     case "$s_key" in
     c|d|e)  if [ "$s_exh" != 0 ]; then
                 echo "$NAME: W=$W $s_key: POOL USED UP: $s_exh deliveries" \
@@ -261,8 +264,11 @@ suite() {
 
 EOF
     start_nginx
-    for o in "$TAG {\"title\":\"Gift\",\"price_cents\":2500,\"stock\":1000000000}" \
-             "$CASH {\"kind\":\"cashback\",\"title\":\"5 back\",\"stock\":1000000000,\"per_user_limit\":1,\"merchant_id\":\"$MERCHANT\",\"cashback_cents\":500,\"min_spend_cents\":1000}"
+    cash="{\"kind\":\"cashback\",\"title\":\"5 back\",\"stock\":1000000000,"
+    cash="$cash\"per_user_limit\":1,\"merchant_id\":\"$MERCHANT\","
+    cash="$cash\"cashback_cents\":500,\"min_spend_cents\":1000}"
+    gift='{"title":"Gift","price_cents":2500,"stock":1000000000}'
+    for o in "$TAG $gift" "$CASH $cash"
     do
         answer=$(curl -s -w ' %{http_code}' -X PUT \
             -H "Authorization: Bearer $ADMIN_TOKEN" -d "${o#* }" \
@@ -288,11 +294,13 @@ EOF
         "http://127.0.0.1:$NGINX_PORT/ping")
     [ "$answer" = "204:1 204:0" ] \
         || die "smoke test: ceiling then ping on one connection: $answer"
-    answer=$(curl -s "http://127.0.0.1:$NGINX_PORT/webhooks/x?crc_token=$CRC_TOKEN")
+    answer=$(curl -s \
+        "http://127.0.0.1:$NGINX_PORT/webhooks/x?crc_token=$CRC_TOKEN")
     [ "$answer" = "$CRC_EXPECT" ] || die "smoke test: crc: $answer"
 
     sleep 1
     RSS_START=$(rss)
+    RSS_SERIES=
     REQUESTS=0
     echo "$NAME: nginx $("$NGINX" -v 2>&1 | sed 's/.*: //') on" \
          "127.0.0.1:$NGINX_PORT, workers $(workers | tr '\n' ' ')," \
@@ -357,7 +365,7 @@ EOF
             DURATION=${BENCH_DURATION:-10s}
         done
         sleep 1
-        RSS_LINE="$W $RSS_START|$(rss)|$REQUESTS"
+        RSS_LINE="$W $RSS_START|$(rss)|$REQUESTS|${RSS_SERIES#, }"
     fi
 
     cleanup
@@ -417,7 +425,8 @@ awk -v failed="$failed" '
         if (k in rgoal)
             ev = ev sprintf(" (<= %d: %s)", rgoal[k],
                             $7 + 0 <= rgoal[k] ? "met" : "NOT met")
-        printf "| %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %d / %d%s |\n",
+        printf "| %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s " \
+               "| %d / %d%s |\n",
             w, name[k], $3, ratio, $12, p99, paced, ev, $8, $9, $4, $5,
             ($14 > 0 && k != "ceiling" ? ", " $14 " re-sent" : "")
     }' "$WORK/results.txt"
@@ -429,7 +438,8 @@ if [ -n "$RSS_LINE" ]; then
         printf "Worker VmRSS (worker_processes %s): %s kB before the " \
                "scenarios, %s kB after %d requests of them; growth %d kB " \
                "(target < 1024 kB: %s)\n", s[1], s[2], e[1], $3, g,
-               g < 1024 ? "met" : "NOT met" }'
+               g < 1024 ? "met" : "NOT met"
+        printf "(kB after each scenario: %s)\n", $4 }'
 fi
 echo "Targets are the issue 14 goals, reported and never asserted; the run" \
      "fails only on wrong answers, errors or used-up pools."

@@ -28,7 +28,7 @@
 
 dofile("bench/check.lua")     -- setup(), wrong(), done(), the counters
 
-local mode, expect_status, expect_body, heads, bodies, next_i, filler
+local mode, expect_body, head, bodies, filler
 local argv, nthr
 local answered = 0
 local verify = false
@@ -50,7 +50,7 @@ function init(args)
    expect_body = '{"outcome":"' .. args[4] .. '","cashback_cents":'
       .. args[5] .. '}'
    argv, nthr = args, nthreads
-   pace(nthreads, load_lines)
+   pace(nthreads, function() if not bodies then load_lines() end end)
    filler = "GET /ping HTTP/1.1\r\nHost: " .. wrk.headers["Host"]
       .. "\r\n\r\n"
    -- wrk calls request() of the first thread once more, right after
@@ -59,31 +59,22 @@ function init(args)
    verify = tid == 0
 end
 
--- read by the thread's first request() (or delay()), not by init(), for
--- the reason given in bench/tweets.lua
+-- read by the thread's first request() (or delay()), not by init(), and
+-- each line split when sent, not when read, for the reason given in
+-- bench/tweets.lua
 function load_lines()
    local args, nthreads = argv, nthr
-   local head = "POST " .. wrk.path .. " HTTP/1.1\r\n"
+   head = "POST " .. wrk.path .. " HTTP/1.1\r\n"
       .. "Host: " .. wrk.headers["Host"] .. "\r\n"
       .. "User-Agent: wrk-hashpay-bench\r\n"
       .. "Content-Type: application/json\r\n"
-   -- the whole request but the body, built here so that request() only
-   -- joins two strings
-   heads, bodies = {}, {}
+   bodies = {}
    local n, skip = 0, tonumber(args[6] or "0")
    for line in io.lines(args[3]) do
       if n % nthreads == tid and skip > 0 then
          skip = skip - 1
       elseif n % nthreads == tid then
-         local id, ts, sig, body =
-            line:match("^([^\t]+)\t([^\t]+)\t([^\t]+)\t(.+)$")
-         assert(id, "bad line in " .. args[3])
-         heads[#heads + 1] = head
-            .. "Content-Length: " .. #body .. "\r\n"
-            .. "webhook-id: " .. id .. "\r\n"
-            .. "webhook-timestamp: " .. ts .. "\r\n"
-            .. "webhook-signature: v1," .. sig .. "\r\n\r\n"
-         bodies[#bodies + 1] = body
+         bodies[#bodies + 1] = line
       end
       n = n + 1
    end
@@ -92,23 +83,26 @@ function load_lines()
    next_i = 1
 end
 
+local function transaction(line)
+   local id, ts, sig, body = line:match("^([^\t]+)\t([^\t]+)\t([^\t]+)\t(.+)$")
+   assert(id, "bad line: " .. line)
+   return head .. "Content-Length: " .. #body .. "\r\n"
+      .. "webhook-id: " .. id .. "\r\n"
+      .. "webhook-timestamp: " .. ts .. "\r\n"
+      .. "webhook-signature: v1," .. sig .. "\r\n\r\n"
+      .. body
+end
+
 function request()
    if verify then
       verify = false
       return filler
    end
    if not bodies then load_lines() end
-   local i = next_i
-   if i > pool and mode == "once" then
+   if next_i > pool and mode == "once" then
       return filler
    end
-   if i > pool then
-      i = ((i - 1) % pool) + 1
-      exhausted = exhausted + 1
-   end
-   next_i = next_i + 1
-   sent = sent + 1
-   return heads[i] .. bodies[i]
+   return transaction(bodies[take(pool)])
 end
 
 function response(status, headers, body)
