@@ -94,11 +94,11 @@ local function transaction(line)
 end
 
 function request()
+   if not bodies then load_lines() end
    if verify then
       verify = false
       return filler
    end
-   if not bodies then load_lines() end
    if next_i > pool and mode == "once" then
       return filler
    end
