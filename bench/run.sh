@@ -211,7 +211,9 @@ scenario() {
     esac
 }
 
-# post EXPECT LINES [SKIP]: the arguments of bench/tweets.lua's post
+# post KIND EXPECT: the arguments of bench/tweets.lua's post for the
+# deliveries KIND.txt of gen.pl, as words (used unquoted: no word holds a
+# blank or a glob character; the SKIP comes after them)
 post() {
     echo post "$THREADS" "$WORK/$1.txt.tmpl" "$WORK/$1.txt" "$2"
 }
