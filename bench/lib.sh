@@ -25,6 +25,15 @@
 #                           WORK; waits for PONG; sets REDIS_PORT, REDIS_PID
 #   rcli ARGS...            redis-cli against it
 #   redis_mem               its used_memory (bytes)
+#   redis_cpu               its CPU time so far (used_cpu_sys + user, in s)
+#   link_users N [TAG]      links users 1..N (as bench/gen.pl and
+#                           bench/purchase.pl name them: id 14000000<n, 11
+#                           digits>, screen name bench<n>, card
+#                           tok_bench_<n>) by EVALs of 50 000 users; with
+#                           TAG (the key of a cashback offer), gives each
+#                           one saved claim clm_<n> of it, as tweet.lua
+#                           saves one (src/lua/README.md)
+#   pending_codes           "<user id> <code>" of every pending purchase
 #   nginx_conf WORKERS WHO  writes WORK/nginx.conf: the module, WORKERS
 #                           worker processes, error_log WORK/error.log warn,
 #                           access_log off, keepalive_requests 1000000,
@@ -42,6 +51,10 @@
 #                           output of `times` in FILE
 #   seconds DURATION        seconds in a wrk duration (10s, 2m, 1h, 30)
 #   sockerr FILE            the sum of wrk's "Socket errors" in its output
+#   wrk_check FILE          reads the wrk output FILE of a run of a script
+#                           that uses bench/check.lua: sets RPS OK BAD SENT
+#                           POOL EXH MAXSENT WRONG SOCKERR (RPS=0, OK=0 and
+#                           WRK_ERR=1 when wrk printed no result)
 #   ratio A B               A / B with 3 decimals ("n/a" when B is 0)
 #   since T0                seconds (2 decimals) since T0 (date +%s.%N)
 
@@ -153,6 +166,76 @@ redis_mem() {
     rcli info memory | awk -F: '/^used_memory:/ { print $2 }' | tr -d '\r'
 }
 
+redis_cpu() {
+    rcli info cpu | tr -d '\r' | awk -F: '
+        /^used_cpu_(sys|user):/ { s += $2 } END { printf "%.6f", s }'
+}
+
+link_users() {
+    lu_from=1
+    while [ "$lu_from" -le "$1" ]; do
+        lu_to=$((lu_from + 49999))
+        [ "$lu_to" -le "$1" ] || lu_to=$1
+        lu_n=$(rcli eval '
+            local p, from, to, tag = ARGV[1], tonumber(ARGV[2]),
+                                     tonumber(ARGV[3]), ARGV[4]
+            local offer_key = p .. ":offer:" .. tag
+            local o = redis.call("HMGET", offer_key, "tag", "merchant_id",
+                                 "currency", "cashback_cents",
+                                 "min_spend_cents")
+            local t = redis.call("TIME")
+            local now = tostring(t[1] * 1000 + math.floor(t[2] / 1000))
+            for i = from, to do
+                local n = string.format("%011d", i)
+                local uid = "14000000" .. n
+                local tok = "tok_bench_" .. i
+                local id = "clm_" .. i
+                redis.call("HSET", p .. ":link:" .. uid, "user_id", uid,
+                           "card_token", tok, "screen_name", "bench" .. i,
+                           "linked_at", now)
+                redis.call("SET", p .. ":card:" .. tok, uid)
+                if tag ~= "" then
+                    redis.call("HSET", p .. ":claim:" .. id, "id", id,
+                               "offer", o[1], "offer_key", tag,
+                               "user_id", uid, "screen_name", "bench" .. i,
+                               "card_token", tok,
+                               "tweet_id", "17000000" .. n, "state", "saved",
+                               "merchant_id", o[2], "currency", o[3],
+                               "cashback_cents", o[4],
+                               "min_spend_cents", o[5], "created_at", now,
+                               "redeemed_at", "", "voided_at", "",
+                               "txn_id", "")
+                    redis.call("ZADD", p .. ":claims:" .. uid, i, id)
+                    redis.call("ZADD", p .. ":claims:" .. uid .. ":" .. o[2]
+                               .. ":" .. o[3], i, id)
+                    redis.call("SET", p .. ":bought:" .. tag .. ":" .. uid, 1)
+                end
+            end
+            if tag ~= "" then
+                redis.call("HINCRBY", offer_key, "claimed", to - from + 1)
+                local seq = tonumber(redis.call("GET", p .. ":claim_seq")
+                                     or "0")
+                if seq < to then redis.call("SET", p .. ":claim_seq", to) end
+            end
+            return to - from + 1' 0 hashpay "$lu_from" "$lu_to" "${2:-}")
+        [ "$lu_n" = $((lu_to - lu_from + 1)) ] \
+            || die "linking users $lu_from-$lu_to failed: $lu_n"
+        lu_from=$((lu_to + 1))
+    done
+}
+
+pending_codes() {
+    rcli --raw eval '
+        local n = tonumber(redis.call("GET", "hashpay:purchase_seq") or "0")
+        local out = {}
+        for i = 1, n do
+            local p = redis.call("HMGET", "hashpay:purchase:pur_" .. i,
+                                 "user_id", "code", "state")
+            if p[3] == "pending" then out[#out + 1] = p[1] .. " " .. p[2] end
+        end
+        return out' 0
+}
+
 # ------------------------------------------------------------- nginx
 
 nginx_conf() {
@@ -219,8 +302,10 @@ start_nginx() {
 
 # pids of the nginx workers (children of the master)
 workers() {
-    awk -v p="$NGINX_PID" '$2 == "(nginx)" && $4 == p { print $1 }' \
-        /proc/[0-9]*/stat 2>/dev/null
+    # (cat, not awk FILES: a process that ends while it reads does not
+    # stop the others from being read)
+    cat /proc/[0-9]*/stat 2>/dev/null |
+        awk -v p="$NGINX_PID" '$2 == "(nginx)" && $4 == p { print $1 }'
 }
 
 rss() {
@@ -267,6 +352,24 @@ sockerr() {
                                 for (i = 1; i <= NF; i++) n += $i
                                 print n }' "$1")
     echo "${n:-0}"
+}
+
+field_of() {    # field_of NAME: NAME=<n> of $wc_line
+    echo "$wc_line" | sed -n "s/.* $1=\([0-9]*\).*/\1/p"
+}
+
+wrk_check() {
+    RPS=$(awk '/^Requests\/sec:/ { print $2 }' "$1")
+    wc_line=$(grep '^hashpay-check: ok=' "$1")
+    OK=$(field_of ok) BAD=$(field_of bad) SENT=$(field_of sent)
+    POOL=$(field_of pool) EXH=$(field_of exhausted)
+    MAXSENT=$(field_of maxsent)
+    WRONG=$(sed -n 's/^hashpay-check: wrong (status:outcome=count): //p' "$1")
+    SOCKERR=$(sockerr "$1")
+    WRK_ERR=0
+    if [ -z "$RPS" ] || [ -z "$OK" ]; then
+        WRK_ERR=1 RPS=0 OK=0 BAD=0
+    fi
 }
 
 ratio() {

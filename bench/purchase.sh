@@ -69,21 +69,9 @@ perl bench/purchase.pl intents "$WORK/intents.txt" "$SECRET" "$USERS" "$TAG" \
 
 start_redis "$REDIS_PORT"
 
-# link the users (ids as in bench/purchase.pl)
+# link the users (ids as in bench/purchase.pl; bench/lib.sh)
 t0=$(date +%s.%N)
-linked=$(rcli eval '
-    local t = redis.call("TIME")
-    local now = tostring(t[1] * 1000 + math.floor(t[2] / 1000))
-    for i = 1, tonumber(ARGV[1]) do
-        local uid = "14000000" .. string.format("%011d", i)
-        local tok = "tok_bench_" .. i
-        redis.call("HSET", "hashpay:link:" .. uid, "user_id", uid,
-                   "card_token", tok, "screen_name", "bench" .. i,
-                   "linked_at", now)
-        redis.call("SET", "hashpay:card:" .. tok, uid)
-    end
-    return tonumber(ARGV[1])' 0 "$USERS")
-[ "$linked" = "$USERS" ] || die "linking the users failed: $linked"
+link_users "$USERS"
 echo "bench-purchase: linked $USERS users in $(since "$t0") s"
 
 # ------------------------------------------------------------- nginx
@@ -190,15 +178,7 @@ fi
 
 # every purchase's user and code -> confirmation deliveries
 t0=$(date +%s.%N)
-rcli --raw eval '
-    local n = tonumber(redis.call("GET", "hashpay:purchase_seq") or "0")
-    local out = {}
-    for i = 1, n do
-        local p = redis.call("HMGET", "hashpay:purchase:pur_" .. i,
-                             "user_id", "code", "state")
-        if p[3] == "pending" then out[#out + 1] = p[1] .. " " .. p[2] end
-    end
-    return out' 0 > "$WORK/codes.txt" || die "reading the codes failed"
+pending_codes > "$WORK/codes.txt" || die "reading the codes failed"
 PENDING=$(grep -c . "$WORK/codes.txt")
 PURCHASES=$(rcli get hashpay:purchase_seq)
 perl bench/purchase.pl confirms "$WORK/confirms.txt" "$SECRET" Confirm \

@@ -2,6 +2,7 @@
 --
 --   wrk ... -s bench/transactions.lua URL -- ping NTHREADS
 --   wrk ... -s bench/transactions.lua URL -- post NTHREADS LINES OUTCOME CENTS
+--                                                 [SKIP]
 --   wrk ... -s bench/transactions.lua URL -- once NTHREADS LINES OUTCOME CENTS
 --
 -- ping: GET URL (wrk's static request); every answer must be 204.
@@ -12,7 +13,10 @@
 --       runs out starts over (those re-sent transactions are counted in
 --       `exhausted` and are answered "duplicate", i.e. wrong).  An answer is
 --       right when it is 200 and its body is exactly
---       {"outcome":"OUTCOME","cashback_cents":CENTS}.
+--       {"outcome":"OUTCOME","cashback_cents":CENTS}.  SKIP: each thread
+--       leaves out its first SKIP lines (the maxsent of an earlier run over
+--       the same lines).  With HASHPAY_RATE set in the environment the run
+--       is paced (pace() of bench/check.lua).
 -- once: as post, but a thread that has sent all its lines sends GET /ping
 --       instead (answers not counted) and stops as soon as all its lines
 --       are answered: each line is sent exactly once, whatever -d (the
@@ -24,7 +28,8 @@
 
 dofile("bench/check.lua")     -- setup(), wrong(), done(), the counters
 
-local mode, expect_status, expect_body, heads, bodies, next_i, filler
+local mode, expect_body, head, bodies, filler
+local argv, nthr
 local answered = 0
 local verify = false
 
@@ -34,6 +39,7 @@ function init(args)
    assert(mode and nthreads,
           "usage: -- ping|post NTHREADS [LINES OUTCOME CENTS]")
    if mode == "ping" then
+      pace(nthreads)
       expect_status = 204
       request = nil
       return
@@ -43,31 +49,8 @@ function init(args)
    expect_status = 200
    expect_body = '{"outcome":"' .. args[4] .. '","cashback_cents":'
       .. args[5] .. '}'
-   local head = "POST " .. wrk.path .. " HTTP/1.1\r\n"
-      .. "Host: " .. wrk.headers["Host"] .. "\r\n"
-      .. "User-Agent: wrk-hashpay-bench\r\n"
-      .. "Content-Type: application/json\r\n"
-   -- the whole request but the body, built here so that request() only
-   -- joins two strings
-   heads, bodies = {}, {}
-   local n = 0
-   for line in io.lines(args[3]) do
-      if n % nthreads == tid then
-         local id, ts, sig, body =
-            line:match("^([^\t]+)\t([^\t]+)\t([^\t]+)\t(.+)$")
-         assert(id, "bad line in " .. args[3])
-         heads[#heads + 1] = head
-            .. "Content-Length: " .. #body .. "\r\n"
-            .. "webhook-id: " .. id .. "\r\n"
-            .. "webhook-timestamp: " .. ts .. "\r\n"
-            .. "webhook-signature: v1," .. sig .. "\r\n\r\n"
-         bodies[#bodies + 1] = body
-      end
-      n = n + 1
-   end
-   pool = #bodies
-   assert(pool > 0, "no lines for thread " .. tid)
-   next_i = 1
+   argv, nthr = args, nthreads
+   pace(nthreads, function() if not bodies then load_lines() end end)
    filler = "GET /ping HTTP/1.1\r\nHost: " .. wrk.headers["Host"]
       .. "\r\n\r\n"
    -- wrk calls request() of the first thread once more, right after
@@ -76,22 +59,50 @@ function init(args)
    verify = tid == 0
 end
 
+-- read by the thread's first request() (or delay()), not by init(), and
+-- each line split when sent, not when read, for the reason given in
+-- bench/tweets.lua
+function load_lines()
+   local args, nthreads = argv, nthr
+   head = "POST " .. wrk.path .. " HTTP/1.1\r\n"
+      .. "Host: " .. wrk.headers["Host"] .. "\r\n"
+      .. "User-Agent: wrk-hashpay-bench\r\n"
+      .. "Content-Type: application/json\r\n"
+   bodies = {}
+   local n, skip = 0, tonumber(args[6] or "0")
+   for line in io.lines(args[3]) do
+      if n % nthreads == tid and skip > 0 then
+         skip = skip - 1
+      elseif n % nthreads == tid then
+         bodies[#bodies + 1] = line
+      end
+      n = n + 1
+   end
+   pool = #bodies
+   assert(pool > 0, "no lines for thread " .. tid)
+   next_i = 1
+end
+
+local function transaction(line)
+   local id, ts, sig, body = line:match("^([^\t]+)\t([^\t]+)\t([^\t]+)\t(.+)$")
+   assert(id, "bad line: " .. line)
+   return head .. "Content-Length: " .. #body .. "\r\n"
+      .. "webhook-id: " .. id .. "\r\n"
+      .. "webhook-timestamp: " .. ts .. "\r\n"
+      .. "webhook-signature: v1," .. sig .. "\r\n\r\n"
+      .. body
+end
+
 function request()
+   if not bodies then load_lines() end
    if verify then
       verify = false
       return filler
    end
-   local i = next_i
-   if i > pool and mode == "once" then
+   if next_i > pool and mode == "once" then
       return filler
    end
-   if i > pool then
-      i = ((i - 1) % pool) + 1
-      exhausted = exhausted + 1
-   end
-   next_i = next_i + 1
-   sent = sent + 1
-   return heads[i] .. bodies[i]
+   return transaction(bodies[take(pool)])
 end
 
 function response(status, headers, body)

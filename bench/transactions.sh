@@ -64,7 +64,6 @@ MERCHANT=mch_bench
 AMOUNT=2500
 CASHBACK=500
 MIN_SPEND=1000
-BATCH=50000
 URI=/webhooks/card
 TAG_KEY=$(echo "$TAG" | tr '[:upper:]' '[:lower:]')
 
@@ -120,55 +119,14 @@ echo "$NAME: offer $TAG: $answer"
 
 # ------------------------------------------------------------- users, claims
 
-# users FROM..TO, as in bench/purchase.pl: id 14000000<n, 11 digits>,
-# screen name bench<n>, card tok_bench_<n>; claim clm_<n> with the offer's
-# terms, as tweet.lua saves it
+# users 1..USERS, each with one saved claim of the offer (bench/lib.sh)
 t0=$(date +%s.%N)
-from=1
-while [ "$from" -le "$USERS" ]; do
-    to=$((from + BATCH - 1))
-    [ "$to" -le "$USERS" ] || to=$USERS
-    done_n=$(rcli eval '
-        local p, from, to, tag = ARGV[1], tonumber(ARGV[2]),
-                                 tonumber(ARGV[3]), ARGV[4]
-        local offer_key = p .. ":offer:" .. tag
-        local o = redis.call("HMGET", offer_key, "tag", "merchant_id",
-                             "currency", "cashback_cents", "min_spend_cents")
-        local t = redis.call("TIME")
-        local now = tostring(t[1] * 1000 + math.floor(t[2] / 1000))
-        for i = from, to do
-            local n = string.format("%011d", i)
-            local uid = "14000000" .. n
-            local tok = "tok_bench_" .. i
-            local id = "clm_" .. i
-            redis.call("HSET", p .. ":link:" .. uid, "user_id", uid,
-                       "card_token", tok, "screen_name", "bench" .. i,
-                       "linked_at", now)
-            redis.call("SET", p .. ":card:" .. tok, uid)
-            redis.call("HSET", p .. ":claim:" .. id, "id", id,
-                       "offer", o[1], "offer_key", tag, "user_id", uid,
-                       "screen_name", "bench" .. i, "card_token", tok,
-                       "tweet_id", "17000000" .. n, "state", "saved",
-                       "merchant_id", o[2], "currency", o[3],
-                       "cashback_cents", o[4], "min_spend_cents", o[5],
-                       "created_at", now, "redeemed_at", "",
-                       "voided_at", "", "txn_id", "")
-            redis.call("ZADD", p .. ":claims:" .. uid, i, id)
-            redis.call("SET", p .. ":bought:" .. tag .. ":" .. uid, 1)
-        end
-        redis.call("HINCRBY", offer_key, "claimed", to - from + 1)
-        local seq = tonumber(redis.call("GET", p .. ":claim_seq") or "0")
-        if seq < to then redis.call("SET", p .. ":claim_seq", to) end
-        return to - from + 1' 0 hashpay "$from" "$to" "$TAG_KEY")
-    [ "$done_n" = $((to - from + 1)) ] \
-        || die "linking users $from-$to failed: $done_n"
-    from=$((to + 1))
-done
+link_users "$USERS" "$TAG_KEY"
 offer_key="hashpay:offer:$TAG_KEY"
 CLAIMED=$(rcli hget "$offer_key" claimed)
 [ "$CLAIMED" = "$USERS" ] || die "offer claimed is $CLAIMED, not $USERS"
 echo "$NAME: linked $USERS users with one saved claim each in" \
-     "$(since "$t0") s ($(( (USERS + BATCH - 1) / BATCH )) EVALs)"
+     "$(since "$t0") s"
 
 # ------------------------------------------------------------- requests
 
