@@ -1802,6 +1802,12 @@ ngx_http_hashpay_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
+    /* the client tells its state changes to the metrics, not the reverse */
+
+    ngx_http_hashpay_redis_on_state(mcf->metrics_zone != NULL
+                                    ? ngx_http_hashpay_metrics_redis_state
+                                    : NULL);
+
     return ngx_http_hashpay_redis_init_process(cycle, mcf->redis);
 }
 

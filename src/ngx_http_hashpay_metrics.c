@@ -4,6 +4,10 @@
  *
  * Metrics (SPEC section 8): ngx_atomic_t counters in one shared memory
  * zone, so that one scrape sums every worker; they survive a reload.
+ * Requests are counted at the log phase from what their context recorded
+ * (endpoint, status, $hashpay_outcome), as nginx-module-vts does; the
+ * Redis client tells its connection's state through a hook.  Nothing
+ * below (the handlers, the Redis client) calls into this file.
  *
  *   hashpay_requests_total{endpoint,code}       log phase of every request
  *                                               of a hashpay location
@@ -61,6 +65,10 @@ static ngx_int_t ngx_http_hashpay_metrics_init_zone(ngx_shm_zone_t *shm_zone,
 static ngx_http_hashpay_metrics_t *ngx_http_hashpay_metrics_get(
     ngx_http_request_t *r);
 static ngx_int_t ngx_http_hashpay_metrics_log(ngx_http_request_t *r);
+static void ngx_http_hashpay_metrics_count(ngx_http_hashpay_metrics_t *m,
+    ngx_uint_t ep, ngx_uint_t status, ngx_str_t *outcome);
+static ngx_uint_t ngx_http_hashpay_metrics_is(ngx_str_t *outcome,
+    char *name);
 static ngx_int_t ngx_http_hashpay_metrics_endpoint(ngx_http_request_t *r);
 static ngx_int_t ngx_http_hashpay_metrics_unacked(ngx_http_request_t *r,
     ngx_http_hashpay_main_conf_t *mcf);
@@ -225,6 +233,12 @@ ngx_http_hashpay_metrics_endpoint(ngx_http_request_t *r)
 }
 
 
+/*
+ * The log phase, as nginx-module-vts counts: what the request's context
+ * recorded (its outcome, $hashpay_outcome), its endpoint (the location)
+ * and its status.  The handlers count nothing themselves.
+ */
+
 static ngx_int_t
 ngx_http_hashpay_metrics_log(ngx_http_request_t *r)
 {
@@ -232,6 +246,7 @@ ngx_http_hashpay_metrics_log(ngx_http_request_t *r)
     ngx_uint_t                   status, b;
     ngx_msec_int_t               ms;
     ngx_time_t                  *tp;
+    ngx_http_hashpay_ctx_t      *ctx;
     ngx_http_hashpay_metrics_t  *m;
 
     ep = ngx_http_hashpay_metrics_endpoint(r);
@@ -269,83 +284,113 @@ ngx_http_hashpay_metrics_log(ngx_http_request_t *r)
     (void) ngx_atomic_fetch_add(&m->buckets[ep][b], 1);
     (void) ngx_atomic_fetch_add(&m->duration_ms[ep], ms);
 
+    ctx = ngx_http_get_module_ctx(r, ngx_http_hashpay_module);
+
+    if (ctx == NULL || ctx->outcome.len == 0) {
+        return NGX_OK;
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "hashpay metrics: %s %ui \"%V\"",
+                   ngx_http_hashpay_endpoints[ep], status, &ctx->outcome);
+
+    ngx_http_hashpay_metrics_count(m, ep, status, &ctx->outcome);
+
     return NGX_OK;
 }
 
 
-void
-ngx_http_hashpay_metrics_outcome(ngx_http_request_t *r, ngx_str_t *outcome)
-{
-    ngx_uint_t                   i;
-    ngx_http_hashpay_metrics_t  *m;
+/*
+ * The outcome of an answered request: 200 of webhook and transactions,
+ * one outcome per tweet ("intent_created,ignored") or the transaction's;
+ * 401 bad_signature of both; 503 redis_unavailable and events_backlog of
+ * any endpoint (SPEC section 8).
+ */
 
-    m = ngx_http_hashpay_metrics_get(r);
-    if (m == NULL) {
+static void
+ngx_http_hashpay_metrics_count(ngx_http_hashpay_metrics_t *m, ngx_uint_t ep,
+    ngx_uint_t status, ngx_str_t *outcome)
+{
+    u_char      *p, *last, *comma;
+    ngx_str_t    word;
+    ngx_uint_t   i;
+
+    if (status == NGX_HTTP_SERVICE_UNAVAILABLE) {
+
+        if (ngx_http_hashpay_metrics_is(outcome, "redis_unavailable")) {
+            (void) ngx_atomic_fetch_add(&m->redis_errors, 1);
+
+        } else if (ngx_http_hashpay_metrics_is(outcome, "events_backlog")) {
+            (void) ngx_atomic_fetch_add(&m->events_backpressure, 1);
+        }
+
         return;
     }
 
-    for (i = 0; i < NGX_HTTP_HASHPAY_OUTCOMES; i++) {
-        if (outcome->len == ngx_http_hashpay_outcomes[i].len
-            && ngx_strncmp(outcome->data, ngx_http_hashpay_outcomes[i].data,
-                           outcome->len)
-               == 0)
-        {
-            (void) ngx_atomic_fetch_add(&m->outcomes[i], 1);
-            return;
+    if (ep != NGX_HTTP_HASHPAY_EP_WEBHOOK
+        && ep != NGX_HTTP_HASHPAY_EP_TRANSACTIONS)
+    {
+        return;
+    }
+
+    if (status == NGX_HTTP_UNAUTHORIZED) {
+        if (ngx_http_hashpay_metrics_is(outcome, "bad_signature")) {
+            (void) ngx_atomic_fetch_add(&m->signature_failures[ep], 1);
         }
+
+        return;
+    }
+
+    if (status != NGX_HTTP_OK) {
+        return;
+    }
+
+    p = outcome->data;
+    last = p + outcome->len;
+
+    while (p < last) {
+        comma = ngx_strlchr(p, last, ',');
+
+        word.data = p;
+        word.len = (comma ? comma : last) - p;
+
+        for (i = 0; i < NGX_HTTP_HASHPAY_OUTCOMES; i++) {
+            if (word.len == ngx_http_hashpay_outcomes[i].len
+                && ngx_strncmp(word.data, ngx_http_hashpay_outcomes[i].data,
+                               word.len)
+                   == 0)
+            {
+                (void) ngx_atomic_fetch_add(&m->outcomes[i], 1);
+                break;
+            }
+        }
+
+        p = word.data + word.len + 1;
     }
 }
 
 
-void
-ngx_http_hashpay_metrics_signature_failure(ngx_http_request_t *r,
-    ngx_uint_t endpoint)
+static ngx_uint_t
+ngx_http_hashpay_metrics_is(ngx_str_t *outcome, char *name)
 {
-    ngx_http_hashpay_metrics_t  *m;
+    size_t  len;
 
-    m = ngx_http_hashpay_metrics_get(r);
+    len = ngx_strlen(name);
 
-    if (m != NULL && endpoint < NGX_HTTP_HASHPAY_EP_N) {
-        (void) ngx_atomic_fetch_add(&m->signature_failures[endpoint], 1);
-    }
-}
-
-
-void
-ngx_http_hashpay_metrics_redis_error(ngx_http_request_t *r)
-{
-    ngx_http_hashpay_metrics_t  *m;
-
-    m = ngx_http_hashpay_metrics_get(r);
-
-    if (m != NULL) {
-        (void) ngx_atomic_fetch_add(&m->redis_errors, 1);
-    }
-}
-
-
-void
-ngx_http_hashpay_metrics_backpressure(ngx_http_request_t *r)
-{
-    ngx_http_hashpay_metrics_t  *m;
-
-    m = ngx_http_hashpay_metrics_get(r);
-
-    if (m != NULL) {
-        (void) ngx_atomic_fetch_add(&m->events_backpressure, 1);
-    }
+    return outcome->len == len
+           && ngx_strncmp(outcome->data, name, len) == 0;
 }
 
 
 /*
- * A worker writes its pid in the slot of its worker number when it is
- * connected, and takes it back (only its own) when it is not: a worker
+ * The Redis client's hook (ngx_http_hashpay_redis_on_state()): a worker
+ * writes its pid in the slot of its worker number when it is connected, and takes it back (only its own) when it is not: a worker
  * that replaces a dead one takes over the slot, and a scrape counts only
  * pids that still run.
  */
 
 void
-ngx_http_hashpay_metrics_redis_connected(ngx_uint_t up)
+ngx_http_hashpay_metrics_redis_state(ngx_uint_t state)
 {
     ngx_atomic_t                  *slot;
     ngx_http_hashpay_metrics_t    *m;
@@ -367,7 +412,7 @@ ngx_http_hashpay_metrics_redis_connected(ngx_uint_t up)
     m = mcf->metrics_zone->data;
     slot = &m->connected[ngx_worker];
 
-    if (up) {
+    if (state == NGX_HTTP_HASHPAY_REDIS_UP) {
         *slot = (ngx_atomic_uint_t) ngx_pid;
 
     } else {

@@ -13,7 +13,6 @@
 
 #include "ngx_http_hashpay.h"
 #include "ngx_http_hashpay_redis.h"
-#include "ngx_http_hashpay_metrics.h"
 
 
 static void ngx_http_hashpay_json_free(void *data);
@@ -218,8 +217,6 @@ ngx_http_hashpay_send_unavailable(ngx_http_request_t *r, char *who,
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                   "hashpay: %s answered 503: redis %s", who, why);
 
-    ngx_http_hashpay_metrics_redis_error(r);
-
     return ngx_http_hashpay_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
                                        "redis_unavailable", NULL);
 }
@@ -243,8 +240,6 @@ ngx_http_hashpay_send_backlog(ngx_http_request_t *r, char *who)
                   "has %ui (hashpay_events_maxlen) or more events "
                   "unacknowledged", who, &mcf->events_group,
                   mcf->events_maxlen);
-
-    ngx_http_hashpay_metrics_backpressure(r);
 
     return ngx_http_hashpay_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
                                        "events_backlog", NULL);

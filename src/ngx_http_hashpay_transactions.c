@@ -26,7 +26,6 @@
 #include "ngx_http_hashpay_body.h"
 #include "ngx_http_hashpay_json.h"
 #include "ngx_http_hashpay_sig.h"
-#include "ngx_http_hashpay_metrics.h"
 
 
 #define NGX_HTTP_HASHPAY_WEBHOOK_ID_MAX  256
@@ -140,8 +139,6 @@ ngx_http_hashpay_transactions_process(ngx_http_request_t *r)
     }
 
     if (rc != NGX_OK) {
-        ngx_http_hashpay_metrics_signature_failure(r,
-                                           NGX_HTTP_HASHPAY_EP_TRANSACTIONS);
         return ngx_http_hashpay_send_error(r, NGX_HTTP_UNAUTHORIZED,
                                            "bad_signature", NULL);
     }
@@ -478,8 +475,6 @@ ngx_http_hashpay_transactions_respond(ngx_http_request_t *r,
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_hashpay_module);
     ctx->outcome = tc->outcome;
-
-    ngx_http_hashpay_metrics_outcome(r, &tc->outcome);
 
     return ngx_http_hashpay_send_json(r, NGX_HTTP_OK, &json);
 }

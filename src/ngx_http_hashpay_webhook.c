@@ -24,7 +24,6 @@
 #include "ngx_http_hashpay_sig.h"
 #include "ngx_http_hashpay_tweet.h"
 #include "ngx_http_hashpay_code.h"
-#include "ngx_http_hashpay_metrics.h"
 
 
 #define NGX_HTTP_HASHPAY_REVOKE  ((ngx_uint_t) -1)
@@ -235,8 +234,6 @@ ngx_http_hashpay_webhook_process(ngx_http_request_t *r)
     }
 
     if (rc != NGX_OK) {
-        ngx_http_hashpay_metrics_signature_failure(r,
-                                                NGX_HTTP_HASHPAY_EP_WEBHOOK);
         return ngx_http_hashpay_send_error(r, NGX_HTTP_UNAUTHORIZED,
                                            "bad_signature", NULL);
     }
@@ -772,8 +769,6 @@ ngx_http_hashpay_webhook_respond(ngx_http_request_t *r,
         *p++ = '}';
 
         o = ngx_cpymem(o, res[i].outcome.data, res[i].outcome.len);
-
-        ngx_http_hashpay_metrics_outcome(r, &res[i].outcome);
     }
 
     *p++ = ']';
