@@ -143,12 +143,4 @@ ngx_int_t ngx_http_hashpay_batch_send(ngx_http_hashpay_batch_t *b);
  */
 ngx_uint_t ngx_http_hashpay_reply_backlog(redisReply *reply);
 
-/* the handlers' side: in ngx_http_hashpay_response.c */
-ngx_int_t ngx_http_hashpay_send_batch(ngx_http_request_t *r,
-    ngx_http_hashpay_batch_t *b, char *who);
-ngx_int_t ngx_http_hashpay_send_unavailable(ngx_http_request_t *r,
-    char *who, const char *why);
-ngx_int_t ngx_http_hashpay_send_backlog(ngx_http_request_t *r, char *who);
-
-
 #endif /* _NGX_HTTP_HASHPAY_REDIS_H_INCLUDED_ */

@@ -12,7 +12,6 @@
 #include <ngx_http.h>
 
 #include "ngx_http_hashpay.h"
-#include "ngx_http_hashpay_redis.h"
 
 
 static void ngx_http_hashpay_json_free(void *data);
@@ -205,67 +204,4 @@ ngx_http_hashpay_json_free(void *data)
     json_t  *root = data;
 
     json_decref(root);
-}
-
-
-/* 503 redis_unavailable, logged with who answered it and why */
-
-ngx_int_t
-ngx_http_hashpay_send_unavailable(ngx_http_request_t *r, char *who,
-    const char *why)
-{
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "hashpay: %s answered 503: redis %s", who, why);
-
-    return ngx_http_hashpay_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                       "redis_unavailable", NULL);
-}
-
-
-/*
- * 503 events_backlog: a script refused to append an event while the
- * events group has hashpay_events_maxlen of them unacknowledged; nothing
- * changed, the sender redelivers (Retry-After: 10)
- */
-
-ngx_int_t
-ngx_http_hashpay_send_backlog(ngx_http_request_t *r, char *who)
-{
-    ngx_http_hashpay_main_conf_t  *mcf;
-
-    mcf = ngx_http_get_module_main_conf(r, ngx_http_hashpay_module);
-
-    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                  "hashpay: %s answered 503: events backlog, group \"%V\" "
-                  "has %ui (hashpay_events_maxlen) or more events "
-                  "unacknowledged", who, &mcf->events_group,
-                  mcf->events_maxlen);
-
-    return ngx_http_hashpay_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                       "events_backlog", NULL);
-}
-
-
-/*
- * Sends a handler's batch: NGX_DONE while Redis works (b->done answers
- * later), else the answer made now (503 when Redis is not connected)
- */
-
-ngx_int_t
-ngx_http_hashpay_send_batch(ngx_http_request_t *r,
-    ngx_http_hashpay_batch_t *b, char *who)
-{
-    ngx_int_t  rc;
-
-    rc = ngx_http_hashpay_batch_send(b);
-
-    if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (rc == NGX_DECLINED) {
-        return ngx_http_hashpay_send_unavailable(r, who, b->error);
-    }
-
-    return NGX_DONE;
 }

@@ -20,10 +20,10 @@
 
 #include "ngx_http_hashpay.h"
 #include "ngx_http_hashpay_redis.h"
-#include "ngx_http_hashpay_body.h"
 #include "ngx_http_hashpay_sig.h"
 #include "ngx_http_hashpay_tweet.h"
 #include "ngx_http_hashpay_code.h"
+#include "ngx_http_hashpay_handler.h"
 
 
 #define NGX_HTTP_HASHPAY_REVOKE  ((ngx_uint_t) -1)
@@ -39,27 +39,23 @@ typedef struct {
     ngx_http_hashpay_delivery_t     delivery;
     ngx_http_hashpay_result_t      *results;     /* one per tweet */
     ngx_uint_t                     *cmd_tweet;   /* cmd index -> tweet */
-    ngx_uint_t                      failed;      /* unsigned:1 */
-    ngx_uint_t                      backlog;     /* unsigned:1 */
 } ngx_http_hashpay_webhook_t;
 
 
 static ngx_int_t ngx_http_hashpay_crc(ngx_http_request_t *r,
     ngx_http_hashpay_loc_conf_t *hlcf);
-static void ngx_http_hashpay_webhook_body(ngx_http_request_t *r);
-static ngx_int_t ngx_http_hashpay_webhook_process(ngx_http_request_t *r);
+static ngx_int_t ngx_http_hashpay_webhook_parse(ngx_http_request_t *r,
+    ngx_http_hashpay_batch_t *b, ngx_str_t *body);
 static ngx_int_t ngx_http_hashpay_check_signature(ngx_http_request_t *r,
     ngx_http_hashpay_loc_conf_t *hlcf, ngx_str_t *body);
 static ngx_int_t ngx_http_hashpay_webhook_eval_tweet(ngx_http_request_t *r,
     ngx_http_hashpay_batch_t *b, ngx_http_hashpay_tweet_t *t);
 static ngx_int_t ngx_http_hashpay_webhook_eval_revoke(ngx_http_request_t *r,
     ngx_http_hashpay_batch_t *b, ngx_http_hashpay_revoke_t *rv);
-static void ngx_http_hashpay_webhook_reply(ngx_http_hashpay_batch_t *b,
-    ngx_uint_t index, redisReply *reply);
-static void ngx_http_hashpay_webhook_done(ngx_http_hashpay_batch_t *b,
-    ngx_int_t rc);
+static ngx_int_t ngx_http_hashpay_webhook_read(ngx_http_request_t *r,
+    void *data, ngx_uint_t index, redisReply *reply);
 static ngx_int_t ngx_http_hashpay_webhook_respond(ngx_http_request_t *r,
-    ngx_http_hashpay_webhook_t *wh);
+    void *data);
 
 
 static ngx_str_t  ngx_http_hashpay_ignored = ngx_string("ignored");
@@ -88,17 +84,24 @@ static ngx_str_t  ngx_http_hashpay_sig2_header =
     ngx_string("x-twitter-webhooks-signature-oauth2");
 
 
+static ngx_http_hashpay_endpoint_t  ngx_http_hashpay_webhook_endpoint = {
+    "webhook",
+    ngx_http_hashpay_webhook_parse,
+    ngx_http_hashpay_webhook_read,
+    ngx_http_hashpay_webhook_respond,
+    NGX_HTTP_SERVICE_UNAVAILABLE
+};
+
+
 ngx_int_t
 ngx_http_hashpay_webhook_handler(ngx_http_request_t *r)
 {
     ngx_int_t                     rc;
-    ngx_http_hashpay_ctx_t       *ctx;
     ngx_http_hashpay_loc_conf_t  *hlcf;
 
     hlcf = ngx_http_get_module_loc_conf(r, ngx_http_hashpay_module);
 
-    ctx = ngx_http_hashpay_get_ctx(r);
-    if (ctx == NULL) {
+    if (ngx_http_hashpay_get_ctx(r) == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -118,19 +121,8 @@ ngx_http_hashpay_webhook_handler(ngx_http_request_t *r)
                                        "GET, POST");
     }
 
-    r->request_body_in_single_buf = 1;
-
-    rc = ngx_http_read_client_request_body(r, ngx_http_hashpay_webhook_body);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        if (rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
-            ngx_str_set(&ctx->outcome, "body_too_large");
-        }
-
-        return rc;
-    }
-
-    return NGX_DONE;
+    return ngx_http_hashpay_handler_read_body(r,
+                                           &ngx_http_hashpay_webhook_endpoint);
 }
 
 
@@ -186,32 +178,20 @@ ngx_http_hashpay_crc(ngx_http_request_t *r, ngx_http_hashpay_loc_conf_t *hlcf)
 }
 
 
-static void
-ngx_http_hashpay_webhook_body(ngx_http_request_t *r)
-{
-    ngx_int_t  rc;
-
-    rc = ngx_http_hashpay_webhook_process(r);
-
-    if (rc == NGX_DONE) {
-        /* waiting for Redis: the batch's done handler finalizes */
-        return;
-    }
-
-    ngx_http_finalize_request(r, rc);
-}
-
+/*
+ * The signature over the raw body, then the delivery: NGX_DONE with a
+ * script per acting post and per revoke queued in b, in their order
+ */
 
 static ngx_int_t
-ngx_http_hashpay_webhook_process(ngx_http_request_t *r)
+ngx_http_hashpay_webhook_parse(ngx_http_request_t *r,
+    ngx_http_hashpay_batch_t *b, ngx_str_t *body)
 {
     json_t                         *root;
     ngx_int_t                       rc;
-    ngx_str_t                       body;
     ngx_uint_t                      i, j, n, nrv;
     json_error_t                    err;
     ngx_http_hashpay_ctx_t         *ctx;
-    ngx_http_hashpay_batch_t       *b;
     ngx_http_hashpay_tweet_t       *t;
     ngx_http_hashpay_revoke_t      *rv;
     ngx_http_hashpay_webhook_t     *wh;
@@ -221,13 +201,9 @@ ngx_http_hashpay_webhook_process(ngx_http_request_t *r)
     hlcf = ngx_http_get_module_loc_conf(r, ngx_http_hashpay_module);
     ctx = ngx_http_get_module_ctx(r, ngx_http_hashpay_module);
 
-    if (ngx_http_hashpay_body_get(r, &body) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
     /* the signature comes first: nothing unsigned reaches Redis */
 
-    rc = ngx_http_hashpay_check_signature(r, hlcf, &body);
+    rc = ngx_http_hashpay_check_signature(r, hlcf, body);
 
     if (rc == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -245,12 +221,12 @@ ngx_http_hashpay_webhook_process(ngx_http_request_t *r)
      * integer as a real, which the parser of timestamp_ms accepts
      */
 
-    root = json_loadb((const char *) body.data, body.len, JSON_ALLOW_NUL,
+    root = json_loadb((const char *) body->data, body->len, JSON_ALLOW_NUL,
                       &err);
 
     if (root == NULL && json_error_code(&err) == json_error_numeric_overflow)
     {
-        root = json_loadb((const char *) body.data, body.len,
+        root = json_loadb((const char *) body->data, body->len,
                           JSON_ALLOW_NUL|JSON_DECODE_INT_AS_REAL, &err);
     }
 
@@ -320,14 +296,6 @@ ngx_http_hashpay_webhook_process(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b = ngx_http_hashpay_batch_create(r);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->data = wh;
-    b->reply = ngx_http_hashpay_webhook_reply;
-    b->done = ngx_http_hashpay_webhook_done;
     b->durable = 1;
 
     /* posts and revokes go to Redis in the order they were delivered */
@@ -397,7 +365,7 @@ ngx_http_hashpay_webhook_process(ngx_http_request_t *r)
         return ngx_http_hashpay_webhook_respond(r, wh);
     }
 
-    return ngx_http_hashpay_send_batch(r, b, "webhook");
+    return NGX_DONE;
 }
 
 
@@ -621,32 +589,16 @@ ngx_http_hashpay_webhook_eval_revoke(ngx_http_request_t *r,
  * delivery is answered 503 and redelivered.
  */
 
-static void
-ngx_http_hashpay_webhook_reply(ngx_http_hashpay_batch_t *b, ngx_uint_t index,
-    redisReply *reply)
+static ngx_int_t
+ngx_http_hashpay_webhook_read(ngx_http_request_t *r, void *data,
+    ngx_uint_t index, redisReply *reply)
 {
     ngx_uint_t                   i;
-    ngx_http_request_t          *r;
     ngx_http_hashpay_webhook_t  *wh;
     ngx_http_hashpay_result_t   *res;
 
-    r = b->request;
-    wh = b->data;
+    wh = data;
     i = wh->cmd_tweet[index];
-
-    if (ngx_http_hashpay_reply_backlog(reply)) {
-        /* that post or revoke changed nothing: the delivery is refused */
-        wh->backlog = 1;
-        return;
-    }
-
-    if (reply->type == REDIS_REPLY_ERROR) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "hashpay: redis script failed: %*s",
-                      (size_t) reply->len, reply->str);
-        wh->failed = 1;
-        return;
-    }
 
     if (i == NGX_HTTP_HASHPAY_REVOKE) {
         /* { linked, purchases_cancelled, claims_voided }: nothing to say */
@@ -654,10 +606,10 @@ ngx_http_hashpay_webhook_reply(ngx_http_hashpay_batch_t *b, ngx_uint_t index,
         if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "hashpay: unexpected answer of the unlink script");
-            wh->failed = 1;
+            return NGX_ERROR;
         }
 
-        return;
+        return NGX_OK;
     }
 
     res = &wh->results[i];
@@ -672,49 +624,26 @@ ngx_http_hashpay_webhook_reply(ngx_http_hashpay_batch_t *b, ngx_uint_t index,
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "hashpay: unexpected answer of the tweet script");
-        wh->failed = 1;
-    }
-}
-
-
-static void
-ngx_http_hashpay_webhook_done(ngx_http_hashpay_batch_t *b, ngx_int_t rc)
-{
-    ngx_connection_t            *c;
-    ngx_http_request_t          *r;
-    ngx_http_hashpay_webhook_t  *wh;
-
-    r = b->request;
-    c = r->connection;
-    wh = b->data;
-
-    if (rc != NGX_OK || wh->failed) {
-        rc = ngx_http_hashpay_send_unavailable(r, "webhook",
-                                    rc != NGX_OK ? b->error : "script failed");
-
-    } else if (wh->backlog) {
-        rc = ngx_http_hashpay_send_backlog(r, "webhook");
-
-    } else {
-        rc = ngx_http_hashpay_webhook_respond(r, wh);
+        return NGX_ERROR;
     }
 
-    ngx_http_finalize_request(r, rc);
-    ngx_http_run_posted_requests(c);
+    return NGX_OK;
 }
 
 
 static ngx_int_t
-ngx_http_hashpay_webhook_respond(ngx_http_request_t *r,
-    ngx_http_hashpay_webhook_t *wh)
+ngx_http_hashpay_webhook_respond(ngx_http_request_t *r, void *data)
 {
-    u_char                     *p, *o;
-    size_t                      len, olen;
-    ngx_str_t                   json;
-    ngx_uint_t                  i, n;
-    ngx_http_hashpay_ctx_t     *ctx;
-    ngx_http_hashpay_tweet_t   *t;
-    ngx_http_hashpay_result_t  *res;
+    u_char                      *p, *o;
+    size_t                       len, olen;
+    ngx_str_t                    json;
+    ngx_uint_t                   i, n;
+    ngx_http_hashpay_ctx_t      *ctx;
+    ngx_http_hashpay_tweet_t    *t;
+    ngx_http_hashpay_result_t   *res;
+    ngx_http_hashpay_webhook_t  *wh;
+
+    wh = data;
 
     n = wh->delivery.tweets->nelts;
     t = wh->delivery.tweets->elts;
