@@ -26,14 +26,13 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 #include <jansson.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "ngx_http_hashpay.h"
 #include "ngx_http_hashpay_redis.h"
 #include "ngx_http_hashpay_json.h"
 #include "ngx_http_hashpay_tweet.h"
 #include "ngx_http_hashpay_handler.h"
+#include "ngx_http_hashpay_admin_token.h"
 
 
 typedef enum {
@@ -61,8 +60,6 @@ typedef struct {
 } ngx_http_hashpay_admin_t;
 
 
-static ngx_int_t ngx_http_hashpay_admin_auth(ngx_http_request_t *r,
-    ngx_http_hashpay_loc_conf_t *hlcf);
 static ngx_int_t ngx_http_hashpay_admin_route(ngx_http_request_t *r,
     ngx_http_hashpay_admin_t *ad);
 static ngx_int_t ngx_http_hashpay_admin_parse(ngx_http_request_t *r,
@@ -187,64 +184,6 @@ ngx_http_hashpay_admin_handler(ngx_http_request_t *r)
     }
 
     return ngx_http_hashpay_handler_run(r, &ngx_http_hashpay_admin_endpoint);
-}
-
-
-/*
- * "Authorization: Bearer <token>": the SHA-256 of the token against the
- * SHA-256 of every configured token, each compared with CRYPTO_memcmp and
- * none skipped, so the answer's time tells nothing of the token.
- */
-
-static ngx_int_t
-ngx_http_hashpay_admin_auth(ngx_http_request_t *r,
-    ngx_http_hashpay_loc_conf_t *hlcf)
-{
-    u_char      *p, *last, digest[NGX_HTTP_HASHPAY_DIGEST_LEN];
-    ngx_uint_t   i, match;
-
-    if (r->headers_in.authorization == NULL) {
-        return NGX_DECLINED;
-    }
-
-    p = r->headers_in.authorization->value.data;
-    last = p + r->headers_in.authorization->value.len;
-
-    if (last - p < 7 || ngx_strncasecmp(p, (u_char *) "Bearer ", 7) != 0) {
-        return NGX_DECLINED;
-    }
-
-    p += 7;
-
-    while (p < last && *p == ' ') {
-        p++;
-    }
-
-    while (last > p && last[-1] == ' ') {
-        last--;
-    }
-
-    if (p == last) {
-        return NGX_DECLINED;
-    }
-
-    if (EVP_Digest(p, last - p, digest, NULL, EVP_sha256(), NULL) != 1) {
-        return NGX_DECLINED;
-    }
-
-    match = 0;
-
-    for (i = 0; i < hlcf->admin_ndigests; i++) {
-        match |= (CRYPTO_memcmp(digest,
-                                hlcf->admin_digests
-                                + i * NGX_HTTP_HASHPAY_DIGEST_LEN,
-                                NGX_HTTP_HASHPAY_DIGEST_LEN)
-                  == 0);
-    }
-
-    ngx_explicit_memzero(digest, sizeof(digest));
-
-    return match ? NGX_OK : NGX_DECLINED;
 }
 
 
