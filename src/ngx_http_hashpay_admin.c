@@ -100,6 +100,7 @@ static char  *ngx_http_hashpay_admin_allow[] = {
 
 static ngx_http_hashpay_endpoint_t  ngx_http_hashpay_admin_endpoint = {
     "admin",
+    "admin script",
     ngx_http_hashpay_admin_parse,
     ngx_http_hashpay_admin_read,
     ngx_http_hashpay_admin_respond,

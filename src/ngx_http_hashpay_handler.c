@@ -187,8 +187,8 @@ ngx_http_hashpay_handler_reply(ngx_http_hashpay_batch_t *b,
 
     if (reply->type == REDIS_REPLY_ERROR) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "hashpay: redis %s script failed: %*s",
-                      ep->name, (size_t) reply->len, reply->str);
+                      "hashpay: redis %s failed: %*s",
+                      ep->script, (size_t) reply->len, reply->str);
         ctx->failed = 1;
         return;
     }

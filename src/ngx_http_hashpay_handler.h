@@ -47,6 +47,7 @@ typedef ngx_int_t (*ngx_http_hashpay_answer_pt)(ngx_http_request_t *r,
 
 struct ngx_http_hashpay_endpoint_s {
     char                           *name;          /* "webhook": logs */
+    char                           *script;        /* "script": logs */
     ngx_http_hashpay_parse_pt       parse;
     ngx_http_hashpay_read_pt        read;
     ngx_http_hashpay_answer_pt      answer;

@@ -61,6 +61,7 @@ static ngx_str_t  ngx_http_hashpay_sw_headers[] = {
 
 static ngx_http_hashpay_endpoint_t  ngx_http_hashpay_transactions_endpoint = {
     "transactions",
+    "transaction script",
     ngx_http_hashpay_transactions_parse,
     ngx_http_hashpay_transactions_read,
     ngx_http_hashpay_transactions_respond,

@@ -86,6 +86,7 @@ static ngx_str_t  ngx_http_hashpay_sig2_header =
 
 static ngx_http_hashpay_endpoint_t  ngx_http_hashpay_webhook_endpoint = {
     "webhook",
+    "script",
     ngx_http_hashpay_webhook_parse,
     ngx_http_hashpay_webhook_read,
     ngx_http_hashpay_webhook_respond,
