@@ -126,6 +126,8 @@ ngx_int_t ngx_http_hashpay_filter_init(ngx_conf_t *cf);
 ngx_http_hashpay_ctx_t *ngx_http_hashpay_get_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_http_hashpay_send_json(ngx_http_request_t *r,
     ngx_uint_t status, ngx_str_t *json);
+ngx_int_t ngx_http_hashpay_send_text(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_str_t *type, ngx_str_t *text);
 ngx_int_t ngx_http_hashpay_send_error(ngx_http_request_t *r,
     ngx_uint_t status, char *code, char *field);
 ngx_int_t ngx_http_hashpay_refuse(ngx_http_request_t *r, ngx_uint_t status,

@@ -658,12 +658,13 @@ ngx_http_hashpay_metrics_done(ngx_http_hashpay_batch_t *b, ngx_int_t rc)
 static ngx_int_t
 ngx_http_hashpay_metrics_send(ngx_http_request_t *r, int64_t unacked)
 {
-    ngx_int_t                    rc;
-    ngx_buf_t                   *b;
+    ngx_str_t                    body;
     ngx_uint_t                   workers;
-    ngx_chain_t                  out;
     ngx_http_hashpay_out_t       text;
     ngx_http_hashpay_metrics_t  *m, *snap;
+
+    static ngx_str_t  type =
+                      ngx_string("text/plain; version=0.0.4; charset=utf-8");
 
     m = ngx_http_hashpay_metrics_get(r);
     if (m == NULL) {
@@ -688,54 +689,30 @@ ngx_http_hashpay_metrics_send(ngx_http_request_t *r, int64_t unacked)
 
     ngx_http_hashpay_metrics_print(&text, snap, workers, unacked);
 
-    b = ngx_create_temp_buf(r->pool, text.len);
-    if (b == NULL) {
+    body.data = ngx_pnalloc(r->pool, text.len);
+    if (body.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    text.pos = b->pos;
-    text.end = b->end;
+    text.pos = body.data;
+    text.end = body.data + text.len;
 
     ngx_http_hashpay_metrics_print(&text, snap, workers, unacked);
 
-    b->last = text.pos;
+    body.len = text.pos - body.data;
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "hashpay metrics: %uz bytes measured, %uz printed",
-                   text.len, (size_t) (b->last - b->pos));
+                   text.len, body.len);
 
-    if ((size_t) (b->last - b->pos) != text.len) {
+    if (body.len != text.len) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                       "hashpay: metrics text of %uz bytes printed as %uz",
-                      text.len, (size_t) (b->last - b->pos));
+                      text.len, body.len);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_length_n = b->last - b->pos;
-    ngx_str_set(&r->headers_out.content_type,
-                "text/plain; version=0.0.4; charset=utf-8");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_type_lowcase = NULL;
-
-    if (r->method == NGX_HTTP_HEAD) {
-        r->header_only = 1;
-        return ngx_http_send_header(r);
-    }
-
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    return ngx_http_output_filter(r, &out);
+    return ngx_http_hashpay_send_text(r, NGX_HTTP_OK, &type, &body);
 }
 
 

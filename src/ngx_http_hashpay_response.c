@@ -41,17 +41,29 @@ ngx_int_t
 ngx_http_hashpay_send_json(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *json)
 {
+    static ngx_str_t  type = ngx_string("application/json");
+
+    return ngx_http_hashpay_send_text(r, status, &type, json);
+}
+
+
+/* an answer whose body is in memory (type: a static string) */
+
+ngx_int_t
+ngx_http_hashpay_send_text(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, ngx_str_t *text)
+{
     ngx_int_t     rc;
     ngx_buf_t    *b;
     ngx_chain_t   out;
 
     r->headers_out.status = status;
-    r->headers_out.content_length_n = json->len;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_length_n = text->len;
+    r->headers_out.content_type = *type;
+    r->headers_out.content_type_len = type->len;
     r->headers_out.content_type_lowcase = NULL;
 
-    if (r->method == NGX_HTTP_HEAD || json->len == 0) {
+    if (r->method == NGX_HTTP_HEAD || text->len == 0) {
         r->header_only = 1;
         return ngx_http_send_header(r);
     }
@@ -61,8 +73,8 @@ ngx_http_hashpay_send_json(ngx_http_request_t *r, ngx_uint_t status,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b->pos = json->data;
-    b->last = json->data + json->len;
+    b->pos = text->data;
+    b->last = text->data + text->len;
     b->memory = 1;
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
