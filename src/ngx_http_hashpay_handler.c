@@ -242,6 +242,55 @@ ngx_http_hashpay_handler_done(ngx_http_hashpay_batch_t *b, ngx_int_t rc)
 
 
 ngx_int_t
+ngx_http_hashpay_handler_headers(ngx_http_request_t *r, ngx_str_t *names,
+    ngx_uint_t n, ngx_http_hashpay_header_pt handler, void *data)
+{
+    ngx_int_t         rc;
+    ngx_uint_t        i, k;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        for (k = 0; k < n; k++) {
+            if (h[i].key.len == names[k].len
+                && ngx_strncasecmp(h[i].key.data, names[k].data,
+                                   names[k].len)
+                   == 0)
+            {
+                break;
+            }
+        }
+
+        if (k == n) {
+            continue;
+        }
+
+        rc = handler(r, &h[i], data);
+
+        if (rc != NGX_OK) {
+            return rc;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
 ngx_http_hashpay_handler_refuse_body(ngx_http_request_t *r, char *what,
     ngx_http_hashpay_json_err_t *err)
 {

@@ -66,6 +66,19 @@ ngx_int_t ngx_http_hashpay_handler_run(ngx_http_request_t *r,
     ngx_http_hashpay_endpoint_t *ep);
 
 /*
+ * Each request header named one of names[0 .. n - 1] (case-insensitive),
+ * in the order received, handed to handler: the first answer that is not
+ * NGX_OK ends the walk and is returned; NGX_OK after the last one.
+ */
+typedef ngx_int_t (*ngx_http_hashpay_header_pt)(ngx_http_request_t *r,
+    ngx_table_elt_t *h, void *data);
+
+ngx_int_t ngx_http_hashpay_handler_headers(ngx_http_request_t *r,
+    ngx_str_t *names, ngx_uint_t n, ngx_http_hashpay_header_pt handler,
+    void *data);
+
+
+/*
  * a body refused (400, 422), logged with the contract's names only, never
  * a value (it may be a card number): "hashpay: <what> body refused: ..."
  */

@@ -43,7 +43,7 @@ static ngx_int_t ngx_http_hashpay_transactions_parse(ngx_http_request_t *r,
 static ngx_int_t ngx_http_hashpay_transactions_verify(ngx_http_request_t *r,
     ngx_str_t *body, ngx_str_t *id);
 static ngx_int_t ngx_http_hashpay_transactions_header(ngx_http_request_t *r,
-    ngx_str_t *name, ngx_str_t *value);
+    ngx_table_elt_t *h, void *data);
 static ngx_int_t ngx_http_hashpay_transactions_eval(ngx_http_request_t *r,
     ngx_http_hashpay_batch_t *b, ngx_str_t *id, ngx_http_hashpay_txn_t *txn);
 static ngx_int_t ngx_http_hashpay_transactions_read(ngx_http_request_t *r,
@@ -192,7 +192,9 @@ ngx_http_hashpay_transactions_verify(ngx_http_request_t *r, ngx_str_t *body,
     names = ngx_http_hashpay_sw_headers;
 
     for (i = 0; i < 3; i++) {
-        if (ngx_http_hashpay_transactions_header(r, &names[i], fields[i])
+        if (ngx_http_hashpay_handler_headers(r, &names[i], 1,
+                                      ngx_http_hashpay_transactions_header,
+                                      fields[i])
             != NGX_OK)
         {
             ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
@@ -228,44 +230,19 @@ ngx_http_hashpay_transactions_verify(ngx_http_request_t *r, ngx_str_t *body,
 }
 
 
-/* the value of a request header (empty when absent); NGX_DECLINED twice */
+/* the value of a header (empty when absent); NGX_DECLINED twice */
 
 static ngx_int_t
-ngx_http_hashpay_transactions_header(ngx_http_request_t *r, ngx_str_t *name,
-    ngx_str_t *value)
+ngx_http_hashpay_transactions_header(ngx_http_request_t *r,
+    ngx_table_elt_t *h, void *data)
 {
-    ngx_uint_t        i, found;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+    ngx_str_t  *value = data;
 
-    found = 0;
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len != name->len
-            || ngx_strncasecmp(h[i].key.data, name->data, name->len) != 0)
-        {
-            continue;
-        }
-
-        if (found++) {
-            return NGX_DECLINED;
-        }
-
-        *value = h[i].value;
+    if (value->data != NULL) {
+        return NGX_DECLINED;
     }
+
+    *value = h->value;
 
     return NGX_OK;
 }

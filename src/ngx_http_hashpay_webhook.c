@@ -35,6 +35,14 @@ typedef struct {
 } ngx_http_hashpay_result_t;
 
 
+/* the signature headers seen so far */
+typedef struct {
+    ngx_http_hashpay_loc_conf_t    *hlcf;
+    ngx_str_t                      *body;
+    ngx_uint_t                      found;
+} ngx_http_hashpay_sig_check_t;
+
+
 typedef struct {
     ngx_http_hashpay_delivery_t     delivery;
     ngx_http_hashpay_result_t      *results;     /* one per tweet */
@@ -48,6 +56,8 @@ static ngx_int_t ngx_http_hashpay_webhook_parse(ngx_http_request_t *r,
     ngx_http_hashpay_batch_t *b, ngx_str_t *body);
 static ngx_int_t ngx_http_hashpay_check_signature(ngx_http_request_t *r,
     ngx_http_hashpay_loc_conf_t *hlcf, ngx_str_t *body);
+static ngx_int_t ngx_http_hashpay_check_header(ngx_http_request_t *r,
+    ngx_table_elt_t *h, void *data);
 static ngx_int_t ngx_http_hashpay_webhook_eval_tweet(ngx_http_request_t *r,
     ngx_http_hashpay_batch_t *b, ngx_http_hashpay_tweet_t *t);
 static ngx_int_t ngx_http_hashpay_webhook_eval_revoke(ngx_http_request_t *r,
@@ -78,10 +88,10 @@ static const char  *ngx_http_hashpay_formats[] = {
 };
 
 
-static ngx_str_t  ngx_http_hashpay_sig_header =
-    ngx_string("x-twitter-webhooks-signature");
-static ngx_str_t  ngx_http_hashpay_sig2_header =
-    ngx_string("x-twitter-webhooks-signature-oauth2");
+static ngx_str_t  ngx_http_hashpay_sig_headers[] = {
+    ngx_string("x-twitter-webhooks-signature"),
+    ngx_string("x-twitter-webhooks-signature-oauth2")
+};
 
 
 static ngx_http_hashpay_endpoint_t  ngx_http_hashpay_webhook_endpoint = {
@@ -379,62 +389,52 @@ static ngx_int_t
 ngx_http_hashpay_check_signature(ngx_http_request_t *r,
     ngx_http_hashpay_loc_conf_t *hlcf, ngx_str_t *body)
 {
-    ngx_int_t         rc;
-    ngx_uint_t        i, found;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+    ngx_int_t                     rc;
+    ngx_http_hashpay_sig_check_t  sc;
 
-    found = 0;
-    part = &r->headers_in.headers.part;
-    h = part->elts;
+    sc.hlcf = hlcf;
+    sc.body = body;
+    sc.found = 0;
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (!((h[i].key.len == ngx_http_hashpay_sig_header.len
-               && ngx_strncasecmp(h[i].key.data,
-                                  ngx_http_hashpay_sig_header.data,
-                                  h[i].key.len)
-                  == 0)
-              || (h[i].key.len == ngx_http_hashpay_sig2_header.len
-                  && ngx_strncasecmp(h[i].key.data,
-                                     ngx_http_hashpay_sig2_header.data,
-                                     h[i].key.len)
-                     == 0)))
-        {
-            continue;
-        }
-
-        found++;
-
-        rc = ngx_http_hashpay_x_verify(&h[i].value,
-                                       hlcf->consumer_secrets->elts,
-                                       hlcf->consumer_secrets->nelts,
-                                       body->data, body->len);
-        if (rc == NGX_ERROR) {
-            return NGX_ERROR;
-        }
-
-        if (rc != NGX_OK) {
-            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                          "hashpay: webhook signature in \"%V\" does not "
-                          "verify", &h[i].key);
-            return NGX_DECLINED;
-        }
+    rc = ngx_http_hashpay_handler_headers(r, ngx_http_hashpay_sig_headers,
+                                 sizeof(ngx_http_hashpay_sig_headers)
+                                 / sizeof(ngx_str_t),
+                                 ngx_http_hashpay_check_header, &sc);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
-    if (found == 0) {
+    if (sc.found == 0) {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "hashpay: webhook without a signature header");
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_hashpay_check_header(ngx_http_request_t *r, ngx_table_elt_t *h,
+    void *data)
+{
+    ngx_int_t                      rc;
+    ngx_http_hashpay_sig_check_t  *sc = data;
+
+    sc->found++;
+
+    rc = ngx_http_hashpay_x_verify(&h->value,
+                                   sc->hlcf->consumer_secrets->elts,
+                                   sc->hlcf->consumer_secrets->nelts,
+                                   sc->body->data, sc->body->len);
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (rc != NGX_OK) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "hashpay: webhook signature in \"%V\" does not "
+                      "verify", &h->key);
         return NGX_DECLINED;
     }
 
