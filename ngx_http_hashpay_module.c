@@ -17,9 +17,8 @@
 #include "ngx_http_hashpay_redis_cluster.h"
 #include "ngx_http_hashpay_sig.h"
 #include "ngx_http_hashpay_metrics.h"
+#include "ngx_http_hashpay_admin_token.h"
 #include "ngx_http_hashpay_version.h"
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 
 #define NGX_HTTP_HASHPAY_PREFIX_MAX   100
@@ -75,8 +74,6 @@ static char *ngx_http_hashpay_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_hashpay_whsec(ngx_conf_t *cf, void *post, void *data);
 static char *ngx_http_hashpay_handler(ngx_conf_t *cf, ngx_flag_t *flag,
     ngx_http_handler_pt handler);
-static ngx_int_t ngx_http_hashpay_admin_digests(ngx_conf_t *cf,
-    ngx_http_hashpay_loc_conf_t *conf);
 static ngx_int_t ngx_http_hashpay_requires(ngx_conf_t *cf,
     ngx_http_hashpay_main_conf_t *mcf, char *handler, ngx_array_t *secrets,
     char *secret);
@@ -1431,47 +1428,6 @@ ngx_http_hashpay_handler(ngx_conf_t *cf, ngx_flag_t *flag,
 }
 
 
-/*
- * The SHA-256 of every admin token: a request's token is hashed and
- * compared with each of them in constant time, so that neither its
- * content nor its length shows in the time of the answer.
- */
-
-static ngx_int_t
-ngx_http_hashpay_admin_digests(ngx_conf_t *cf,
-    ngx_http_hashpay_loc_conf_t *conf)
-{
-    u_char      *d;
-    ngx_str_t   *tokens;
-    ngx_uint_t   i;
-
-    tokens = conf->admin_tokens->elts;
-
-    d = ngx_pnalloc(cf->pool,
-                    conf->admin_tokens->nelts * NGX_HTTP_HASHPAY_DIGEST_LEN);
-    if (d == NULL) {
-        return NGX_ERROR;
-    }
-
-    for (i = 0; i < conf->admin_tokens->nelts; i++) {
-        if (EVP_Digest(tokens[i].data, tokens[i].len,
-                       d + i * NGX_HTTP_HASHPAY_DIGEST_LEN, NULL,
-                       EVP_sha256(), NULL)
-            != 1)
-        {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "EVP_Digest(SHA-256) failed");
-            return NGX_ERROR;
-        }
-    }
-
-    conf->admin_digests = d;
-    conf->admin_ndigests = conf->admin_tokens->nelts;
-
-    return NGX_OK;
-}
-
-
 static char *
 ngx_http_hashpay_secret(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
@@ -1801,6 +1757,12 @@ ngx_http_hashpay_init_process(ngx_cycle_t *cycle)
     if (mcf == NULL || mcf->redis == NULL) {
         return NGX_OK;
     }
+
+    /* the client tells its state changes to the metrics, not the reverse */
+
+    ngx_http_hashpay_redis_on_state(mcf->metrics_zone != NULL
+                                    ? ngx_http_hashpay_metrics_redis_state
+                                    : NULL);
 
     return ngx_http_hashpay_redis_init_process(cycle, mcf->redis);
 }

@@ -98,6 +98,9 @@ typedef struct {
 } ngx_http_hashpay_loc_conf_t;
 
 
+typedef struct ngx_http_hashpay_endpoint_s  ngx_http_hashpay_endpoint_t;
+
+
 typedef struct {
     /* for $hashpay_outcome */
     ngx_str_t                   outcome;
@@ -105,6 +108,10 @@ typedef struct {
     unsigned                    replace_body:1;
     /* the handler's own state */
     void                       *data;
+    /* a Redis-backed endpoint (ngx_http_hashpay_handler.c) and its batch */
+    ngx_http_hashpay_endpoint_t  *endpoint;
+    unsigned                    failed:1;      /* a script failed */
+    unsigned                    backlog:1;     /* events backlog */
 } ngx_http_hashpay_ctx_t;
 
 
@@ -119,6 +126,8 @@ ngx_int_t ngx_http_hashpay_filter_init(ngx_conf_t *cf);
 ngx_http_hashpay_ctx_t *ngx_http_hashpay_get_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_http_hashpay_send_json(ngx_http_request_t *r,
     ngx_uint_t status, ngx_str_t *json);
+ngx_int_t ngx_http_hashpay_send_text(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_str_t *type, ngx_str_t *text);
 ngx_int_t ngx_http_hashpay_send_error(ngx_http_request_t *r,
     ngx_uint_t status, char *code, char *field);
 ngx_int_t ngx_http_hashpay_refuse(ngx_http_request_t *r, ngx_uint_t status,

@@ -26,14 +26,13 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 #include <jansson.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "ngx_http_hashpay.h"
 #include "ngx_http_hashpay_redis.h"
-#include "ngx_http_hashpay_body.h"
 #include "ngx_http_hashpay_json.h"
 #include "ngx_http_hashpay_tweet.h"
+#include "ngx_http_hashpay_handler.h"
+#include "ngx_http_hashpay_admin_token.h"
 
 
 typedef enum {
@@ -57,33 +56,26 @@ typedef struct {
     u_char                         *field;     /* null-ended, or NULL */
 
     unsigned                        unlink:1;
-    unsigned                        failed:1;
     unsigned                        bad_tag:1;  /* offers/<not a tag> */
-    unsigned                        backlog:1;
 } ngx_http_hashpay_admin_t;
 
 
-static ngx_int_t ngx_http_hashpay_admin_auth(ngx_http_request_t *r,
-    ngx_http_hashpay_loc_conf_t *hlcf);
 static ngx_int_t ngx_http_hashpay_admin_route(ngx_http_request_t *r,
     ngx_http_hashpay_admin_t *ad);
-static void ngx_http_hashpay_admin_body(ngx_http_request_t *r);
-static ngx_int_t ngx_http_hashpay_admin_put(ngx_http_request_t *r,
-    ngx_http_hashpay_admin_t *ad);
+static ngx_int_t ngx_http_hashpay_admin_parse(ngx_http_request_t *r,
+    ngx_http_hashpay_batch_t *b, ngx_str_t *body);
 static ngx_int_t ngx_http_hashpay_admin_eval(ngx_http_request_t *r,
-    ngx_http_hashpay_admin_t *ad, ngx_http_hashpay_offer_t *offer,
-    ngx_http_hashpay_link_t *link);
+    ngx_http_hashpay_batch_t *b, ngx_http_hashpay_admin_t *ad,
+    ngx_http_hashpay_offer_t *offer, ngx_http_hashpay_link_t *link);
 static ngx_int_t ngx_http_hashpay_admin_send(ngx_http_request_t *r,
-    ngx_http_hashpay_admin_t *ad, ngx_http_hashpay_script_e script,
+    ngx_http_hashpay_batch_t *b, ngx_http_hashpay_script_e script,
     ngx_str_t *args, ngx_uint_t nargs);
-static void ngx_http_hashpay_admin_reply(ngx_http_hashpay_batch_t *b,
-    ngx_uint_t index, redisReply *reply);
+static ngx_int_t ngx_http_hashpay_admin_read(ngx_http_request_t *r,
+    void *data, ngx_uint_t index, redisReply *reply);
 static ngx_int_t ngx_http_hashpay_admin_read_reply(ngx_http_request_t *r,
     ngx_http_hashpay_admin_t *ad, redisReply *reply);
-static void ngx_http_hashpay_admin_done(ngx_http_hashpay_batch_t *b,
-    ngx_int_t rc);
 static ngx_int_t ngx_http_hashpay_admin_respond(ngx_http_request_t *r,
-    ngx_http_hashpay_admin_t *ad);
+    void *data);
 static ngx_int_t ngx_http_hashpay_admin_key(ngx_pool_t *pool,
     ngx_str_t *prefix, char *kind, ngx_str_t *id, ngx_str_t *key);
 static ngx_int_t ngx_http_hashpay_admin_page(ngx_http_request_t *r,
@@ -101,6 +93,18 @@ static char  *ngx_http_hashpay_admin_allow[] = {
     "GET, PUT, DELETE",    /* offers/<tag> */
     "GET, PUT, DELETE",    /* links/<user_id> */
     "GET"                  /* purchases/<id> */
+};
+
+
+/* a script that fails or answers what it should not: 500, not retried */
+
+static ngx_http_hashpay_endpoint_t  ngx_http_hashpay_admin_endpoint = {
+    "admin",
+    "admin script",
+    ngx_http_hashpay_admin_parse,
+    ngx_http_hashpay_admin_read,
+    ngx_http_hashpay_admin_respond,
+    NGX_HTTP_INTERNAL_SERVER_ERROR
 };
 
 
@@ -176,94 +180,11 @@ ngx_http_hashpay_admin_handler(ngx_http_request_t *r)
     }
 
     if (r->method == NGX_HTTP_PUT) {
-        r->request_body_in_single_buf = 1;
-
-        rc = ngx_http_read_client_request_body(r,
-                                               ngx_http_hashpay_admin_body);
-
-        if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-            if (rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
-                ngx_str_set(&ctx->outcome, "body_too_large");
-            }
-
-            return rc;
-        }
-
-        return NGX_DONE;
+        return ngx_http_hashpay_handler_read_body(r,
+                                             &ngx_http_hashpay_admin_endpoint);
     }
 
-    rc = ngx_http_discard_request_body(r);
-
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    rc = ngx_http_hashpay_admin_eval(r, ad, NULL, NULL);
-
-    if (rc == NGX_DONE) {
-        /* the batch's done handler finalizes */
-        r->main->count++;
-    }
-
-    return rc;
-}
-
-
-/*
- * "Authorization: Bearer <token>": the SHA-256 of the token against the
- * SHA-256 of every configured token, each compared with CRYPTO_memcmp and
- * none skipped, so the answer's time tells nothing of the token.
- */
-
-static ngx_int_t
-ngx_http_hashpay_admin_auth(ngx_http_request_t *r,
-    ngx_http_hashpay_loc_conf_t *hlcf)
-{
-    u_char      *p, *last, digest[NGX_HTTP_HASHPAY_DIGEST_LEN];
-    ngx_uint_t   i, match;
-
-    if (r->headers_in.authorization == NULL) {
-        return NGX_DECLINED;
-    }
-
-    p = r->headers_in.authorization->value.data;
-    last = p + r->headers_in.authorization->value.len;
-
-    if (last - p < 7 || ngx_strncasecmp(p, (u_char *) "Bearer ", 7) != 0) {
-        return NGX_DECLINED;
-    }
-
-    p += 7;
-
-    while (p < last && *p == ' ') {
-        p++;
-    }
-
-    while (last > p && last[-1] == ' ') {
-        last--;
-    }
-
-    if (p == last) {
-        return NGX_DECLINED;
-    }
-
-    if (EVP_Digest(p, last - p, digest, NULL, EVP_sha256(), NULL) != 1) {
-        return NGX_DECLINED;
-    }
-
-    match = 0;
-
-    for (i = 0; i < hlcf->admin_ndigests; i++) {
-        match |= (CRYPTO_memcmp(digest,
-                                hlcf->admin_digests
-                                + i * NGX_HTTP_HASHPAY_DIGEST_LEN,
-                                NGX_HTTP_HASHPAY_DIGEST_LEN)
-                  == 0);
-    }
-
-    ngx_explicit_memzero(digest, sizeof(digest));
-
-    return match ? NGX_OK : NGX_DECLINED;
+    return ngx_http_hashpay_handler_run(r, &ngx_http_hashpay_admin_endpoint);
 }
 
 
@@ -368,42 +289,32 @@ ngx_http_hashpay_admin_route(ngx_http_request_t *r,
 }
 
 
-static void
-ngx_http_hashpay_admin_body(ngx_http_request_t *r)
-{
-    ngx_int_t                  rc;
-    ngx_http_hashpay_ctx_t    *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_hashpay_module);
-
-    rc = ngx_http_hashpay_admin_put(r, ctx->data);
-
-    if (rc == NGX_DONE) {
-        /* waiting for Redis: the batch's done handler finalizes */
-        return;
-    }
-
-    ngx_http_finalize_request(r, rc);
-}
-
+/* the body of a PUT (none for GET and DELETE), and the script queued */
 
 static ngx_int_t
-ngx_http_hashpay_admin_put(ngx_http_request_t *r,
-    ngx_http_hashpay_admin_t *ad)
+ngx_http_hashpay_admin_parse(ngx_http_request_t *r,
+    ngx_http_hashpay_batch_t *b, ngx_str_t *body)
 {
     ngx_int_t                     rc;
-    ngx_str_t                     body;
+    ngx_http_hashpay_ctx_t       *ctx;
     ngx_http_hashpay_link_t       link;
     ngx_http_hashpay_offer_t      offer;
+    ngx_http_hashpay_admin_t     *ad;
     ngx_http_hashpay_json_err_t   err;
 
-    if (ngx_http_hashpay_body_get(r, &body) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_hashpay_module);
+    ad = ctx->data;
+
+    /* what changes offers and links waits for replicas; reading does not */
+    b->durable = (r->method != NGX_HTTP_GET);
+
+    if (body == NULL) {
+        return ngx_http_hashpay_admin_eval(r, b, ad, NULL, NULL);
     }
 
     ngx_memzero(&err, sizeof(ngx_http_hashpay_json_err_t));
 
-    ad->root = ngx_http_hashpay_json_parse(body.data, body.len, &err);
+    ad->root = ngx_http_hashpay_json_parse(body->data, body->len, &err);
 
     if (ad->root != NULL) {
         if (ngx_http_hashpay_json_cleanup_add(r->pool, ad->root) != NGX_OK) {
@@ -422,33 +333,26 @@ ngx_http_hashpay_admin_put(ngx_http_request_t *r,
     }
 
     if (rc != NGX_OK) {
-        /* names of the contract only: never a value (a card number) */
-
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "hashpay: admin body refused: %s%s%s", err.code,
-                      err.field ? " " : "", err.field ? err.field : "");
-
-        return ngx_http_hashpay_send_error(r, err.status, (char *) err.code,
-                                           (char *) err.field);
+        return ngx_http_hashpay_handler_refuse_body(r, "admin", &err);
     }
 
     if (ad->route == NGX_HTTP_HASHPAY_ROUTE_OFFER) {
-        return ngx_http_hashpay_admin_eval(r, ad, &offer, NULL);
+        return ngx_http_hashpay_admin_eval(r, b, ad, &offer, NULL);
     }
 
-    return ngx_http_hashpay_admin_eval(r, ad, NULL, &link);
+    return ngx_http_hashpay_admin_eval(r, b, ad, NULL, &link);
 }
 
 
 /*
  * The script of the request and its arguments (KEYS, then ARGV: see each
- * script's header).  NGX_DONE when sent, or an answer.
+ * script's header).  NGX_DONE when queued, or an answer.
  */
 
 static ngx_int_t
 ngx_http_hashpay_admin_eval(ngx_http_request_t *r,
-    ngx_http_hashpay_admin_t *ad, ngx_http_hashpay_offer_t *offer,
-    ngx_http_hashpay_link_t *link)
+    ngx_http_hashpay_batch_t *b, ngx_http_hashpay_admin_t *ad,
+    ngx_http_hashpay_offer_t *offer, ngx_http_hashpay_link_t *link)
 {
     char                          *code, *field;
     ngx_str_t                     *args;
@@ -496,7 +400,7 @@ ngx_http_hashpay_admin_eval(ngx_http_request_t *r,
 
         args[NGX_HTTP_HASHPAY_OFFER_LIST_ARG_PREFIX] = mcf->prefix;
 
-        return ngx_http_hashpay_admin_send(r, ad,
+        return ngx_http_hashpay_admin_send(r, b,
                                            NGX_HTTP_HASHPAY_SCRIPT_OFFER_LIST,
                                            args,
                                            NGX_HTTP_HASHPAY_OFFER_LIST_NARGS);
@@ -519,7 +423,7 @@ ngx_http_hashpay_admin_eval(ngx_http_request_t *r,
             args[NGX_HTTP_HASHPAY_OFFER_GET_ARG_TAG] = ad->key_id;
 
             if (r->method == NGX_HTTP_GET) {
-                return ngx_http_hashpay_admin_send(r, ad,
+                return ngx_http_hashpay_admin_send(r, b,
                                             NGX_HTTP_HASHPAY_SCRIPT_OFFER_GET,
                                             args,
                                             NGX_HTTP_HASHPAY_OFFER_GET_NARGS);
@@ -531,7 +435,7 @@ ngx_http_hashpay_admin_eval(ngx_http_request_t *r,
 #error "offer_get.lua and offer_delete.lua must take the same arguments"
 #endif
 
-            return ngx_http_hashpay_admin_send(r, ad,
+            return ngx_http_hashpay_admin_send(r, b,
                                         NGX_HTTP_HASHPAY_SCRIPT_OFFER_DELETE,
                                         args,
                                         NGX_HTTP_HASHPAY_OFFER_DELETE_NARGS);
@@ -581,7 +485,7 @@ ngx_http_hashpay_admin_eval(ngx_http_request_t *r,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        return ngx_http_hashpay_admin_send(r, ad,
+        return ngx_http_hashpay_admin_send(r, b,
                                            NGX_HTTP_HASHPAY_SCRIPT_OFFER_PUT,
                                            args,
                                            NGX_HTTP_HASHPAY_OFFER_PUT_NARGS);
@@ -602,7 +506,7 @@ ngx_http_hashpay_admin_eval(ngx_http_request_t *r,
             ngx_str_set(&args[NGX_HTTP_HASHPAY_UNLINK_ARG_DATE_TIME], "");
             ngx_str_set(&args[NGX_HTTP_HASHPAY_UNLINK_ARG_DEDUPE_TTL], "");
 
-            return ngx_http_hashpay_admin_send(r, ad,
+            return ngx_http_hashpay_admin_send(r, b,
                                                NGX_HTTP_HASHPAY_SCRIPT_UNLINK,
                                                args,
                                                NGX_HTTP_HASHPAY_UNLINK_NARGS);
@@ -619,7 +523,7 @@ ngx_http_hashpay_admin_eval(ngx_http_request_t *r,
 
             args[NGX_HTTP_HASHPAY_LINK_GET_ARG_PREFIX] = mcf->prefix;
 
-            return ngx_http_hashpay_admin_send(r, ad,
+            return ngx_http_hashpay_admin_send(r, b,
                                              NGX_HTTP_HASHPAY_SCRIPT_LINK_GET,
                                              args,
                                              NGX_HTTP_HASHPAY_LINK_GET_NARGS);
@@ -637,7 +541,7 @@ ngx_http_hashpay_admin_eval(ngx_http_request_t *r,
         args[NGX_HTTP_HASHPAY_LINK_PUT_ARG_CARD_TOKEN] = link->card_token;
         args[NGX_HTTP_HASHPAY_LINK_PUT_ARG_SCREEN_NAME] = link->screen_name;
 
-        return ngx_http_hashpay_admin_send(r, ad,
+        return ngx_http_hashpay_admin_send(r, b,
                                            NGX_HTTP_HASHPAY_SCRIPT_LINK_PUT,
                                            args,
                                            NGX_HTTP_HASHPAY_LINK_PUT_NARGS);
@@ -653,7 +557,7 @@ ngx_http_hashpay_admin_eval(ngx_http_request_t *r,
 
         args[NGX_HTTP_HASHPAY_PURCHASE_GET_ARG_PREFIX] = mcf->prefix;
 
-        return ngx_http_hashpay_admin_send(r, ad,
+        return ngx_http_hashpay_admin_send(r, b,
                                            NGX_HTTP_HASHPAY_SCRIPT_PURCHASE_GET,
                                            args,
                                            NGX_HTTP_HASHPAY_PURCHASE_GET_NARGS);
@@ -663,60 +567,28 @@ ngx_http_hashpay_admin_eval(ngx_http_request_t *r,
 
 static ngx_int_t
 ngx_http_hashpay_admin_send(ngx_http_request_t *r,
-    ngx_http_hashpay_admin_t *ad, ngx_http_hashpay_script_e script,
+    ngx_http_hashpay_batch_t *b, ngx_http_hashpay_script_e script,
     ngx_str_t *args, ngx_uint_t nargs)
 {
-    ngx_http_hashpay_batch_t  *b;
-
-    b = ngx_http_hashpay_batch_create(r);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->data = ad;
-    b->reply = ngx_http_hashpay_admin_reply;
-    b->done = ngx_http_hashpay_admin_done;
-
-    /* what changes offers and links waits for replicas; reading does not */
-    b->durable = (r->method != NGX_HTTP_GET);
-
     if (ngx_http_hashpay_batch_eval(b, script, args, nargs) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_hashpay_send_batch(r, b, "admin");
+    return NGX_DONE;
 }
 
 
-static void
-ngx_http_hashpay_admin_reply(ngx_http_hashpay_batch_t *b, ngx_uint_t index,
-    redisReply *reply)
+static ngx_int_t
+ngx_http_hashpay_admin_read(ngx_http_request_t *r, void *data,
+    ngx_uint_t index, redisReply *reply)
 {
-    ngx_http_request_t        *r;
-    ngx_http_hashpay_admin_t  *ad;
-
-    r = b->request;
-    ad = b->data;
-
-    if (ngx_http_hashpay_reply_backlog(reply)) {
-        /* DELETE of a link that would emit events */
-        ad->backlog = 1;
-        return;
-    }
-
-    if (reply->type == REDIS_REPLY_ERROR) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "hashpay: redis admin script failed: %*s",
-                      (size_t) reply->len, reply->str);
-        ad->failed = 1;
-        return;
-    }
-
-    if (ngx_http_hashpay_admin_read_reply(r, ad, reply) != NGX_OK) {
+    if (ngx_http_hashpay_admin_read_reply(r, data, reply) != NGX_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "hashpay: unexpected answer of an admin script");
-        ad->failed = 1;
+        return NGX_ERROR;
     }
+
+    return NGX_OK;
 }
 
 
@@ -820,39 +692,15 @@ ngx_http_hashpay_admin_read_reply(ngx_http_request_t *r,
 }
 
 
-static void
-ngx_http_hashpay_admin_done(ngx_http_hashpay_batch_t *b, ngx_int_t rc)
+static ngx_int_t
+ngx_http_hashpay_admin_respond(ngx_http_request_t *r, void *data)
 {
-    ngx_connection_t          *c;
-    ngx_http_request_t        *r;
-    ngx_http_hashpay_admin_t  *ad;
+    ngx_http_hashpay_admin_t  *ad = data;
 
-    r = b->request;
-    c = r->connection;
-    ad = b->data;
-
-    if (rc != NGX_OK) {
-        rc = ngx_http_hashpay_send_unavailable(r, "admin", b->error);
-
-    } else if (ad->backlog) {
-        rc = ngx_http_hashpay_send_backlog(r, "admin");
-
-    } else if (ad->failed || ad->status == 0) {
-        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-
-    } else {
-        rc = ngx_http_hashpay_admin_respond(r, ad);
+    if (ad->status == 0) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_http_finalize_request(r, rc);
-    ngx_http_run_posted_requests(c);
-}
-
-
-static ngx_int_t
-ngx_http_hashpay_admin_respond(ngx_http_request_t *r,
-    ngx_http_hashpay_admin_t *ad)
-{
     if (ad->status >= 300) {
         return ngx_http_hashpay_send_error(r, ad->status, (char *) ad->code,
                                            (char *) ad->field);

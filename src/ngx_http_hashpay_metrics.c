@@ -4,6 +4,10 @@
  *
  * Metrics (SPEC section 8): ngx_atomic_t counters in one shared memory
  * zone, so that one scrape sums every worker; they survive a reload.
+ * Requests are counted at the log phase from what their context recorded
+ * (endpoint, status, $hashpay_outcome), as nginx-module-vts does; the
+ * Redis client tells its connection's state through a hook.  Nothing
+ * below (the handlers, the Redis client) calls into this file.
  *
  *   hashpay_requests_total{endpoint,code}       log phase of every request
  *                                               of a hashpay location
@@ -41,7 +45,19 @@
 #define NGX_HTTP_HASHPAY_WORKER_SLOTS  256
 
 
+/*
+ * The layout of the zone's counters: a reload reuses the zone of the
+ * running nginx (same name, size and module), and the new configuration
+ * takes it over only if it holds what this code reads.  Bumped on every
+ * change of ngx_http_hashpay_metrics_t.
+ */
+#define NGX_HTTP_HASHPAY_METRICS_LAYOUT  2
+
+
 typedef struct {
+    ngx_uint_t     layout;
+    size_t         size;                     /* of this structure */
+
     ngx_atomic_t   requests[NGX_HTTP_HASHPAY_EP_N][NGX_HTTP_HASHPAY_CODES];
     /* not cumulative: a request counts in its own bucket only */
     ngx_atomic_t   buckets[NGX_HTTP_HASHPAY_EP_N]
@@ -56,11 +72,25 @@ typedef struct {
 } ngx_http_hashpay_metrics_t;
 
 
+/* the text is measured, then written, by the same calls */
+typedef struct {
+    u_char        *pos;                      /* NULL: measuring */
+    u_char        *end;
+    size_t         len;
+} ngx_http_hashpay_out_t;
+
+
 static ngx_int_t ngx_http_hashpay_metrics_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
+static ngx_int_t ngx_http_hashpay_metrics_check_zone(
+    ngx_shm_zone_t *shm_zone, ngx_http_hashpay_metrics_t *m);
 static ngx_http_hashpay_metrics_t *ngx_http_hashpay_metrics_get(
     ngx_http_request_t *r);
 static ngx_int_t ngx_http_hashpay_metrics_log(ngx_http_request_t *r);
+static void ngx_http_hashpay_metrics_count(ngx_http_hashpay_metrics_t *m,
+    ngx_uint_t ep, ngx_uint_t status, ngx_str_t *outcome);
+static ngx_uint_t ngx_http_hashpay_metrics_is(ngx_str_t *outcome,
+    char *name);
 static ngx_int_t ngx_http_hashpay_metrics_endpoint(ngx_http_request_t *r);
 static ngx_int_t ngx_http_hashpay_metrics_unacked(ngx_http_request_t *r,
     ngx_http_hashpay_main_conf_t *mcf);
@@ -70,8 +100,10 @@ static void ngx_http_hashpay_metrics_done(ngx_http_hashpay_batch_t *b,
     ngx_int_t rc);
 static ngx_int_t ngx_http_hashpay_metrics_send(ngx_http_request_t *r,
     int64_t unacked);
-static u_char *ngx_http_hashpay_metrics_print(u_char *p,
-    ngx_http_hashpay_metrics_t *m, int64_t unacked);
+static void ngx_http_hashpay_metrics_print(ngx_http_hashpay_out_t *out,
+    ngx_http_hashpay_metrics_t *m, ngx_uint_t workers, int64_t unacked);
+static void ngx_cdecl ngx_http_hashpay_metrics_out(
+    ngx_http_hashpay_out_t *out, const char *fmt, ...);
 static ngx_uint_t ngx_http_hashpay_metrics_workers(
     ngx_http_hashpay_metrics_t *m);
 
@@ -104,11 +136,8 @@ static char  *ngx_http_hashpay_bucket_le[] = {
 };
 
 
-/* the most one scrape can print, beyond one line a request counter */
-#define NGX_HTTP_HASHPAY_METRICS_FIXED  16384
-#define NGX_HTTP_HASHPAY_METRICS_LINE                                         \
-    (sizeof("hashpay_requests_total{endpoint=\"transactions\",code=\"599\"} ")\
-     + NGX_ATOMIC_T_LEN)
+/* the longest text one call of ngx_http_hashpay_metrics_out() prints */
+#define NGX_HTTP_HASHPAY_METRICS_CHUNK  512
 
 
 ngx_int_t
@@ -131,14 +160,26 @@ ngx_http_hashpay_metrics_zone(ngx_conf_t *cf,
 }
 
 
+/*
+ * As ngx_http_limit_req_module.c: a reload hands over the old cycle's
+ * counters (data), checked first, so that a zone of another layout is
+ * refused rather than read as this one
+ */
+
 static ngx_int_t
 ngx_http_hashpay_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
+    size_t                       len;
     ngx_slab_pool_t             *shpool;
     ngx_http_hashpay_metrics_t  *m;
 
     if (data) {
         /* a reload: the counters go on */
+
+        if (ngx_http_hashpay_metrics_check_zone(shm_zone, data) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
         shm_zone->data = data;
         return NGX_OK;
     }
@@ -146,6 +187,12 @@ ngx_http_hashpay_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
 
     if (shm_zone->shm.exists) {
+        if (ngx_http_hashpay_metrics_check_zone(shm_zone, shpool->data)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
         shm_zone->data = shpool->data;
         return NGX_OK;
     }
@@ -155,8 +202,52 @@ ngx_http_hashpay_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         return NGX_ERROR;
     }
 
+    m->layout = NGX_HTTP_HASHPAY_METRICS_LAYOUT;
+    m->size = sizeof(ngx_http_hashpay_metrics_t);
+
     shpool->data = m;
     shm_zone->data = m;
+
+    len = sizeof(" in hashpay_metrics zone \"\"") + shm_zone->shm.name.len;
+
+    shpool->log_ctx = ngx_slab_alloc(shpool, len);
+    if (shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(shpool->log_ctx, " in hashpay_metrics zone \"%V\"%Z",
+                &shm_zone->shm.name);
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, shm_zone->shm.log, 0,
+                   "hashpay metrics: zone created, layout %ui, %uz bytes",
+                   m->layout, m->size);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_hashpay_metrics_check_zone(ngx_shm_zone_t *shm_zone,
+    ngx_http_hashpay_metrics_t *m)
+{
+    if (m == NULL
+        || m->layout != NGX_HTTP_HASHPAY_METRICS_LAYOUT
+        || m->size != sizeof(ngx_http_hashpay_metrics_t))
+    {
+        ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                      "hashpay: the shared zone \"%V\" of the running "
+                      "nginx holds metrics of layout %ui (%uz bytes), this "
+                      "module counts in layout %ui (%uz bytes): restart "
+                      "nginx instead of reloading it",
+                      &shm_zone->shm.name,
+                      m ? m->layout : 0, m ? m->size : 0,
+                      (ngx_uint_t) NGX_HTTP_HASHPAY_METRICS_LAYOUT,
+                      sizeof(ngx_http_hashpay_metrics_t));
+        return NGX_ERROR;
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, shm_zone->shm.log, 0,
+                   "hashpay metrics: zone reused, layout %ui", m->layout);
 
     return NGX_OK;
 }
@@ -225,6 +316,12 @@ ngx_http_hashpay_metrics_endpoint(ngx_http_request_t *r)
 }
 
 
+/*
+ * The log phase, as nginx-module-vts counts: what the request's context
+ * recorded (its outcome, $hashpay_outcome), its endpoint (the location)
+ * and its status.  The handlers count nothing themselves.
+ */
+
 static ngx_int_t
 ngx_http_hashpay_metrics_log(ngx_http_request_t *r)
 {
@@ -232,6 +329,7 @@ ngx_http_hashpay_metrics_log(ngx_http_request_t *r)
     ngx_uint_t                   status, b;
     ngx_msec_int_t               ms;
     ngx_time_t                  *tp;
+    ngx_http_hashpay_ctx_t      *ctx;
     ngx_http_hashpay_metrics_t  *m;
 
     ep = ngx_http_hashpay_metrics_endpoint(r);
@@ -269,83 +367,114 @@ ngx_http_hashpay_metrics_log(ngx_http_request_t *r)
     (void) ngx_atomic_fetch_add(&m->buckets[ep][b], 1);
     (void) ngx_atomic_fetch_add(&m->duration_ms[ep], ms);
 
+    ctx = ngx_http_get_module_ctx(r, ngx_http_hashpay_module);
+
+    if (ctx == NULL || ctx->outcome.len == 0) {
+        return NGX_OK;
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "hashpay metrics: %s %ui \"%V\"",
+                   ngx_http_hashpay_endpoints[ep], status, &ctx->outcome);
+
+    ngx_http_hashpay_metrics_count(m, ep, status, &ctx->outcome);
+
     return NGX_OK;
 }
 
 
-void
-ngx_http_hashpay_metrics_outcome(ngx_http_request_t *r, ngx_str_t *outcome)
-{
-    ngx_uint_t                   i;
-    ngx_http_hashpay_metrics_t  *m;
+/*
+ * The outcome of an answered request: 200 of webhook and transactions,
+ * one outcome per tweet ("intent_created,ignored") or the transaction's;
+ * 401 bad_signature of both; 503 redis_unavailable and events_backlog of
+ * any endpoint (SPEC section 8).
+ */
 
-    m = ngx_http_hashpay_metrics_get(r);
-    if (m == NULL) {
+static void
+ngx_http_hashpay_metrics_count(ngx_http_hashpay_metrics_t *m, ngx_uint_t ep,
+    ngx_uint_t status, ngx_str_t *outcome)
+{
+    u_char      *p, *last, *comma;
+    ngx_str_t    word;
+    ngx_uint_t   i;
+
+    if (status == NGX_HTTP_SERVICE_UNAVAILABLE) {
+
+        if (ngx_http_hashpay_metrics_is(outcome, "redis_unavailable")) {
+            (void) ngx_atomic_fetch_add(&m->redis_errors, 1);
+
+        } else if (ngx_http_hashpay_metrics_is(outcome, "events_backlog")) {
+            (void) ngx_atomic_fetch_add(&m->events_backpressure, 1);
+        }
+
         return;
     }
 
-    for (i = 0; i < NGX_HTTP_HASHPAY_OUTCOMES; i++) {
-        if (outcome->len == ngx_http_hashpay_outcomes[i].len
-            && ngx_strncmp(outcome->data, ngx_http_hashpay_outcomes[i].data,
-                           outcome->len)
-               == 0)
-        {
-            (void) ngx_atomic_fetch_add(&m->outcomes[i], 1);
-            return;
+    if (ep != NGX_HTTP_HASHPAY_EP_WEBHOOK
+        && ep != NGX_HTTP_HASHPAY_EP_TRANSACTIONS)
+    {
+        return;
+    }
+
+    if (status == NGX_HTTP_UNAUTHORIZED) {
+        if (ngx_http_hashpay_metrics_is(outcome, "bad_signature")) {
+            (void) ngx_atomic_fetch_add(&m->signature_failures[ep], 1);
         }
+
+        return;
+    }
+
+    if (status != NGX_HTTP_OK) {
+        return;
+    }
+
+    p = outcome->data;
+    last = p + outcome->len;
+
+    while (p < last) {
+        comma = ngx_strlchr(p, last, ',');
+
+        word.data = p;
+        word.len = (comma ? comma : last) - p;
+
+        for (i = 0; i < NGX_HTTP_HASHPAY_OUTCOMES; i++) {
+            if (word.len == ngx_http_hashpay_outcomes[i].len
+                && ngx_strncmp(word.data, ngx_http_hashpay_outcomes[i].data,
+                               word.len)
+                   == 0)
+            {
+                (void) ngx_atomic_fetch_add(&m->outcomes[i], 1);
+                break;
+            }
+        }
+
+        p = word.data + word.len + 1;
     }
 }
 
 
-void
-ngx_http_hashpay_metrics_signature_failure(ngx_http_request_t *r,
-    ngx_uint_t endpoint)
+static ngx_uint_t
+ngx_http_hashpay_metrics_is(ngx_str_t *outcome, char *name)
 {
-    ngx_http_hashpay_metrics_t  *m;
+    size_t  len;
 
-    m = ngx_http_hashpay_metrics_get(r);
+    len = ngx_strlen(name);
 
-    if (m != NULL && endpoint < NGX_HTTP_HASHPAY_EP_N) {
-        (void) ngx_atomic_fetch_add(&m->signature_failures[endpoint], 1);
-    }
-}
-
-
-void
-ngx_http_hashpay_metrics_redis_error(ngx_http_request_t *r)
-{
-    ngx_http_hashpay_metrics_t  *m;
-
-    m = ngx_http_hashpay_metrics_get(r);
-
-    if (m != NULL) {
-        (void) ngx_atomic_fetch_add(&m->redis_errors, 1);
-    }
-}
-
-
-void
-ngx_http_hashpay_metrics_backpressure(ngx_http_request_t *r)
-{
-    ngx_http_hashpay_metrics_t  *m;
-
-    m = ngx_http_hashpay_metrics_get(r);
-
-    if (m != NULL) {
-        (void) ngx_atomic_fetch_add(&m->events_backpressure, 1);
-    }
+    return outcome->len == len
+           && ngx_strncmp(outcome->data, name, len) == 0;
 }
 
 
 /*
- * A worker writes its pid in the slot of its worker number when it is
- * connected, and takes it back (only its own) when it is not: a worker
- * that replaces a dead one takes over the slot, and a scrape counts only
- * pids that still run.
+ * The Redis client's hook (ngx_http_hashpay_redis_on_state()): a worker
+ * writes its pid in the slot of its worker number when it is connected,
+ * and takes it back (only its own) when it is not: a worker that
+ * replaces a dead one takes over the slot, and a scrape counts only pids
+ * that still run.
  */
 
 void
-ngx_http_hashpay_metrics_redis_connected(ngx_uint_t up)
+ngx_http_hashpay_metrics_redis_state(ngx_uint_t state)
 {
     ngx_atomic_t                  *slot;
     ngx_http_hashpay_metrics_t    *m;
@@ -367,7 +496,7 @@ ngx_http_hashpay_metrics_redis_connected(ngx_uint_t up)
     m = mcf->metrics_zone->data;
     slot = &m->connected[ngx_worker];
 
-    if (up) {
+    if (state == NGX_HTTP_HASHPAY_REDIS_UP) {
         *slot = (ngx_atomic_uint_t) ngx_pid;
 
     } else {
@@ -529,19 +658,23 @@ ngx_http_hashpay_metrics_done(ngx_http_hashpay_batch_t *b, ngx_int_t rc)
 static ngx_int_t
 ngx_http_hashpay_metrics_send(ngx_http_request_t *r, int64_t unacked)
 {
-    size_t                       len;
-    ngx_int_t                    rc;
-    ngx_buf_t                   *b;
-    ngx_uint_t                   e, c;
-    ngx_chain_t                  out;
+    ngx_str_t                    body;
+    ngx_uint_t                   workers;
+    ngx_http_hashpay_out_t       text;
     ngx_http_hashpay_metrics_t  *m, *snap;
+
+    static ngx_str_t  type =
+                      ngx_string("text/plain; version=0.0.4; charset=utf-8");
 
     m = ngx_http_hashpay_metrics_get(r);
     if (m == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /* the workers go on counting: printed is a copy, sized before */
+    /*
+     * the workers go on counting: printed is a copy, measured exactly by
+     * the same calls that print it, then printed into one buffer
+     */
 
     snap = ngx_palloc(r->pool, sizeof(ngx_http_hashpay_metrics_t));
     if (snap == NULL) {
@@ -550,137 +683,134 @@ ngx_http_hashpay_metrics_send(ngx_http_request_t *r, int64_t unacked)
 
     ngx_memcpy(snap, m, sizeof(ngx_http_hashpay_metrics_t));
 
-    len = NGX_HTTP_HASHPAY_METRICS_FIXED;
+    workers = ngx_http_hashpay_metrics_workers(snap);
 
-    for (e = 0; e < NGX_HTTP_HASHPAY_EP_N; e++) {
-        for (c = 0; c < NGX_HTTP_HASHPAY_CODES; c++) {
-            if (snap->requests[e][c]) {
-                len += NGX_HTTP_HASHPAY_METRICS_LINE;
-            }
-        }
-    }
+    ngx_memzero(&text, sizeof(ngx_http_hashpay_out_t));
 
-    b = ngx_create_temp_buf(r->pool, len);
-    if (b == NULL) {
+    ngx_http_hashpay_metrics_print(&text, snap, workers, unacked);
+
+    body.data = ngx_pnalloc(r->pool, text.len);
+    if (body.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b->last = ngx_http_hashpay_metrics_print(b->pos, snap, unacked);
+    text.pos = body.data;
+    text.end = body.data + text.len;
 
-    r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_length_n = b->last - b->pos;
-    ngx_str_set(&r->headers_out.content_type,
-                "text/plain; version=0.0.4; charset=utf-8");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_type_lowcase = NULL;
+    ngx_http_hashpay_metrics_print(&text, snap, workers, unacked);
 
-    if (r->method == NGX_HTTP_HEAD) {
-        r->header_only = 1;
-        return ngx_http_send_header(r);
+    body.len = text.pos - body.data;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "hashpay metrics: %uz bytes measured, %uz printed",
+                   text.len, body.len);
+
+    if (body.len != text.len) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "hashpay: metrics text of %uz bytes printed as %uz",
+                      text.len, body.len);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    return ngx_http_output_filter(r, &out);
+    return ngx_http_hashpay_send_text(r, NGX_HTTP_OK, &type, &body);
 }
 
 
-static u_char *
-ngx_http_hashpay_metrics_print(u_char *p, ngx_http_hashpay_metrics_t *m,
-    int64_t unacked)
+/*
+ * The text, measured (out->pos NULL: out->len grows) or written (at
+ * out->pos, never beyond out->end); each call prints at most
+ * NGX_HTTP_HASHPAY_METRICS_CHUNK bytes
+ */
+
+static void
+ngx_http_hashpay_metrics_print(ngx_http_hashpay_out_t *out,
+    ngx_http_hashpay_metrics_t *m, ngx_uint_t workers, int64_t unacked)
 {
     char              *ep;
     ngx_uint_t         e, c, b;
     ngx_atomic_uint_t  n, count;
 
-    p = ngx_cpymem(p, "# HELP hashpay_requests_total Requests answered by "
-                   "hashpay locations.\n"
-                   "# TYPE hashpay_requests_total counter\n",
-                   sizeof("# HELP hashpay_requests_total Requests answered "
-                          "by hashpay locations.\n"
-                          "# TYPE hashpay_requests_total counter\n") - 1);
+    ngx_http_hashpay_metrics_out(out, "# HELP hashpay_requests_total "
+                                 "Requests answered by hashpay locations.\n"
+                                 "# TYPE hashpay_requests_total counter\n");
 
     for (e = 0; e < NGX_HTTP_HASHPAY_EP_N; e++) {
         for (c = 0; c < NGX_HTTP_HASHPAY_CODES; c++) {
             n = m->requests[e][c];
 
             if (n) {
-                p = ngx_sprintf(p, "hashpay_requests_total{endpoint=\"%s\","
-                                "code=\"%03ui\"} %uA\n",
-                                ngx_http_hashpay_endpoints[e], c, n);
+                ngx_http_hashpay_metrics_out(out, "hashpay_requests_total"
+                                             "{endpoint=\"%s\","
+                                             "code=\"%03ui\"} %uA\n",
+                                             ngx_http_hashpay_endpoints[e],
+                                             c, n);
             }
         }
     }
 
-    p = ngx_sprintf(p, "# HELP hashpay_outcomes_total Outcomes of tweets "
-                    "and card transactions.\n"
-                    "# TYPE hashpay_outcomes_total counter\n");
+    ngx_http_hashpay_metrics_out(out, "# HELP hashpay_outcomes_total "
+                                 "Outcomes of tweets and card "
+                                 "transactions.\n"
+                                 "# TYPE hashpay_outcomes_total counter\n");
 
     for (c = 0; c < NGX_HTTP_HASHPAY_OUTCOMES; c++) {
-        p = ngx_sprintf(p, "hashpay_outcomes_total{outcome=\"%V\"} %uA\n",
-                        &ngx_http_hashpay_outcomes[c], m->outcomes[c]);
+        ngx_http_hashpay_metrics_out(out, "hashpay_outcomes_total"
+                                     "{outcome=\"%V\"} %uA\n",
+                                     &ngx_http_hashpay_outcomes[c],
+                                     m->outcomes[c]);
     }
 
-    p = ngx_sprintf(p, "# HELP hashpay_signature_failures_total Deliveries "
-                    "refused for their signature.\n"
-                    "# TYPE hashpay_signature_failures_total counter\n"
-                    "hashpay_signature_failures_total{endpoint=\"webhook\"} "
-                    "%uA\n"
-                    "hashpay_signature_failures_total"
-                    "{endpoint=\"transactions\"} %uA\n",
-                    m->signature_failures[NGX_HTTP_HASHPAY_EP_WEBHOOK],
-                    m->signature_failures[NGX_HTTP_HASHPAY_EP_TRANSACTIONS]);
+    ngx_http_hashpay_metrics_out(out, "# HELP hashpay_signature_failures_total"
+                        " Deliveries refused for their signature.\n"
+                        "# TYPE hashpay_signature_failures_total counter\n"
+                        "hashpay_signature_failures_total"
+                        "{endpoint=\"webhook\"} %uA\n"
+                        "hashpay_signature_failures_total"
+                        "{endpoint=\"transactions\"} %uA\n",
+                        m->signature_failures[NGX_HTTP_HASHPAY_EP_WEBHOOK],
+                        m->signature_failures
+                                         [NGX_HTTP_HASHPAY_EP_TRANSACTIONS]);
 
-    p = ngx_sprintf(p, "# HELP hashpay_redis_errors_total Requests answered "
-                    "503 because Redis failed, was down or too slow.\n"
-                    "# TYPE hashpay_redis_errors_total counter\n"
-                    "hashpay_redis_errors_total %uA\n"
-                    "# HELP hashpay_redis_connected Workers connected to "
-                    "Redis now.\n"
-                    "# TYPE hashpay_redis_connected gauge\n"
-                    "hashpay_redis_connected %ui\n",
-                    m->redis_errors, ngx_http_hashpay_metrics_workers(m));
+    ngx_http_hashpay_metrics_out(out, "# HELP hashpay_redis_errors_total "
+                        "Requests answered 503 because Redis failed, was "
+                        "down or too slow.\n"
+                        "# TYPE hashpay_redis_errors_total counter\n"
+                        "hashpay_redis_errors_total %uA\n"
+                        "# HELP hashpay_redis_connected Workers connected to "
+                        "Redis now.\n"
+                        "# TYPE hashpay_redis_connected gauge\n"
+                        "hashpay_redis_connected %ui\n",
+                        m->redis_errors, workers);
 
-    p = ngx_sprintf(p, "# HELP hashpay_events_backpressure_total Requests "
-                    "answered 503 events_backlog: the events group had "
-                    "hashpay_events_maxlen events unacknowledged.\n"
-                    "# TYPE hashpay_events_backpressure_total counter\n"
-                    "hashpay_events_backpressure_total %uA\n",
-                    m->events_backpressure);
+    ngx_http_hashpay_metrics_out(out, "# HELP "
+                        "hashpay_events_backpressure_total Requests "
+                        "answered 503 events_backlog: the events group had "
+                        "hashpay_events_maxlen events unacknowledged.\n"
+                        "# TYPE hashpay_events_backpressure_total counter\n"
+                        "hashpay_events_backpressure_total %uA\n",
+                        m->events_backpressure);
 
     if (unacked >= 0) {
-        p = ngx_sprintf(p, "# HELP hashpay_events_unacked Events that the "
-                        "group of hashpay_events_group has not acknowledged "
-                        "(pending, or not delivered yet), read at this "
-                        "scrape.\n"
+        ngx_http_hashpay_metrics_out(out, "# HELP hashpay_events_unacked "
+                        "Events that the group of hashpay_events_group has "
+                        "not acknowledged (pending, or not delivered yet), "
+                        "read at this scrape.\n"
                         "# TYPE hashpay_events_unacked gauge\n"
                         "hashpay_events_unacked %L\n", unacked);
     }
 
-    p = ngx_cpymem(p, "# HELP hashpay_build_info The version of the "
-                   "hashpay module that answers.\n"
-                   "# TYPE hashpay_build_info gauge\n"
-                   "hashpay_build_info{version=\""
-                   NGX_HTTP_HASHPAY_VERSION "\"} 1\n",
-                   sizeof("# HELP hashpay_build_info The version of the "
-                          "hashpay module that answers.\n"
-                          "# TYPE hashpay_build_info gauge\n"
-                          "hashpay_build_info{version=\""
-                          NGX_HTTP_HASHPAY_VERSION "\"} 1\n") - 1);
+    ngx_http_hashpay_metrics_out(out, "# HELP hashpay_build_info The "
+                                 "version of the hashpay module that "
+                                 "answers.\n"
+                                 "# TYPE hashpay_build_info gauge\n"
+                                 "hashpay_build_info{version=\"%s\"} 1\n",
+                                 NGX_HTTP_HASHPAY_VERSION);
 
-    p = ngx_sprintf(p, "# HELP hashpay_request_duration_seconds Time to "
-                    "answer a request of a hashpay location.\n"
-                    "# TYPE hashpay_request_duration_seconds histogram\n");
+    ngx_http_hashpay_metrics_out(out, "# HELP "
+                        "hashpay_request_duration_seconds Time to answer a "
+                        "request of a hashpay location.\n"
+                        "# TYPE hashpay_request_duration_seconds "
+                        "histogram\n");
 
     for (e = 0; e < NGX_HTTP_HASHPAY_EP_N; e++) {
         ep = ngx_http_hashpay_endpoints[e];
@@ -689,19 +819,40 @@ ngx_http_hashpay_metrics_print(u_char *p, ngx_http_hashpay_metrics_t *m,
         for (b = 0; b <= NGX_HTTP_HASHPAY_BUCKETS; b++) {
             count += m->buckets[e][b];
 
-            p = ngx_sprintf(p, "hashpay_request_duration_seconds_bucket"
+            ngx_http_hashpay_metrics_out(out,
+                            "hashpay_request_duration_seconds_bucket"
                             "{endpoint=\"%s\",le=\"%s\"} %uA\n",
                             ep, ngx_http_hashpay_bucket_le[b], count);
         }
 
         n = m->duration_ms[e];
 
-        p = ngx_sprintf(p, "hashpay_request_duration_seconds_sum"
-                        "{endpoint=\"%s\"} %uA.%03uA\n"
-                        "hashpay_request_duration_seconds_count"
-                        "{endpoint=\"%s\"} %uA\n",
-                        ep, n / 1000, n % 1000, ep, count);
+        ngx_http_hashpay_metrics_out(out,
+                            "hashpay_request_duration_seconds_sum"
+                            "{endpoint=\"%s\"} %uA.%03uA\n"
+                            "hashpay_request_duration_seconds_count"
+                            "{endpoint=\"%s\"} %uA\n",
+                            ep, n / 1000, n % 1000, ep, count);
+    }
+}
+
+
+static void ngx_cdecl
+ngx_http_hashpay_metrics_out(ngx_http_hashpay_out_t *out, const char *fmt,
+    ...)
+{
+    u_char   *p, chunk[NGX_HTTP_HASHPAY_METRICS_CHUNK];
+    va_list   args;
+
+    va_start(args, fmt);
+
+    if (out->pos == NULL) {
+        p = ngx_vslprintf(chunk, chunk + sizeof(chunk), fmt, args);
+        out->len += p - chunk;
+
+    } else {
+        out->pos = ngx_vslprintf(out->pos, out->end, fmt, args);
     }
 
-    return p;
+    va_end(args);
 }

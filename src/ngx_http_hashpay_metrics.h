@@ -35,16 +35,11 @@ ngx_int_t ngx_http_hashpay_metrics_init(ngx_conf_t *cf);
 
 ngx_int_t ngx_http_hashpay_metrics_handler(ngx_http_request_t *r);
 
-/* what the handlers count as they go */
-void ngx_http_hashpay_metrics_outcome(ngx_http_request_t *r,
-    ngx_str_t *outcome);
-void ngx_http_hashpay_metrics_signature_failure(ngx_http_request_t *r,
-    ngx_uint_t endpoint);
-void ngx_http_hashpay_metrics_redis_error(ngx_http_request_t *r);
-void ngx_http_hashpay_metrics_backpressure(ngx_http_request_t *r);
-
-/* this worker's Redis connection is up (1) or down (0) */
-void ngx_http_hashpay_metrics_redis_connected(ngx_uint_t up);
+/*
+ * the Redis client's hook (ngx_http_hashpay_redis_on_state()): this
+ * worker's connection is up (NGX_HTTP_HASHPAY_REDIS_UP) or down
+ */
+void ngx_http_hashpay_metrics_redis_state(ngx_uint_t state);
 
 
 #endif /* _NGX_HTTP_HASHPAY_METRICS_H_INCLUDED_ */

@@ -76,7 +76,6 @@
 #include "ngx_http_hashpay_redis.h"
 #include "ngx_http_hashpay_redis_cluster.h"
 #include "ngx_http_hashpay_backoff.h"
-#include "ngx_http_hashpay_metrics.h"
 
 
 /* Redis stopped answering: no reply for that many times timeout= */
@@ -301,6 +300,9 @@ static void ngx_http_hashpay_batch_detach(ngx_http_hashpay_batch_t *b);
 /* this worker's connection */
 static ngx_http_hashpay_redis_t  ngx_http_hashpay_redis;
 
+/* told when the connection becomes ready and when it is lost */
+static ngx_http_hashpay_redis_state_pt  ngx_http_hashpay_redis_state_hook;
+
 
 #if (NGX_DEBUG)
 
@@ -313,6 +315,13 @@ static const char  *ngx_http_hashpay_redis_states[] = {
 };
 
 #endif
+
+
+void
+ngx_http_hashpay_redis_on_state(ngx_http_hashpay_redis_state_pt handler)
+{
+    ngx_http_hashpay_redis_state_hook = handler;
+}
 
 
 ngx_int_t
@@ -783,7 +792,9 @@ ngx_http_hashpay_redis_ready(ngx_http_hashpay_redis_t *rs)
         ngx_del_timer(&rs->connect_timer);
     }
 
-    ngx_http_hashpay_metrics_redis_connected(1);
+    if (ngx_http_hashpay_redis_state_hook != NULL) {
+        ngx_http_hashpay_redis_state_hook(NGX_HTTP_HASHPAY_REDIS_UP);
+    }
 
     ngx_log_error(NGX_LOG_INFO, rs->log, 0,
                   "hashpay: redis \"%V\": connected", &rs->conf->name);
@@ -2362,7 +2373,9 @@ ngx_http_hashpay_redis_closed(void *owner, redisAsyncContext *ac)
     ngx_http_hashpay_redis_t *rs = owner;
 
     if (rs->state == NGX_HTTP_HASHPAY_REDIS_READY) {
-        ngx_http_hashpay_metrics_redis_connected(0);
+        if (ngx_http_hashpay_redis_state_hook != NULL) {
+            ngx_http_hashpay_redis_state_hook(NGX_HTTP_HASHPAY_REDIS_DOWN);
+        }
 
         if (ac->err && !rs->exiting) {
             ngx_log_error(NGX_LOG_ERR, rs->log, 0,

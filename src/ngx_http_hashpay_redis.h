@@ -87,6 +87,19 @@ struct ngx_http_hashpay_batch_s {
 };
 
 
+/*
+ * The client's state changes, told to whoever registered a hook (the
+ * metrics of the upper layer): this worker's connection is ready, or no
+ * longer is.  The client itself calls nothing above it.
+ */
+#define NGX_HTTP_HASHPAY_REDIS_DOWN  0
+#define NGX_HTTP_HASHPAY_REDIS_UP    1
+
+typedef void (*ngx_http_hashpay_redis_state_pt)(ngx_uint_t state);
+
+/* before ngx_http_hashpay_redis_init_process(); NULL: none */
+void ngx_http_hashpay_redis_on_state(ngx_http_hashpay_redis_state_pt handler);
+
 ngx_int_t ngx_http_hashpay_redis_init_process(ngx_cycle_t *cycle,
     ngx_http_hashpay_redis_conf_t *conf);
 void ngx_http_hashpay_redis_exit_process(ngx_cycle_t *cycle);
@@ -129,13 +142,5 @@ ngx_int_t ngx_http_hashpay_batch_send(ngx_http_hashpay_batch_t *b);
  * 1, else 0
  */
 ngx_uint_t ngx_http_hashpay_reply_backlog(redisReply *reply);
-
-/* the handlers' side: in ngx_http_hashpay_response.c */
-ngx_int_t ngx_http_hashpay_send_batch(ngx_http_request_t *r,
-    ngx_http_hashpay_batch_t *b, char *who);
-ngx_int_t ngx_http_hashpay_send_unavailable(ngx_http_request_t *r,
-    char *who, const char *why);
-ngx_int_t ngx_http_hashpay_send_backlog(ngx_http_request_t *r, char *who);
-
 
 #endif /* _NGX_HTTP_HASHPAY_REDIS_H_INCLUDED_ */

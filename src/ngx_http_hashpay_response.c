@@ -12,8 +12,6 @@
 #include <ngx_http.h>
 
 #include "ngx_http_hashpay.h"
-#include "ngx_http_hashpay_redis.h"
-#include "ngx_http_hashpay_metrics.h"
 
 
 static void ngx_http_hashpay_json_free(void *data);
@@ -43,17 +41,29 @@ ngx_int_t
 ngx_http_hashpay_send_json(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *json)
 {
+    static ngx_str_t  type = ngx_string("application/json");
+
+    return ngx_http_hashpay_send_text(r, status, &type, json);
+}
+
+
+/* an answer whose body is in memory (type: a static string) */
+
+ngx_int_t
+ngx_http_hashpay_send_text(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, ngx_str_t *text)
+{
     ngx_int_t     rc;
     ngx_buf_t    *b;
     ngx_chain_t   out;
 
     r->headers_out.status = status;
-    r->headers_out.content_length_n = json->len;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_length_n = text->len;
+    r->headers_out.content_type = *type;
+    r->headers_out.content_type_len = type->len;
     r->headers_out.content_type_lowcase = NULL;
 
-    if (r->method == NGX_HTTP_HEAD || json->len == 0) {
+    if (r->method == NGX_HTTP_HEAD || text->len == 0) {
         r->header_only = 1;
         return ngx_http_send_header(r);
     }
@@ -63,8 +73,8 @@ ngx_http_hashpay_send_json(ngx_http_request_t *r, ngx_uint_t status,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b->pos = json->data;
-    b->last = json->data + json->len;
+    b->pos = text->data;
+    b->last = text->data + text->len;
     b->memory = 1;
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
@@ -206,71 +216,4 @@ ngx_http_hashpay_json_free(void *data)
     json_t  *root = data;
 
     json_decref(root);
-}
-
-
-/* 503 redis_unavailable, logged with who answered it and why */
-
-ngx_int_t
-ngx_http_hashpay_send_unavailable(ngx_http_request_t *r, char *who,
-    const char *why)
-{
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "hashpay: %s answered 503: redis %s", who, why);
-
-    ngx_http_hashpay_metrics_redis_error(r);
-
-    return ngx_http_hashpay_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                       "redis_unavailable", NULL);
-}
-
-
-/*
- * 503 events_backlog: a script refused to append an event while the
- * events group has hashpay_events_maxlen of them unacknowledged; nothing
- * changed, the sender redelivers (Retry-After: 10)
- */
-
-ngx_int_t
-ngx_http_hashpay_send_backlog(ngx_http_request_t *r, char *who)
-{
-    ngx_http_hashpay_main_conf_t  *mcf;
-
-    mcf = ngx_http_get_module_main_conf(r, ngx_http_hashpay_module);
-
-    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                  "hashpay: %s answered 503: events backlog, group \"%V\" "
-                  "has %ui (hashpay_events_maxlen) or more events "
-                  "unacknowledged", who, &mcf->events_group,
-                  mcf->events_maxlen);
-
-    ngx_http_hashpay_metrics_backpressure(r);
-
-    return ngx_http_hashpay_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                       "events_backlog", NULL);
-}
-
-
-/*
- * Sends a handler's batch: NGX_DONE while Redis works (b->done answers
- * later), else the answer made now (503 when Redis is not connected)
- */
-
-ngx_int_t
-ngx_http_hashpay_send_batch(ngx_http_request_t *r,
-    ngx_http_hashpay_batch_t *b, char *who)
-{
-    ngx_int_t  rc;
-
-    rc = ngx_http_hashpay_batch_send(b);
-
-    if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (rc == NGX_DECLINED) {
-        return ngx_http_hashpay_send_unavailable(r, who, b->error);
-    }
-
-    return NGX_DONE;
 }

@@ -23,10 +23,9 @@
 
 #include "ngx_http_hashpay.h"
 #include "ngx_http_hashpay_redis.h"
-#include "ngx_http_hashpay_body.h"
 #include "ngx_http_hashpay_json.h"
 #include "ngx_http_hashpay_sig.h"
-#include "ngx_http_hashpay_metrics.h"
+#include "ngx_http_hashpay_handler.h"
 
 
 #define NGX_HTTP_HASHPAY_WEBHOOK_ID_MAX  256
@@ -36,26 +35,21 @@ typedef struct {
     json_t                         *root;
     ngx_str_t                       outcome;
     int64_t                         cashback_cents;
-    unsigned                        failed:1;
-    unsigned                        backlog:1;
 } ngx_http_hashpay_txn_ctx_t;
 
 
-static void ngx_http_hashpay_transactions_body(ngx_http_request_t *r);
-static ngx_int_t ngx_http_hashpay_transactions_process(ngx_http_request_t *r);
+static ngx_int_t ngx_http_hashpay_transactions_parse(ngx_http_request_t *r,
+    ngx_http_hashpay_batch_t *b, ngx_str_t *body);
 static ngx_int_t ngx_http_hashpay_transactions_verify(ngx_http_request_t *r,
     ngx_str_t *body, ngx_str_t *id);
 static ngx_int_t ngx_http_hashpay_transactions_header(ngx_http_request_t *r,
-    ngx_str_t *name, ngx_str_t *value);
+    ngx_table_elt_t *h, void *data);
 static ngx_int_t ngx_http_hashpay_transactions_eval(ngx_http_request_t *r,
-    ngx_http_hashpay_txn_ctx_t *tc, ngx_str_t *id,
-    ngx_http_hashpay_txn_t *txn);
-static void ngx_http_hashpay_transactions_reply(ngx_http_hashpay_batch_t *b,
-    ngx_uint_t index, redisReply *reply);
-static void ngx_http_hashpay_transactions_done(ngx_http_hashpay_batch_t *b,
-    ngx_int_t rc);
+    ngx_http_hashpay_batch_t *b, ngx_str_t *id, ngx_http_hashpay_txn_t *txn);
+static ngx_int_t ngx_http_hashpay_transactions_read(ngx_http_request_t *r,
+    void *data, ngx_uint_t index, redisReply *reply);
 static ngx_int_t ngx_http_hashpay_transactions_respond(ngx_http_request_t *r,
-    ngx_http_hashpay_txn_ctx_t *tc);
+    void *data);
 
 
 static ngx_str_t  ngx_http_hashpay_sw_headers[] = {
@@ -65,61 +59,38 @@ static ngx_str_t  ngx_http_hashpay_sw_headers[] = {
 };
 
 
+static ngx_http_hashpay_endpoint_t  ngx_http_hashpay_transactions_endpoint = {
+    "transactions",
+    "transaction script",
+    ngx_http_hashpay_transactions_parse,
+    ngx_http_hashpay_transactions_read,
+    ngx_http_hashpay_transactions_respond,
+    NGX_HTTP_SERVICE_UNAVAILABLE
+};
+
+
 ngx_int_t
 ngx_http_hashpay_transactions_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                rc;
-    ngx_http_hashpay_ctx_t  *ctx;
-
-    ctx = ngx_http_hashpay_get_ctx(r);
-    if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
     if (r->method != NGX_HTTP_POST) {
         return ngx_http_hashpay_refuse(r, NGX_HTTP_NOT_ALLOWED,
                                        "method_not_allowed", "Allow", "POST");
     }
 
-    r->request_body_in_single_buf = 1;
-
-    rc = ngx_http_read_client_request_body(r,
-                                        ngx_http_hashpay_transactions_body);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        if (rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
-            ngx_str_set(&ctx->outcome, "body_too_large");
-        }
-
-        return rc;
-    }
-
-    return NGX_DONE;
+    return ngx_http_hashpay_handler_read_body(r,
+                                    &ngx_http_hashpay_transactions_endpoint);
 }
 
 
-static void
-ngx_http_hashpay_transactions_body(ngx_http_request_t *r)
-{
-    ngx_int_t  rc;
-
-    rc = ngx_http_hashpay_transactions_process(r);
-
-    if (rc == NGX_DONE) {
-        /* waiting for Redis: the batch's done handler finalizes */
-        return;
-    }
-
-    ngx_http_finalize_request(r, rc);
-}
-
+/* the signature, then the body: NGX_DONE with the script queued in b */
 
 static ngx_int_t
-ngx_http_hashpay_transactions_process(ngx_http_request_t *r)
+ngx_http_hashpay_transactions_parse(ngx_http_request_t *r,
+    ngx_http_hashpay_batch_t *b, ngx_str_t *body)
 {
     size_t                        i;
     ngx_int_t                     rc;
-    ngx_str_t                     body, id;
+    ngx_str_t                     id;
     ngx_http_hashpay_ctx_t       *ctx;
     ngx_http_hashpay_txn_t        txn;
     ngx_http_hashpay_txn_ctx_t   *tc;
@@ -127,21 +98,15 @@ ngx_http_hashpay_transactions_process(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_hashpay_module);
 
-    if (ngx_http_hashpay_body_get(r, &body) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
     /* the signature comes first: nothing unsigned is parsed or stored */
 
-    rc = ngx_http_hashpay_transactions_verify(r, &body, &id);
+    rc = ngx_http_hashpay_transactions_verify(r, body, &id);
 
     if (rc == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     if (rc != NGX_OK) {
-        ngx_http_hashpay_metrics_signature_failure(r,
-                                           NGX_HTTP_HASHPAY_EP_TRANSACTIONS);
         return ngx_http_hashpay_send_error(r, NGX_HTTP_UNAUTHORIZED,
                                            "bad_signature", NULL);
     }
@@ -170,7 +135,7 @@ ngx_http_hashpay_transactions_process(ngx_http_request_t *r)
 
     ngx_memzero(&err, sizeof(ngx_http_hashpay_json_err_t));
 
-    tc->root = ngx_http_hashpay_json_parse(body.data, body.len, &err);
+    tc->root = ngx_http_hashpay_json_parse(body->data, body->len, &err);
 
     if (tc->root != NULL) {
         if (ngx_http_hashpay_json_cleanup_add(r->pool, tc->root) != NGX_OK) {
@@ -193,17 +158,10 @@ ngx_http_hashpay_transactions_process(ngx_http_request_t *r)
     }
 
     if (rc != NGX_OK) {
-        /* names of the contract only: never a value (a card number) */
-
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "hashpay: transaction body refused: %s%s%s", err.code,
-                      err.field ? " " : "", err.field ? err.field : "");
-
-        return ngx_http_hashpay_send_error(r, err.status, (char *) err.code,
-                                           (char *) err.field);
+        return ngx_http_hashpay_handler_refuse_body(r, "transaction", &err);
     }
 
-    return ngx_http_hashpay_transactions_eval(r, tc, &id, &txn);
+    return ngx_http_hashpay_transactions_eval(r, b, &id, &txn);
 }
 
 
@@ -234,7 +192,9 @@ ngx_http_hashpay_transactions_verify(ngx_http_request_t *r, ngx_str_t *body,
     names = ngx_http_hashpay_sw_headers;
 
     for (i = 0; i < 3; i++) {
-        if (ngx_http_hashpay_transactions_header(r, &names[i], fields[i])
+        if (ngx_http_hashpay_handler_headers(r, &names[i], 1,
+                                      ngx_http_hashpay_transactions_header,
+                                      fields[i])
             != NGX_OK)
         {
             ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
@@ -270,44 +230,19 @@ ngx_http_hashpay_transactions_verify(ngx_http_request_t *r, ngx_str_t *body,
 }
 
 
-/* the value of a request header (empty when absent); NGX_DECLINED twice */
+/* the value of a header (empty when absent); NGX_DECLINED twice */
 
 static ngx_int_t
-ngx_http_hashpay_transactions_header(ngx_http_request_t *r, ngx_str_t *name,
-    ngx_str_t *value)
+ngx_http_hashpay_transactions_header(ngx_http_request_t *r,
+    ngx_table_elt_t *h, void *data)
 {
-    ngx_uint_t        i, found;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+    ngx_str_t  *value = data;
 
-    found = 0;
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len != name->len
-            || ngx_strncasecmp(h[i].key.data, name->data, name->len) != 0)
-        {
-            continue;
-        }
-
-        if (found++) {
-            return NGX_DECLINED;
-        }
-
-        *value = h[i].value;
+    if (value->data != NULL) {
+        return NGX_DECLINED;
     }
+
+    *value = h->value;
 
     return NGX_OK;
 }
@@ -315,11 +250,9 @@ ngx_http_hashpay_transactions_header(ngx_http_request_t *r, ngx_str_t *name,
 
 static ngx_int_t
 ngx_http_hashpay_transactions_eval(ngx_http_request_t *r,
-    ngx_http_hashpay_txn_ctx_t *tc, ngx_str_t *id,
-    ngx_http_hashpay_txn_t *txn)
+    ngx_http_hashpay_batch_t *b, ngx_str_t *id, ngx_http_hashpay_txn_t *txn)
 {
     ngx_str_t                     *args;
-    ngx_http_hashpay_batch_t      *b;
     ngx_http_hashpay_loc_conf_t   *hlcf;
     ngx_http_hashpay_main_conf_t  *mcf;
 
@@ -355,14 +288,6 @@ ngx_http_hashpay_transactions_eval(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b = ngx_http_hashpay_batch_create(r);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->data = tc;
-    b->reply = ngx_http_hashpay_transactions_reply;
-    b->done = ngx_http_hashpay_transactions_done;
     b->durable = 1;
 
     if (ngx_http_hashpay_batch_eval(b, NGX_HTTP_HASHPAY_SCRIPT_TRANSACTION,
@@ -372,35 +297,20 @@ ngx_http_hashpay_transactions_eval(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_hashpay_send_batch(r, b, "transactions");
+    return NGX_DONE;
 }
 
 
 /* { outcome, cashback_cents }: anything else fails the request (503) */
 
-static void
-ngx_http_hashpay_transactions_reply(ngx_http_hashpay_batch_t *b,
+static ngx_int_t
+ngx_http_hashpay_transactions_read(ngx_http_request_t *r, void *data,
     ngx_uint_t index, redisReply *reply)
 {
     redisReply                  *o, *c;
-    ngx_http_request_t          *r;
     ngx_http_hashpay_txn_ctx_t  *tc;
 
-    r = b->request;
-    tc = b->data;
-
-    if (ngx_http_hashpay_reply_backlog(reply)) {
-        tc->backlog = 1;
-        return;
-    }
-
-    if (reply->type == REDIS_REPLY_ERROR) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "hashpay: redis transaction script failed: %*s",
-                      (size_t) reply->len, reply->str);
-        tc->failed = 1;
-        return;
-    }
+    tc = data;
 
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
         goto unexpected;
@@ -419,51 +329,26 @@ ngx_http_hashpay_transactions_reply(ngx_http_hashpay_batch_t *b,
             || ngx_strcmp(tc->outcome.data, "duplicate") == 0))
     {
         tc->cashback_cents = c->integer;
-        return;
+        return NGX_OK;
     }
 
 unexpected:
 
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                   "hashpay: unexpected answer of the transaction script");
-    tc->failed = 1;
-}
-
-
-static void
-ngx_http_hashpay_transactions_done(ngx_http_hashpay_batch_t *b, ngx_int_t rc)
-{
-    ngx_connection_t            *c;
-    ngx_http_request_t          *r;
-    ngx_http_hashpay_txn_ctx_t  *tc;
-
-    r = b->request;
-    c = r->connection;
-    tc = b->data;
-
-    if (rc != NGX_OK || tc->failed) {
-        rc = ngx_http_hashpay_send_unavailable(r, "transactions",
-                                    rc != NGX_OK ? b->error : "script failed");
-
-    } else if (tc->backlog) {
-        rc = ngx_http_hashpay_send_backlog(r, "transactions");
-
-    } else {
-        rc = ngx_http_hashpay_transactions_respond(r, tc);
-    }
-
-    ngx_http_finalize_request(r, rc);
-    ngx_http_run_posted_requests(c);
+    return NGX_ERROR;
 }
 
 
 static ngx_int_t
-ngx_http_hashpay_transactions_respond(ngx_http_request_t *r,
-    ngx_http_hashpay_txn_ctx_t *tc)
+ngx_http_hashpay_transactions_respond(ngx_http_request_t *r, void *data)
 {
-    u_char                  *p;
-    ngx_str_t                json;
-    ngx_http_hashpay_ctx_t  *ctx;
+    u_char                      *p;
+    ngx_str_t                    json;
+    ngx_http_hashpay_ctx_t      *ctx;
+    ngx_http_hashpay_txn_ctx_t  *tc;
+
+    tc = data;
 
     p = ngx_pnalloc(r->pool, sizeof("{\"outcome\":\"\",\"cashback_cents\":}")
                              + tc->outcome.len + NGX_INT64_LEN);
@@ -478,8 +363,6 @@ ngx_http_hashpay_transactions_respond(ngx_http_request_t *r,
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_hashpay_module);
     ctx->outcome = tc->outcome;
-
-    ngx_http_hashpay_metrics_outcome(r, &tc->outcome);
 
     return ngx_http_hashpay_send_json(r, NGX_HTTP_OK, &json);
 }

@@ -20,11 +20,10 @@
 
 #include "ngx_http_hashpay.h"
 #include "ngx_http_hashpay_redis.h"
-#include "ngx_http_hashpay_body.h"
 #include "ngx_http_hashpay_sig.h"
 #include "ngx_http_hashpay_tweet.h"
 #include "ngx_http_hashpay_code.h"
-#include "ngx_http_hashpay_metrics.h"
+#include "ngx_http_hashpay_handler.h"
 
 
 #define NGX_HTTP_HASHPAY_REVOKE  ((ngx_uint_t) -1)
@@ -36,31 +35,37 @@ typedef struct {
 } ngx_http_hashpay_result_t;
 
 
+/* the signature headers seen so far */
+typedef struct {
+    ngx_http_hashpay_loc_conf_t    *hlcf;
+    ngx_str_t                      *body;
+    ngx_uint_t                      found;
+} ngx_http_hashpay_sig_check_t;
+
+
 typedef struct {
     ngx_http_hashpay_delivery_t     delivery;
     ngx_http_hashpay_result_t      *results;     /* one per tweet */
     ngx_uint_t                     *cmd_tweet;   /* cmd index -> tweet */
-    ngx_uint_t                      failed;      /* unsigned:1 */
-    ngx_uint_t                      backlog;     /* unsigned:1 */
 } ngx_http_hashpay_webhook_t;
 
 
 static ngx_int_t ngx_http_hashpay_crc(ngx_http_request_t *r,
     ngx_http_hashpay_loc_conf_t *hlcf);
-static void ngx_http_hashpay_webhook_body(ngx_http_request_t *r);
-static ngx_int_t ngx_http_hashpay_webhook_process(ngx_http_request_t *r);
+static ngx_int_t ngx_http_hashpay_webhook_parse(ngx_http_request_t *r,
+    ngx_http_hashpay_batch_t *b, ngx_str_t *body);
 static ngx_int_t ngx_http_hashpay_check_signature(ngx_http_request_t *r,
     ngx_http_hashpay_loc_conf_t *hlcf, ngx_str_t *body);
+static ngx_int_t ngx_http_hashpay_check_header(ngx_http_request_t *r,
+    ngx_table_elt_t *h, void *data);
 static ngx_int_t ngx_http_hashpay_webhook_eval_tweet(ngx_http_request_t *r,
     ngx_http_hashpay_batch_t *b, ngx_http_hashpay_tweet_t *t);
 static ngx_int_t ngx_http_hashpay_webhook_eval_revoke(ngx_http_request_t *r,
     ngx_http_hashpay_batch_t *b, ngx_http_hashpay_revoke_t *rv);
-static void ngx_http_hashpay_webhook_reply(ngx_http_hashpay_batch_t *b,
-    ngx_uint_t index, redisReply *reply);
-static void ngx_http_hashpay_webhook_done(ngx_http_hashpay_batch_t *b,
-    ngx_int_t rc);
+static ngx_int_t ngx_http_hashpay_webhook_read(ngx_http_request_t *r,
+    void *data, ngx_uint_t index, redisReply *reply);
 static ngx_int_t ngx_http_hashpay_webhook_respond(ngx_http_request_t *r,
-    ngx_http_hashpay_webhook_t *wh);
+    void *data);
 
 
 static ngx_str_t  ngx_http_hashpay_ignored = ngx_string("ignored");
@@ -83,23 +88,31 @@ static const char  *ngx_http_hashpay_formats[] = {
 };
 
 
-static ngx_str_t  ngx_http_hashpay_sig_header =
-    ngx_string("x-twitter-webhooks-signature");
-static ngx_str_t  ngx_http_hashpay_sig2_header =
-    ngx_string("x-twitter-webhooks-signature-oauth2");
+static ngx_str_t  ngx_http_hashpay_sig_headers[] = {
+    ngx_string("x-twitter-webhooks-signature"),
+    ngx_string("x-twitter-webhooks-signature-oauth2")
+};
+
+
+static ngx_http_hashpay_endpoint_t  ngx_http_hashpay_webhook_endpoint = {
+    "webhook",
+    "script",
+    ngx_http_hashpay_webhook_parse,
+    ngx_http_hashpay_webhook_read,
+    ngx_http_hashpay_webhook_respond,
+    NGX_HTTP_SERVICE_UNAVAILABLE
+};
 
 
 ngx_int_t
 ngx_http_hashpay_webhook_handler(ngx_http_request_t *r)
 {
     ngx_int_t                     rc;
-    ngx_http_hashpay_ctx_t       *ctx;
     ngx_http_hashpay_loc_conf_t  *hlcf;
 
     hlcf = ngx_http_get_module_loc_conf(r, ngx_http_hashpay_module);
 
-    ctx = ngx_http_hashpay_get_ctx(r);
-    if (ctx == NULL) {
+    if (ngx_http_hashpay_get_ctx(r) == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -119,19 +132,8 @@ ngx_http_hashpay_webhook_handler(ngx_http_request_t *r)
                                        "GET, POST");
     }
 
-    r->request_body_in_single_buf = 1;
-
-    rc = ngx_http_read_client_request_body(r, ngx_http_hashpay_webhook_body);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        if (rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
-            ngx_str_set(&ctx->outcome, "body_too_large");
-        }
-
-        return rc;
-    }
-
-    return NGX_DONE;
+    return ngx_http_hashpay_handler_read_body(r,
+                                           &ngx_http_hashpay_webhook_endpoint);
 }
 
 
@@ -187,32 +189,20 @@ ngx_http_hashpay_crc(ngx_http_request_t *r, ngx_http_hashpay_loc_conf_t *hlcf)
 }
 
 
-static void
-ngx_http_hashpay_webhook_body(ngx_http_request_t *r)
-{
-    ngx_int_t  rc;
-
-    rc = ngx_http_hashpay_webhook_process(r);
-
-    if (rc == NGX_DONE) {
-        /* waiting for Redis: the batch's done handler finalizes */
-        return;
-    }
-
-    ngx_http_finalize_request(r, rc);
-}
-
+/*
+ * The signature over the raw body, then the delivery: NGX_DONE with a
+ * script per acting post and per revoke queued in b, in their order
+ */
 
 static ngx_int_t
-ngx_http_hashpay_webhook_process(ngx_http_request_t *r)
+ngx_http_hashpay_webhook_parse(ngx_http_request_t *r,
+    ngx_http_hashpay_batch_t *b, ngx_str_t *body)
 {
     json_t                         *root;
     ngx_int_t                       rc;
-    ngx_str_t                       body;
     ngx_uint_t                      i, j, n, nrv;
     json_error_t                    err;
     ngx_http_hashpay_ctx_t         *ctx;
-    ngx_http_hashpay_batch_t       *b;
     ngx_http_hashpay_tweet_t       *t;
     ngx_http_hashpay_revoke_t      *rv;
     ngx_http_hashpay_webhook_t     *wh;
@@ -222,21 +212,15 @@ ngx_http_hashpay_webhook_process(ngx_http_request_t *r)
     hlcf = ngx_http_get_module_loc_conf(r, ngx_http_hashpay_module);
     ctx = ngx_http_get_module_ctx(r, ngx_http_hashpay_module);
 
-    if (ngx_http_hashpay_body_get(r, &body) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
     /* the signature comes first: nothing unsigned reaches Redis */
 
-    rc = ngx_http_hashpay_check_signature(r, hlcf, &body);
+    rc = ngx_http_hashpay_check_signature(r, hlcf, body);
 
     if (rc == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     if (rc != NGX_OK) {
-        ngx_http_hashpay_metrics_signature_failure(r,
-                                                NGX_HTTP_HASHPAY_EP_WEBHOOK);
         return ngx_http_hashpay_send_error(r, NGX_HTTP_UNAUTHORIZED,
                                            "bad_signature", NULL);
     }
@@ -248,12 +232,12 @@ ngx_http_hashpay_webhook_process(ngx_http_request_t *r)
      * integer as a real, which the parser of timestamp_ms accepts
      */
 
-    root = json_loadb((const char *) body.data, body.len, JSON_ALLOW_NUL,
+    root = json_loadb((const char *) body->data, body->len, JSON_ALLOW_NUL,
                       &err);
 
     if (root == NULL && json_error_code(&err) == json_error_numeric_overflow)
     {
-        root = json_loadb((const char *) body.data, body.len,
+        root = json_loadb((const char *) body->data, body->len,
                           JSON_ALLOW_NUL|JSON_DECODE_INT_AS_REAL, &err);
     }
 
@@ -323,14 +307,6 @@ ngx_http_hashpay_webhook_process(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b = ngx_http_hashpay_batch_create(r);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->data = wh;
-    b->reply = ngx_http_hashpay_webhook_reply;
-    b->done = ngx_http_hashpay_webhook_done;
     b->durable = 1;
 
     /* posts and revokes go to Redis in the order they were delivered */
@@ -400,7 +376,7 @@ ngx_http_hashpay_webhook_process(ngx_http_request_t *r)
         return ngx_http_hashpay_webhook_respond(r, wh);
     }
 
-    return ngx_http_hashpay_send_batch(r, b, "webhook");
+    return NGX_DONE;
 }
 
 
@@ -413,62 +389,52 @@ static ngx_int_t
 ngx_http_hashpay_check_signature(ngx_http_request_t *r,
     ngx_http_hashpay_loc_conf_t *hlcf, ngx_str_t *body)
 {
-    ngx_int_t         rc;
-    ngx_uint_t        i, found;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+    ngx_int_t                     rc;
+    ngx_http_hashpay_sig_check_t  sc;
 
-    found = 0;
-    part = &r->headers_in.headers.part;
-    h = part->elts;
+    sc.hlcf = hlcf;
+    sc.body = body;
+    sc.found = 0;
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (!((h[i].key.len == ngx_http_hashpay_sig_header.len
-               && ngx_strncasecmp(h[i].key.data,
-                                  ngx_http_hashpay_sig_header.data,
-                                  h[i].key.len)
-                  == 0)
-              || (h[i].key.len == ngx_http_hashpay_sig2_header.len
-                  && ngx_strncasecmp(h[i].key.data,
-                                     ngx_http_hashpay_sig2_header.data,
-                                     h[i].key.len)
-                     == 0)))
-        {
-            continue;
-        }
-
-        found++;
-
-        rc = ngx_http_hashpay_x_verify(&h[i].value,
-                                       hlcf->consumer_secrets->elts,
-                                       hlcf->consumer_secrets->nelts,
-                                       body->data, body->len);
-        if (rc == NGX_ERROR) {
-            return NGX_ERROR;
-        }
-
-        if (rc != NGX_OK) {
-            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                          "hashpay: webhook signature in \"%V\" does not "
-                          "verify", &h[i].key);
-            return NGX_DECLINED;
-        }
+    rc = ngx_http_hashpay_handler_headers(r, ngx_http_hashpay_sig_headers,
+                                 sizeof(ngx_http_hashpay_sig_headers)
+                                 / sizeof(ngx_str_t),
+                                 ngx_http_hashpay_check_header, &sc);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
-    if (found == 0) {
+    if (sc.found == 0) {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "hashpay: webhook without a signature header");
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_hashpay_check_header(ngx_http_request_t *r, ngx_table_elt_t *h,
+    void *data)
+{
+    ngx_int_t                      rc;
+    ngx_http_hashpay_sig_check_t  *sc = data;
+
+    sc->found++;
+
+    rc = ngx_http_hashpay_x_verify(&h->value,
+                                   sc->hlcf->consumer_secrets->elts,
+                                   sc->hlcf->consumer_secrets->nelts,
+                                   sc->body->data, sc->body->len);
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (rc != NGX_OK) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "hashpay: webhook signature in \"%V\" does not "
+                      "verify", &h->key);
         return NGX_DECLINED;
     }
 
@@ -624,32 +590,16 @@ ngx_http_hashpay_webhook_eval_revoke(ngx_http_request_t *r,
  * delivery is answered 503 and redelivered.
  */
 
-static void
-ngx_http_hashpay_webhook_reply(ngx_http_hashpay_batch_t *b, ngx_uint_t index,
-    redisReply *reply)
+static ngx_int_t
+ngx_http_hashpay_webhook_read(ngx_http_request_t *r, void *data,
+    ngx_uint_t index, redisReply *reply)
 {
     ngx_uint_t                   i;
-    ngx_http_request_t          *r;
     ngx_http_hashpay_webhook_t  *wh;
     ngx_http_hashpay_result_t   *res;
 
-    r = b->request;
-    wh = b->data;
+    wh = data;
     i = wh->cmd_tweet[index];
-
-    if (ngx_http_hashpay_reply_backlog(reply)) {
-        /* that post or revoke changed nothing: the delivery is refused */
-        wh->backlog = 1;
-        return;
-    }
-
-    if (reply->type == REDIS_REPLY_ERROR) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "hashpay: redis script failed: %*s",
-                      (size_t) reply->len, reply->str);
-        wh->failed = 1;
-        return;
-    }
 
     if (i == NGX_HTTP_HASHPAY_REVOKE) {
         /* { linked, purchases_cancelled, claims_voided }: nothing to say */
@@ -657,10 +607,10 @@ ngx_http_hashpay_webhook_reply(ngx_http_hashpay_batch_t *b, ngx_uint_t index,
         if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "hashpay: unexpected answer of the unlink script");
-            wh->failed = 1;
+            return NGX_ERROR;
         }
 
-        return;
+        return NGX_OK;
     }
 
     res = &wh->results[i];
@@ -675,49 +625,26 @@ ngx_http_hashpay_webhook_reply(ngx_http_hashpay_batch_t *b, ngx_uint_t index,
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "hashpay: unexpected answer of the tweet script");
-        wh->failed = 1;
-    }
-}
-
-
-static void
-ngx_http_hashpay_webhook_done(ngx_http_hashpay_batch_t *b, ngx_int_t rc)
-{
-    ngx_connection_t            *c;
-    ngx_http_request_t          *r;
-    ngx_http_hashpay_webhook_t  *wh;
-
-    r = b->request;
-    c = r->connection;
-    wh = b->data;
-
-    if (rc != NGX_OK || wh->failed) {
-        rc = ngx_http_hashpay_send_unavailable(r, "webhook",
-                                    rc != NGX_OK ? b->error : "script failed");
-
-    } else if (wh->backlog) {
-        rc = ngx_http_hashpay_send_backlog(r, "webhook");
-
-    } else {
-        rc = ngx_http_hashpay_webhook_respond(r, wh);
+        return NGX_ERROR;
     }
 
-    ngx_http_finalize_request(r, rc);
-    ngx_http_run_posted_requests(c);
+    return NGX_OK;
 }
 
 
 static ngx_int_t
-ngx_http_hashpay_webhook_respond(ngx_http_request_t *r,
-    ngx_http_hashpay_webhook_t *wh)
+ngx_http_hashpay_webhook_respond(ngx_http_request_t *r, void *data)
 {
-    u_char                     *p, *o;
-    size_t                      len, olen;
-    ngx_str_t                   json;
-    ngx_uint_t                  i, n;
-    ngx_http_hashpay_ctx_t     *ctx;
-    ngx_http_hashpay_tweet_t   *t;
-    ngx_http_hashpay_result_t  *res;
+    u_char                      *p, *o;
+    size_t                       len, olen;
+    ngx_str_t                    json;
+    ngx_uint_t                   i, n;
+    ngx_http_hashpay_ctx_t      *ctx;
+    ngx_http_hashpay_tweet_t    *t;
+    ngx_http_hashpay_result_t   *res;
+    ngx_http_hashpay_webhook_t  *wh;
+
+    wh = data;
 
     n = wh->delivery.tweets->nelts;
     t = wh->delivery.tweets->elts;
@@ -772,8 +699,6 @@ ngx_http_hashpay_webhook_respond(ngx_http_request_t *r,
         *p++ = '}';
 
         o = ngx_cpymem(o, res[i].outcome.data, res[i].outcome.len);
-
-        ngx_http_hashpay_metrics_outcome(r, &res[i].outcome);
     }
 
     *p++ = ']';

@@ -1180,3 +1180,54 @@ $::SEED
                    . 'POST 401 bad_signature|POST 400 malformed_json',
                    '$hashpay_outcome per request');
 }]
+
+
+
+=== TEST 56: webhook-id sent twice: 401, nothing changes
+Two of them make the request ambiguous: which one was signed is not for
+the module to guess.  Refused before the body is read.
+--- transaction eval
+::txn()
+--- extra_headers: webhook-id: msg_other
+--- redis_init eval
+$::SEED
+--- redis_unchanged
+--- error_code: 401
+--- response_body eval
+$::BAD_SIG
+--- error_log eval
+::refused_log('duplicate webhook-id header')
+
+
+
+=== TEST 57: webhook-timestamp sent twice: 401, nothing changes
+Two of them make the request ambiguous: which one was signed is not for
+the module to guess.  Refused before the body is read.
+--- transaction eval
+::txn()
+--- extra_headers: webhook-timestamp: 1700000000
+--- redis_init eval
+$::SEED
+--- redis_unchanged
+--- error_code: 401
+--- response_body eval
+$::BAD_SIG
+--- error_log eval
+::refused_log('duplicate webhook-timestamp header')
+
+
+
+=== TEST 58: webhook-signature sent twice: 401, nothing changes
+Two of them make the request ambiguous: which one was signed is not for
+the module to guess.  Refused before the body is read.
+--- transaction eval
+::txn()
+--- extra_headers: webhook-signature: v1,AAAA
+--- redis_init eval
+$::SEED
+--- redis_unchanged
+--- error_code: 401
+--- response_body eval
+$::BAD_SIG
+--- error_log eval
+::refused_log('duplicate webhook-signature header')
