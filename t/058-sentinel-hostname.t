@@ -8,12 +8,11 @@
 # Real processes: a primary (redis-server) and a sentinel (redis-sentinel)
 # that monitors it as "localhost" (the one name the sentinel itself can
 # resolve here, from /etc/hosts); a sentinel of this file's own that
-# answers whatever "<host> <port>" it is told to (a lying sentinel); and a
-# DNS server of this file's own (UDP, on a port the kernel chose) that
-# answers A records for localhost and primary.hashpay.test (127.0.0.1),
-# an empty answer for their other types, nothing at all for
-# silent.hashpay.test, and NXDOMAIN for any other name; it writes every
-# query it gets to a file, so that the tests see it was asked.
+# answers a host name of %Lie for each master name (a lying sentinel);
+# and a DNS server of this file's own (t/lib/HashpayDns.pm) that knows
+# localhost and primary.hashpay.test (127.0.0.1), never answers for
+# silent.hashpay.test, and says NXDOMAIN for any other name; it counts
+# the queries, so that the tests see it was asked.
 
 use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
@@ -23,13 +22,9 @@ use IO::Socket::INET ();
 use POSIX ();
 use File::Temp ();
 use HashpayTest qw(spawn_redis stop_redis redis_reply);
+use HashpayDns qw(spawn_dns queries);
 
 our $Parent = $$;
-
-our $QueryFile = "/tmp/hashpay-058-queries.$$";
-
-# the names the DNS server knows
-our %Known = ('localhost' => 1, 'primary.hashpay.test' => 1);
 
 # what the lying sentinel answers for each master name
 our %Lie = ('m' => 'primary.hashpay.test',
@@ -40,7 +35,8 @@ our $P = spawn_redis();
 our ($Sentinel, $SentinelPort) = spawn_sentinel($P->{port});
 
 our ($LiarPid, $LiarPort) = liar();
-our ($DnsPid, $DnsPort) = dns();
+our $DnsPort = spawn_dns(known => [ 'localhost', 'primary.hashpay.test' ],
+                         silent => [ 'silent.hashpay.test' ]);
 
 $ENV{TEST_NGINX_SENTINEL_PORT} = $SentinelPort;
 $ENV{TEST_NGINX_LIAR_PORT} = $LiarPort;
@@ -50,10 +46,9 @@ END {
     local $?;
 
     if ($$ == $Parent) {
-        for my $pid ($LiarPid, $DnsPid) {
-            next unless $pid;
-            kill 'TERM', $pid;
-            waitpid($pid, 0);
+        if ($LiarPid) {
+            kill 'TERM', $LiarPid;
+            waitpid($LiarPid, 0);
         }
 
         if ($Sentinel) {
@@ -62,7 +57,6 @@ END {
 
         eval { stop_redis($P) } if $P;
 
-        unlink $QueryFile;
     }
 }
 
@@ -173,88 +167,6 @@ sub liar {
     POSIX::_exit(0);
 }
 
-# The DNS server (RFC 1035 over UDP): one question per query, as nginx's
-# resolver sends them.  (pid, port)
-
-sub dns {
-    my $sock = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
-                                     LocalPort => 0, Proto => 'udp')
-        or die "no udp socket: $!";
-    my $port = $sock->sockport;
-
-    my $pid = fork();
-    die "fork: $!" unless defined $pid;
-
-    if ($pid) {
-        close $sock;
-        return ($pid, $port);
-    }
-
-    while (getppid() != 1) {
-        my $sel = IO::Select->new($sock);
-        next unless $sel->can_read(0.1);
-
-        my $peer = $sock->recv(my $q, 512) or next;
-        next if length($q) < 12;
-
-        my ($id, $flags, $qd) = unpack('n n n', $q);
-        next unless $qd == 1;
-
-        # the question: labels, then type and class
-        my ($off, @labels) = (12);
-
-        while ($off < length $q) {
-            my $n = ord substr($q, $off, 1);
-            $off++;
-            last if $n == 0;
-            push @labels, lc substr($q, $off, $n);
-            $off += $n;
-        }
-
-        next if $off + 4 > length $q;
-
-        my ($type) = unpack('n', substr($q, $off, 2));
-        my $question = substr($q, 12, $off + 4 - 12);
-        my $name = join('.', @labels);
-
-        if (open(my $fh, '>>', $QueryFile)) {
-            print $fh "$name $type\n";
-            close $fh;
-        }
-
-        next if $name eq 'silent.hashpay.test';
-
-        my ($rcode, $answer, $an) = (0, '', 0);
-
-        if (!$Known{$name}) {
-            $rcode = 3;
-
-        } elsif ($type == 1) {
-            # a pointer to the question's name, A, IN, TTL 1 s, 127.0.0.1
-            $answer = pack('n n n N n C4', 0xc00c, 1, 1, 1, 4,
-                           127, 0, 0, 1);
-            $an = 1;
-        }
-
-        # QR, the query's RD, RA; one question, $an answers
-        my $rflags = 0x8000 | ($flags & 0x0100) | 0x0080 | $rcode;
-
-        $sock->send(pack('n n n n n n', $id, $rflags, 1, $an, 0, 0)
-                    . $question . $answer, 0, $peer);
-    }
-
-    POSIX::_exit(0);
-}
-
-# how many queries for the name the DNS server got so far
-sub queries {
-    my ($name) = @_;
-    open(my $fh, '<', $QueryFile) or return 0;
-    my $n = grep { /^\Q$name\E \d+$/ } <$fh>;
-    close $fh;
-    return $n;
-}
-
 # a delivery of one tweet by a user of its own with an unknown
 # confirmation code: it acts (rejected unknown_code), so it is recorded in
 # hashpay:tweet:<id>
@@ -310,7 +222,7 @@ main::unknown('1580000000000000001')
 [ sub {
     Test::More::is(main::recorded('1580000000000000001'), '1',
                    'the tweet record is on the primary');
-    Test::More::ok(main::queries('localhost') >= 1,
+    Test::More::ok(HashpayDns::queries('localhost') >= 1,
                    'the DNS server was asked for localhost');
     Test::More::ok(main::whole_log(
                        qr/hashpay redis: sentinel 127\.0\.0\.1:$main::SentinelPort: the primary is localhost:$main::P->{port}$/m),
@@ -347,7 +259,7 @@ main::unknown('1580000000000000002')
 [ sub {
     Test::More::is(main::recorded('1580000000000000002'), '1',
                    'the tweet record is on the primary');
-    my $before = main::queries('primary.hashpay.test');
+    my $before = HashpayDns::queries('primary.hashpay.test');
     Test::More::ok($before >= 1, 'the DNS server was asked');
 
     Time::HiRes::sleep(2.5);
@@ -370,7 +282,7 @@ main::unknown('1580000000000000002')
                    'only 503 before');
     Test::More::is(main::recorded('1580000000000000012'), '1',
                    'on the primary');
-    Test::More::ok(main::queries('primary.hashpay.test') > $before,
+    Test::More::ok(HashpayDns::queries('primary.hashpay.test') > $before,
                    'the name was looked up again');
   } ]
 --- no_error_log
@@ -393,7 +305,7 @@ hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_LIAR_PORT master=nowhere connect_ti
     Test::More::ok(HashpayTest::wait_log(
                        qr/hashpay: redis "nowhere": nowhere\.hashpay\.test could not be resolved \(3: Host not found\)/),
                    'NXDOMAIN is logged');
-    Test::More::ok(main::queries('nowhere.hashpay.test') >= 1,
+    Test::More::ok(HashpayDns::queries('nowhere.hashpay.test') >= 1,
                    'the DNS server was asked');
     Test::More::is(main::recorded('1580000000000000003'), '0',
                    'nothing written');
@@ -406,7 +318,7 @@ hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_LIAR_PORT master=nowhere connect_ti
 
 === TEST 4: no resolver directive: 503 and "no resolver defined", no lookup at all
 --- init
-$main::Asked = main::queries('primary.hashpay.test');
+$main::Asked = HashpayDns::queries('primary.hashpay.test');
 --- http_config
 hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_LIAR_PORT master=m connect_timeout=1s timeout=3s;
 --- delivery eval
@@ -419,7 +331,7 @@ hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_LIAR_PORT master=m connect_timeout=
     Test::More::ok(HashpayTest::wait_log(
                        qr/hashpay: redis "m": no resolver defined to resolve primary\.hashpay\.test/),
                    '"no resolver defined" is logged');
-    Test::More::is(main::queries('primary.hashpay.test'), $main::Asked,
+    Test::More::is(HashpayDns::queries('primary.hashpay.test'), $main::Asked,
                    'the DNS server was not asked');
     Test::More::is(main::recorded('1580000000000000004'), '0',
                    'nothing written');
@@ -446,7 +358,7 @@ hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_LIAR_PORT master=silent connect_tim
     Test::More::ok(HashpayTest::wait_log(
                        qr/hashpay: redis "silent": silent\.hashpay\.test could not be resolved \(110: Operation timed out\)/, 10),
                    'the timeout is logged');
-    Test::More::ok(main::queries('silent.hashpay.test') >= 1,
+    Test::More::ok(HashpayDns::queries('silent.hashpay.test') >= 1,
                    'the DNS server was asked');
     Test::More::is(main::recorded('1580000000000000005'), '0',
                    'nothing written');
