@@ -366,3 +366,47 @@ hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_LIAR_PORT master=silent connect_tim
 --- no_error_log
 [alert]
 [crit]
+
+
+
+=== TEST 6: nginx stops while a lookup is in flight: abandoned, a clean exit
+connect_timeout=30s keeps the lookup of the silent name in flight long
+after the delivery's timeout= (1 s) has answered it 503.  nginx is then
+stopped (SIGQUIT): the lookup is abandoned in exit_process (its context
+given back to the resolver before the resolver is freed) and nginx exits
+at once, without waiting for the resolver's timer.
+--- http_config
+resolver 127.0.0.1:$TEST_NGINX_DNS_PORT valid=1s;
+hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_LIAR_PORT master=silent connect_timeout=30s timeout=1s;
+--- delivery eval
+[ main::tweet('1580000000000000007') ]
+--- error_code: 503
+--- response_body: {"error":"redis_unavailable"}
+--- timeout: 20
+--- after_each eval
+[ sub {
+    Test::More::ok(main::whole_log(
+                       qr/hashpay resolve: looking up "silent\.hashpay\.test" \(30000 ms\)/),
+                   'the lookup is in flight');
+    Test::More::ok(!main::whole_log(qr/could not be resolved/),
+                   'and has not ended');
+
+    my $pid = Test::Nginx::Util::get_pid_from_pidfile("TEST 6");
+    Test::More::ok(kill('QUIT', $pid), 'SIGQUIT');
+    Test::More::ok(main::wait_until(sub {
+        waitpid($pid, POSIX::WNOHANG());
+        !kill(0, $pid) || !-e "/proc/$pid"
+        || (do { open(my $fh, '<', "/proc/$pid/stat"); <$fh> } // '')
+           =~ /^\d+ \(.*\) Z/ }, 15),
+                   'nginx exited');
+    Test::More::ok(HashpayTest::log_lines(
+                       qr/hashpay resolve: lookup of "silent\.hashpay\.test" abandoned/),
+                   'the lookup was abandoned');
+    Test::More::ok(HashpayTest::log_lines(qr/\[notice\] \d+#\d+: exit$/),
+                   'a clean exit');
+    Test::More::is(main::recorded('1580000000000000007'), '0',
+                   'nothing written');
+  } ]
+--- no_error_log
+[alert]
+[crit]
