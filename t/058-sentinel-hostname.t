@@ -26,6 +26,9 @@ use HashpayDns qw(spawn_dns queries);
 
 our $Parent = $$;
 
+# where switch() leaves a +switch-master message for the lying sentinel
+our $SwitchFile = "/tmp/hashpay-058-switch.$$";
+
 # what the lying sentinel answers for each master name
 our %Lie = ('m' => 'primary.hashpay.test',
             'nowhere' => 'nowhere.hashpay.test',
@@ -56,6 +59,8 @@ END {
         }
 
         eval { stop_redis($P) } if $P;
+
+        unlink $SwitchFile;
 
     }
 }
@@ -110,7 +115,17 @@ sub spawn_sentinel {
 }
 
 # a sentinel that answers "SENTINEL get-master-addr-by-name <master>"
-# with the host of %Lie and the primary's port; (pid, port)
+# with the host of %Lie and the primary's port, and publishes the
+# +switch-master message that switch() leaves in $SwitchFile to its
+# subscribers; (pid, port)
+
+sub switch {
+    my ($msg) = @_;
+    open(my $fh, '>', "$SwitchFile.tmp") or die "$SwitchFile: $!";
+    print $fh $msg;
+    close $fh;
+    rename "$SwitchFile.tmp", $SwitchFile;
+}
 
 sub liar {
     my $listen = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
@@ -129,8 +144,20 @@ sub liar {
 
     # several connections at once: the +switch-master subscription stays
     my $sel = IO::Select->new($listen);
+    my %subscribed;
 
     while (getppid() != 1) {
+        if (open(my $fh, '<', $SwitchFile)) {
+            my $msg = <$fh>;
+            close $fh;
+            unlink $SwitchFile;
+
+            for my $c (grep { $subscribed{$_} } $sel->handles) {
+                print $c "*3\r\n\$7\r\nmessage\r\n\$14\r\n+switch-master\r\n\$"
+                    . length($msg) . "\r\n$msg\r\n";
+            }
+        }
+
         for my $c ($sel->can_read(0.1)) {
             if ($c == $listen) {
                 my $n = $listen->accept;
@@ -141,6 +168,7 @@ sub liar {
             my $cmd = eval { HashpayTest::read_reply($c) };
 
             if (ref $cmd ne 'ARRAY') {
+                delete $subscribed{$c};
                 $sel->remove($c);
                 close $c;
                 next;
@@ -155,6 +183,7 @@ sub liar {
                 print $c "*-1\r\n";
 
             } elsif (uc $cmd->[0] eq 'SUBSCRIBE') {
+                $subscribed{$c} = 1;
                 print $c "*3\r\n\$9\r\nsubscribe\r\n\$"
                     . length($cmd->[1]) . "\r\n$cmd->[1]\r\n:1\r\n";
 
@@ -369,7 +398,55 @@ hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_LIAR_PORT master=silent connect_tim
 
 
 
-=== TEST 6: nginx stops while a lookup is in flight: abandoned, a clean exit
+=== TEST 6: +switch-master names the primary by its host name
+A message that names the connection's primary by the host name the
+sentinel answered (and its port) keeps the connection: the next delivery
+is answered at once on it.  One that names another host drops it, and
+the reconnection asks the sentinel again.
+--- http_config
+resolver 127.0.0.1:$TEST_NGINX_DNS_PORT valid=1s;
+hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_LIAR_PORT master=m connect_timeout=1s timeout=3s;
+--- delivery eval
+[ main::tweet('1580000000000000006') ]
+--- error_code: 200
+--- response_body eval
+main::unknown('1580000000000000006')
+--- timeout: 30
+--- after_each eval
+[ sub {
+    my $port = $main::P->{port};
+
+    main::switch("m primary.hashpay.test 1 primary.hashpay.test $port");
+    Test::More::ok(HashpayTest::wait_log(
+                       qr/hashpay: redis "m": the sentinels switched master "m" to primary\.hashpay\.test:$port$/m, 10),
+                   'the message is logged');
+
+    my $file = "/tmp/hashpay-058.$$";
+    my $pid = HashpayTest::background_post(
+                  main::tweet('1580000000000000016'), $file);
+    Test::More::is(HashpayTest::background_result($pid, $file), '200',
+                   'the next delivery: 200');
+    Test::More::is(scalar HashpayTest::log_lines(
+                       qr/the primary moved \(\+switch-master\)/), 0,
+                   'the connection was kept');
+    Test::More::is(scalar HashpayTest::log_lines(qr/: connected$/m), 0,
+                   'no reconnection');
+
+    main::switch("m primary.hashpay.test $port other.hashpay.test 6399");
+    Test::More::ok(HashpayTest::wait_log(
+                       qr/hashpay: redis "m": the primary moved \(\+switch-master\), closing the connection/, 10),
+                   'another host: the connection is dropped');
+    Test::More::ok(HashpayTest::wait_log(qr/: connected$/m, 10),
+                   'and made again');
+    unlink $file;
+  } ]
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 7: nginx stops while a lookup is in flight: abandoned, a clean exit
 connect_timeout=30s keeps the lookup of the silent name in flight long
 after the delivery's timeout= (1 s) has answered it 503.  nginx is then
 stopped (SIGQUIT): the lookup is abandoned in exit_process (its context
@@ -391,7 +468,7 @@ hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_LIAR_PORT master=silent connect_tim
     Test::More::ok(!main::whole_log(qr/could not be resolved/),
                    'and has not ended');
 
-    my $pid = Test::Nginx::Util::get_pid_from_pidfile("TEST 6");
+    my $pid = Test::Nginx::Util::get_pid_from_pidfile("TEST 7");
     Test::More::ok(kill('QUIT', $pid), 'SIGQUIT');
     Test::More::ok(main::wait_until(sub {
         waitpid($pid, POSIX::WNOHANG());
