@@ -32,7 +32,8 @@ our $SwitchFile = "/tmp/hashpay-058-switch.$$";
 # what the lying sentinel answers for each master name
 our %Lie = ('m' => 'primary.hashpay.test',
             'nowhere' => 'nowhere.hashpay.test',
-            'silent' => 'silent.hashpay.test');
+            'silent' => 'silent.hashpay.test',
+            'garbage' => 'primary.hashpay.test;rm');
 
 our $P = spawn_redis();
 our ($Sentinel, $SentinelPort) = spawn_sentinel($P->{port});
@@ -482,6 +483,36 @@ hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_LIAR_PORT master=silent connect_tim
     Test::More::ok(HashpayTest::log_lines(qr/\[notice\] \d+#\d+: exit$/),
                    'a clean exit');
     Test::More::is(main::recorded('1580000000000000007'), '0',
+                   'nothing written');
+  } ]
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 8: an answer that is neither an address nor a host name: 503, nothing looked up or written
+--- init
+$main::Asked = HashpayDns::queries('primary.hashpay.test;rm');
+--- http_config
+resolver 127.0.0.1:$TEST_NGINX_DNS_PORT valid=1s;
+hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_LIAR_PORT master=garbage connect_timeout=1s timeout=3s;
+--- delivery eval
+[ main::tweet('1580000000000000008') ]
+--- error_code: 503
+--- response_body: {"error":"redis_unavailable"}
+--- timeout: 20
+--- after_each eval
+[ sub {
+    Test::More::ok(HashpayTest::wait_log(
+                       qr/hashpay: redis "garbage": sentinel 127\.0\.0\.1:$main::LiarPort answered "primary\.hashpay\.test;rm" port "$main::P->{port}": not an address or a host name/),
+                   'refused and logged');
+    Test::More::ok(HashpayTest::wait_log(
+                       qr/hashpay: redis "garbage": no sentinel gave the address of master "garbage"/),
+                   'no sentinel gave an address');
+    Test::More::is(HashpayDns::queries('primary.hashpay.test;rm'), $main::Asked,
+                   'nothing looked up');
+    Test::More::is(main::recorded('1580000000000000008'), '0',
                    'nothing written');
   } ]
 --- no_error_log
