@@ -42,7 +42,7 @@ static char *ngx_http_hashpay_redis(ngx_conf_t *cf, ngx_command_t *cmd,
 static ngx_int_t ngx_http_hashpay_redis_option(
     ngx_http_hashpay_redis_conf_t *rc, ngx_str_t *v);
 static ngx_int_t ngx_http_hashpay_node_addr(ngx_conf_t *cf, ngx_str_t *value,
-    in_port_t dflt, ngx_http_hashpay_sentinel_conf_t *sc);
+    in_port_t dflt, ngx_http_hashpay_sentinel_conf_t *sc, char **err);
 static char *ngx_http_hashpay_redis_sentinel(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_hashpay_redis_cluster(ngx_conf_t *cf,
@@ -797,27 +797,36 @@ invalid:
 
 
 /*
- * a sentinel or cluster node given as "ip:port" (the port defaults to
- * dflt): its address as null-ended text and its port, set in sc; never a
- * name, which a worker would have to resolve with a blocking call.
- * NGX_DECLINED: not a numeric address.
+ * a sentinel or cluster node given as "host:port" or "host" (the port
+ * defaults to dflt): its address as null-ended text and its port, set in
+ * sc.  A host name is resolved here, once, at configuration time, as for
+ * hashpay_redis (a worker would resolve it with a blocking call), and
+ * its first address is used.  NGX_DECLINED: not an address, a name that
+ * cannot be resolved, or a unix: path (*err says why, or is NULL).
  */
 
 static ngx_int_t
 ngx_http_hashpay_node_addr(ngx_conf_t *cf, ngx_str_t *value,
-    in_port_t dflt, ngx_http_hashpay_sentinel_conf_t *sc)
+    in_port_t dflt, ngx_http_hashpay_sentinel_conf_t *sc, char **err)
 {
-    u_char      *p;
-    in_port_t    port;
-    ngx_addr_t   addr;
+    u_char     *p;
+    ngx_url_t   u;
 
-    if (ngx_parse_addr_port(cf->pool, &addr, value->data, value->len)
-        != NGX_OK)
-    {
+    *err = NULL;
+
+    ngx_memzero(&u, sizeof(ngx_url_t));
+
+    u.url = *value;
+    u.default_port = dflt;
+
+    if (ngx_parse_url(cf->pool, &u) != NGX_OK) {
+        *err = u.err;
         return NGX_DECLINED;
     }
 
-    port = ngx_inet_get_port(addr.sockaddr);
+    if (u.naddrs == 0 || u.uri.len || u.family == AF_UNIX) {
+        return NGX_DECLINED;
+    }
 
     p = ngx_pnalloc(cf->pool, NGX_SOCKADDR_STRLEN + 1);
     if (p == NULL) {
@@ -825,10 +834,10 @@ ngx_http_hashpay_node_addr(ngx_conf_t *cf, ngx_str_t *value,
     }
 
     sc->host.data = p;
-    sc->host.len = ngx_sock_ntop(addr.sockaddr, addr.socklen, p,
-                                 NGX_SOCKADDR_STRLEN, 0);
+    sc->host.len = ngx_sock_ntop(u.addrs[0].sockaddr, u.addrs[0].socklen,
+                                 p, NGX_SOCKADDR_STRLEN, 0);
     p[sc->host.len] = '\0';
-    sc->port = port ? port : dflt;
+    sc->port = u.port;
 
     return NGX_OK;
 }
@@ -837,8 +846,7 @@ ngx_http_hashpay_node_addr(ngx_conf_t *cf, ngx_str_t *value,
 /*
  * "hashpay_redis_sentinel addr ... master=<name> [options]": the primary
  * is asked of the sentinels at every connection (ngx_http_hashpay_redis.c);
- * sentinels are numeric addresses or unix: paths, never names that a
- * worker would resolve with a blocking call
+ * sentinels are addresses, names resolved now, or unix: paths
  */
 
 static char *
@@ -847,6 +855,7 @@ ngx_http_hashpay_redis_sentinel(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_hashpay_main_conf_t *mcf = conf;
 
+    char                              *err;
     ngx_int_t                          rc2;
     ngx_str_t                         *value;
     ngx_uint_t                         i;
@@ -935,13 +944,14 @@ ngx_http_hashpay_redis_sentinel(ngx_conf_t *cf, ngx_command_t *cmd,
             continue;
         }
 
-        rc2 = ngx_http_hashpay_node_addr(cf, &value[i], 26379, sc);
+        rc2 = ngx_http_hashpay_node_addr(cf, &value[i], 26379, sc, &err);
 
         if (rc2 == NGX_DECLINED) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "invalid sentinel \"%V\" in "
-                               "\"hashpay_redis_sentinel\": an IP address "
-                               "and port, or unix:path", &value[i]);
+                               "\"hashpay_redis_sentinel\": %s", &value[i],
+                               err ? err : "an address or host name and "
+                                           "port, or unix:path");
         }
 
         if (rc2 != NGX_OK) {
@@ -1027,6 +1037,7 @@ ngx_http_hashpay_redis_cluster(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_hashpay_main_conf_t *mcf = conf;
 
+    char                              *err;
     ngx_int_t                          rc2;
     ngx_str_t                         *value;
     ngx_uint_t                         i;
@@ -1087,13 +1098,14 @@ ngx_http_hashpay_redis_cluster(ngx_conf_t *cf, ngx_command_t *cmd,
         ngx_memzero(sc, sizeof(ngx_http_hashpay_sentinel_conf_t));
         sc->name = value[i];
 
-        rc2 = ngx_http_hashpay_node_addr(cf, &value[i], 6379, sc);
+        rc2 = ngx_http_hashpay_node_addr(cf, &value[i], 6379, sc, &err);
 
         if (rc2 == NGX_DECLINED) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "invalid node \"%V\" in "
-                               "\"hashpay_redis_cluster\": an IP address "
-                               "and port", &value[i]);
+                               "\"hashpay_redis_cluster\": %s", &value[i],
+                               err ? err : "an address or host name and "
+                                           "port");
         }
 
         if (rc2 != NGX_OK) {

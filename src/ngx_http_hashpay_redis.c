@@ -75,6 +75,7 @@
 #include "ngx_http_hashpay.h"
 #include "ngx_http_hashpay_redis.h"
 #include "ngx_http_hashpay_redis_cluster.h"
+#include "ngx_http_hashpay_redis_resolve.h"
 #include "ngx_http_hashpay_backoff.h"
 
 
@@ -125,7 +126,6 @@ typedef struct {
     ngx_uint_t                      index;         /* sentinel asked */
     ngx_event_t                     timer;         /* connect_timeout= */
     ngx_event_t                     next;          /* after its cleanup */
-    u_char                          host[NGX_SOCKADDR_STRLEN + 1];
     unsigned                        found:1;
 } ngx_http_hashpay_sentinel_t;
 
@@ -165,6 +165,9 @@ typedef struct {
 
     ngx_http_hashpay_sentinel_t     sentinel;
     ngx_http_hashpay_watch_t        watch;
+
+    /* the address the sentinel or the cluster told, a name looked up */
+    ngx_http_hashpay_resolve_t      resolve;
 
     unsigned                        exiting:1;
     unsigned                        failed_logged:1;
@@ -217,6 +220,10 @@ static void ngx_http_hashpay_redis_loaded(redisAsyncContext *ac,
 static void ngx_http_hashpay_redis_role(redisAsyncContext *ac, void *reply,
     void *privdata);
 static ngx_uint_t ngx_http_hashpay_reply_readonly(redisReply *reply);
+
+static void ngx_http_hashpay_redis_reach(ngx_http_hashpay_redis_t *rs);
+static void ngx_http_hashpay_redis_resolved(ngx_http_hashpay_resolve_t *rv,
+    ngx_int_t rc);
 
 static void ngx_http_hashpay_sentinel_ask(ngx_http_hashpay_redis_t *rs);
 static redisAsyncContext *ngx_http_hashpay_question_open(
@@ -386,6 +393,10 @@ ngx_http_hashpay_redis_init_process(ngx_cycle_t *cycle,
     rs->watch.retry.log = cycle->log;
     rs->watch.retry.cancelable = 1;
 
+    ngx_http_hashpay_resolve_init(&rs->resolve, cycle, &conf->name,
+                                  conf->connect_timeout,
+                                  ngx_http_hashpay_redis_resolved, rs);
+
     ngx_http_hashpay_redis_connect(rs);
 
     if (conf->sentinels != NULL) {
@@ -424,6 +435,8 @@ ngx_http_hashpay_redis_exit_process(ngx_cycle_t *cycle)
     if (rs->sentinel.link.ac) {
         redisAsyncFree(rs->sentinel.link.ac);
     }
+
+    ngx_http_hashpay_resolve_cancel(&rs->resolve);
 
     if (rs->sentinel.timer.timer_set) {
         ngx_del_timer(&rs->sentinel.timer);
@@ -1215,6 +1228,61 @@ ngx_http_hashpay_reply_readonly(redisReply *reply)
 
 
 /*
+ * The sentinels or the cluster told where the primary is: an address is
+ * connected to at once, a host name is looked up on nginx's resolver
+ * first (ngx_http_hashpay_redis_resolve.c); the state stays "resolving"
+ * meanwhile.  A name that cannot be resolved (no resolver, not found,
+ * timed out) is a failed connection: the waiting batches are answered
+ * 503 and the reconnect timer (backoff) asks again.
+ */
+
+static void
+ngx_http_hashpay_redis_reach(ngx_http_hashpay_redis_t *rs)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_hashpay_resolve_start(&rs->resolve);
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                   "hashpay redis: reaching %V: %i",
+                   &rs->resolve.name, rc);
+
+    if (rc == NGX_AGAIN) {
+        return;
+    }
+
+    ngx_http_hashpay_redis_resolved(&rs->resolve, rc);
+}
+
+
+static void
+ngx_http_hashpay_redis_resolved(ngx_http_hashpay_resolve_t *rv,
+    ngx_int_t rc)
+{
+    ngx_http_hashpay_redis_t  *rs;
+
+    rs = rv->data;
+
+    if (rs->exiting || ngx_exiting
+        || rs->state != NGX_HTTP_HASHPAY_REDIS_RESOLVING)
+    {
+        return;
+    }
+
+    if (rc != NGX_OK) {
+        ngx_http_hashpay_redis_fail_waiting(rs, "the primary's name was "
+                                            "not resolved");
+        ngx_http_hashpay_redis_schedule(rs);
+        return;
+    }
+
+    rs->addr.host = rv->addr;
+
+    ngx_http_hashpay_redis_open(rs);
+}
+
+
+/*
  * hashpay_redis_sentinel: the Sentinel client spec of the Redis
  * documentation.  The sentinels are asked in turn, each on a connection of
  * its own under connect_timeout=, for the address of the master (AUTH
@@ -1403,13 +1471,9 @@ ngx_http_hashpay_sentinel_reply(redisAsyncContext *ac, void *r,
     u_char                            *host;
     size_t                             len;
     ngx_int_t                          port;
-    ngx_uint_t                         numeric;
     ngx_http_hashpay_redis_t          *rs;
     ngx_http_hashpay_sentinel_t       *sq;
     ngx_http_hashpay_sentinel_conf_t  *sc, first;
-#if (NGX_HAVE_INET6)
-    u_char                             a6[16];
-#endif
 
     rs = &ngx_http_hashpay_redis;
     sq = &rs->sentinel;
@@ -1447,19 +1511,15 @@ ngx_http_hashpay_sentinel_reply(redisAsyncContext *ac, void *r,
     port = ngx_atoi((u_char *) reply->element[1]->str,
                     reply->element[1]->len);
 
-    numeric = (ngx_inet_addr(host, len) != INADDR_NONE);
-#if (NGX_HAVE_INET6)
-    if (!numeric && ngx_inet6_addr(host, len, a6) == NGX_OK) {
-        numeric = 1;
-    }
-#endif
+    /* an address, or a host name (announce-hostnames): looked up later */
 
-    if (!numeric || len > NGX_SOCKADDR_STRLEN || port < 1 || port > 65535) {
+    if (port < 1 || port > 65535
+        || ngx_http_hashpay_resolve_set(&rs->resolve, host, len) != NGX_OK)
+    {
         ngx_log_error(NGX_LOG_ERR, rs->log, 0,
                       "hashpay: redis \"%V\": sentinel %V answered \"%*s\" "
-                      "port \"%*s\": not a numeric address (hostnames are "
-                      "not supported)", &rs->conf->name,
-                      &sc[sq->index].name, len, host,
+                      "port \"%*s\": not an address or a host name",
+                      &rs->conf->name, &sc[sq->index].name, len, host,
                       (size_t) reply->element[1]->len,
                       reply->element[1]->str);
 
@@ -1467,17 +1527,12 @@ ngx_http_hashpay_sentinel_reply(redisAsyncContext *ac, void *r,
         return;
     }
 
-    ngx_memcpy(sq->host, host, len);
-    sq->host[len] = '\0';
-
-    rs->addr.host.data = sq->host;
-    rs->addr.host.len = len;
     rs->addr.port = port;
     ngx_str_null(&rs->addr.unix_path);
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, rs->log, 0,
                    "hashpay redis: sentinel %V: the primary is %V:%i",
-                   &sc[sq->index].name, &rs->addr.host, port);
+                   &sc[sq->index].name, &rs->resolve.name, port);
 
     /* the spec: the sentinel that answered goes first */
 
@@ -1559,7 +1614,7 @@ ngx_http_hashpay_sentinel_next(ngx_event_t *ev)
 
     if (rs->sentinel.found) {
         rs->sentinel.found = 0;
-        ngx_http_hashpay_redis_open(rs);
+        ngx_http_hashpay_redis_reach(rs);
         return;
     }
 
@@ -1676,15 +1731,12 @@ ngx_http_hashpay_cluster_answer(redisAsyncContext *ac, void *r,
     const char                        *argv[2];
     size_t                             argvlen[2];
     ngx_int_t                          rc;
-    ngx_uint_t                         numeric, slot;
+    ngx_uint_t                         slot;
     ngx_array_t                       *seeds;
     ngx_http_hashpay_redis_t          *rs;
     ngx_http_hashpay_sentinel_t       *sq;
     ngx_http_hashpay_cluster_node_t    node;
     ngx_http_hashpay_sentinel_conf_t  *sc, first;
-#if (NGX_HAVE_INET6)
-    u_char                             a6[16];
-#endif
 
     rs = &ngx_http_hashpay_redis;
     sq = &rs->sentinel;
@@ -1749,35 +1801,26 @@ ngx_http_hashpay_cluster_answer(redisAsyncContext *ac, void *r,
         return;
     }
 
-    numeric = (ngx_inet_addr(node.host, node.len) != INADDR_NONE);
-#if (NGX_HAVE_INET6)
-    if (!numeric && ngx_inet6_addr(node.host, node.len, a6) == NGX_OK) {
-        numeric = 1;
-    }
-#endif
+    /* an address, or a host name (an endpoint): looked up later */
 
-    if (!numeric || node.len > NGX_SOCKADDR_STRLEN) {
+    if (ngx_http_hashpay_resolve_set(&rs->resolve, node.host, node.len)
+        != NGX_OK)
+    {
         ngx_log_error(NGX_LOG_ERR, rs->log, 0,
                       "hashpay: redis \"%V\": cluster node %V gave \"%*s\" "
-                      "for slot %ui: not a numeric address (hostnames are "
-                      "not supported)", &rs->conf->name, &sc->name,
-                      node.len, node.host, slot);
+                      "for slot %ui: not an address or a host name",
+                      &rs->conf->name, &sc->name, node.len, node.host, slot);
 
         redisAsyncFree(ac);
         return;
     }
 
-    ngx_memcpy(sq->host, node.host, node.len);
-    sq->host[node.len] = '\0';
-
-    rs->addr.host.data = sq->host;
-    rs->addr.host.len = node.len;
     rs->addr.port = node.port;
     ngx_str_null(&rs->addr.unix_path);
 
     ngx_log_debug4(NGX_LOG_DEBUG_HTTP, rs->log, 0,
                    "hashpay redis: cluster node %V: slot %ui is on %V:%i",
-                   &sc->name, slot, &rs->addr.host, node.port);
+                   &sc->name, slot, &rs->resolve.name, node.port);
 
     /* as the sentinel client spec has it: the node that answered first */
 
@@ -2104,10 +2147,13 @@ ngx_http_hashpay_watch_message(redisAsyncContext *ac, void *r,
         return;
     }
 
+    /* the address connected to, or the host name that gave it */
+
     if (rs->addr.unix_path.len == 0
         && rs->addr.port == port
-        && rs->addr.host.len == flen[3]
-        && ngx_strncmp(rs->addr.host.data, f[3], flen[3]) == 0)
+        && ((rs->addr.host.len == flen[3]
+             && ngx_strncmp(rs->addr.host.data, f[3], flen[3]) == 0)
+            || ngx_http_hashpay_resolve_told(&rs->resolve, f[3], flen[3])))
     {
         return;
     }

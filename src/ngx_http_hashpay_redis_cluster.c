@@ -197,7 +197,7 @@ ngx_http_hashpay_cluster_primary(redisReply *nodes,
     size_t       i, j;
     ngx_int_t    port;
     ngx_uint_t   primary, online;
-    redisReply  *n, *k, *v, *ip;
+    redisReply  *n, *k, *v, *ip, *endpoint;
 
     if (nodes->type != REDIS_REPLY_ARRAY) {
         return NGX_ERROR;
@@ -211,6 +211,7 @@ ngx_http_hashpay_cluster_primary(redisReply *nodes,
         }
 
         ip = NULL;
+        endpoint = NULL;
         port = -1;
         primary = 0;
         online = 0;
@@ -221,6 +222,9 @@ ngx_http_hashpay_cluster_primary(redisReply *nodes,
 
             if (ngx_http_hashpay_cluster_is(k, "ip")) {
                 ip = v;
+
+            } else if (ngx_http_hashpay_cluster_is(k, "endpoint")) {
+                endpoint = v;
 
             } else if (ngx_http_hashpay_cluster_is(k, "port")) {
                 port = ngx_http_hashpay_cluster_number(v);
@@ -235,6 +239,19 @@ ngx_http_hashpay_cluster_primary(redisReply *nodes,
 
         if (!primary) {
             continue;
+        }
+
+        /*
+         * "endpoint" is where the node wants clients to go (its host
+         * name with cluster-preferred-endpoint-type hostname); "ip"
+         * when it has none ("?" or empty: unknown, or an older server)
+         */
+
+        if (endpoint != NULL && endpoint->type == REDIS_REPLY_STRING
+            && endpoint->len > 0
+            && !(endpoint->len == 1 && endpoint->str[0] == '?'))
+        {
+            ip = endpoint;
         }
 
         if (!online || ip == NULL || ip->type != REDIS_REPLY_STRING

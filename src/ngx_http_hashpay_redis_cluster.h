@@ -58,9 +58,11 @@ ngx_int_t ngx_http_hashpay_cluster_hashtag(ngx_str_t *prefix,
  * The primary that owns the slot in a CLUSTER SHARDS reply (RESP2: each
  * shard a flat list of "slots" [start end ...] and "nodes" [node ...],
  * each node a flat list of "ip", "port", "role", "health", ...): NGX_OK
- * and *node; NGX_DECLINED when no shard has the slot or its primary is
- * not "online" (failed, loading); NGX_ERROR when the reply is not of
- * that shape.
+ * and *node, the primary's "endpoint" (an address, or a host name with
+ * cluster-preferred-endpoint-type hostname), or its "ip" when the
+ * endpoint is unknown ("?", empty, absent); NGX_DECLINED when no shard
+ * has the slot or its primary is not "online" (failed, loading);
+ * NGX_ERROR when the reply is not of that shape.
  */
 ngx_int_t ngx_http_hashpay_cluster_shards(redisReply *reply,
     ngx_uint_t slot, ngx_http_hashpay_cluster_node_t *node);

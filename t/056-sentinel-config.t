@@ -1,6 +1,6 @@
 # nginx -t and hashpay_redis_sentinel: one of it or hashpay_redis, master=
-# required, at least one sentinel, numeric addresses or unix: paths, no
-# password echoed.  Plain Test::More, as t/001-config.t.
+# required, at least one sentinel, addresses (names resolved at
+# configuration time) or unix: paths, no password echoed.  Plain Test::More, as t/001-config.t.
 
 use strict;
 use warnings;
@@ -36,9 +36,14 @@ refused("hashpay_redis_sentinel master=m db=1; $loc",
         qr/"hashpay_redis_sentinel" requires at least one sentinel/,
         'no sentinel');
 
-refused("hashpay_redis_sentinel localhost:26379 master=m; $loc",
-        qr/invalid sentinel "localhost:26379" in "hashpay_redis_sentinel": an IP address and port, or unix:path/,
-        'a host name');
+# a name is resolved by nginx -t, once (as hashpay_redis's); one that is
+# not found is refused
+accepted("hashpay_redis_sentinel localhost:26379 master=m; $loc",
+         'a host name, resolved at configuration time');
+
+refused("hashpay_redis_sentinel nowhere.invalid:26379 master=m; $loc",
+        qr/invalid sentinel "nowhere\.invalid:26379" in "hashpay_redis_sentinel": host not found/,
+        'a host name that does not resolve');
 
 refused("hashpay_redis_sentinel 127.0.0.1:99999 master=m; $loc",
         qr/invalid sentinel "127\.0\.0\.1:99999"/, 'a bad port');

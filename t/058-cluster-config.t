@@ -1,7 +1,7 @@
 # nginx -t and hashpay_redis_cluster: one of it, hashpay_redis or
-# hashpay_redis_sentinel; at least one node, numeric addresses; no db=;
-# no password echoed; and hashpay_prefix must be a hash tag, so that every
-# key is in one slot.  Plain Test::More, as t/056-sentinel-config.t.
+# hashpay_redis_sentinel; at least one node, addresses (names resolved at
+# configuration time); no db=; no password echoed; and hashpay_prefix
+# must be a hash tag, so that every key is in one slot.  Plain Test::More, as t/056-sentinel-config.t.
 
 use strict;
 use warnings;
@@ -49,9 +49,14 @@ accepted("hashpay_redis 127.0.0.1:$redis_port; hashpay_prefix shop; $loc",
 refused("hashpay_redis_cluster timeout=1s; $tag $loc",
         qr/"hashpay_redis_cluster" requires at least one node/, 'no node');
 
-refused("hashpay_redis_cluster localhost:7000; $tag $loc",
-        qr/invalid node "localhost:7000" in "hashpay_redis_cluster": an IP address and port/,
-        'a host name');
+# a name is resolved by nginx -t, once (as hashpay_redis's); one that is
+# not found is refused
+accepted("hashpay_redis_cluster localhost:7000; $tag $loc",
+         'a host name, resolved at configuration time');
+
+refused("hashpay_redis_cluster nowhere.invalid:7000; $tag $loc",
+        qr/invalid node "nowhere\.invalid:7000" in "hashpay_redis_cluster": host not found/,
+        'a host name that does not resolve');
 
 refused("hashpay_redis_cluster unix:/tmp/redis.sock; $tag $loc",
         qr/invalid node "unix:\/tmp\/redis\.sock"/, 'a unix socket');

@@ -297,6 +297,44 @@ test_shards(void)
     CHECK_STR(n.host, n.len, "::1", "shards: an IPv6 address");
     CHECK_INT(n.port, 31003, "shards: the last slot");
 
+    /*
+     * cluster-preferred-endpoint-type hostname: the endpoint is the host
+     * name and goes before the ip; an unknown endpoint ("?") or an empty
+     * one leaves the ip (a node alone in its cluster has an empty ip)
+     */
+    rc = ngx_http_hashpay_cluster_shards(
+             arr(1, arr(4, s("slots"), arr(2, i(0), i(16383)),
+                           s("nodes"), arr(1, arr(12,
+                               s("port"), i(7000), s("ip"), s(""),
+                               s("endpoint"), s("node1.example"),
+                               s("hostname"), s("node1.example"),
+                               s("role"), s("master"),
+                               s("health"), s("online"))))),
+             6887, &n);
+    CHECK_INT(rc, NGX_OK, "shards: a host name endpoint");
+    CHECK_STR(n.host, n.len, "node1.example", "shards: the endpoint first");
+
+    rc = ngx_http_hashpay_cluster_shards(
+             arr(1, arr(4, s("slots"), arr(2, i(0), i(16383)),
+                           s("nodes"), arr(1, arr(10,
+                               s("port"), i(7000), s("ip"), s("10.0.0.7"),
+                               s("endpoint"), s("?"),
+                               s("role"), s("master"),
+                               s("health"), s("online"))))),
+             6887, &n);
+    CHECK_INT(rc, NGX_OK, "shards: an unknown endpoint");
+    CHECK_STR(n.host, n.len, "10.0.0.7", "shards: then the ip");
+
+    rc = ngx_http_hashpay_cluster_shards(
+             arr(1, arr(4, s("slots"), arr(2, i(0), i(16383)),
+                           s("nodes"), arr(1, arr(10,
+                               s("port"), i(7000), s("ip"), s(""),
+                               s("endpoint"), s(""),
+                               s("role"), s("master"),
+                               s("health"), s("online"))))),
+             6887, &n);
+    CHECK_INT(rc, NGX_DECLINED, "shards: neither endpoint nor ip");
+
     /* a slot nobody serves */
     rc = ngx_http_hashpay_cluster_shards(
              arr(1, arr(4, s("slots"), arr(2, i(0), i(100)),
