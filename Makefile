@@ -75,6 +75,10 @@ $(BUILD)/unit/%: t/unit/%.c t/unit/unit.h t/unit/ngx_stubs.c \
 
 UNIT_SRCS_test_sig     := src/ngx_http_hashpay_sig.c
 UNIT_SRCS_test_tweet   := src/ngx_http_hashpay_tweet.c
+UNIT_SRCS_test_tweet_scan := src/ngx_http_hashpay_scan.c \
+                             src/ngx_http_hashpay_tweet.c
+UNIT_SRCS_test_delivery_diff := src/ngx_http_hashpay_scan.c \
+                                src/ngx_http_hashpay_tweet.c
 UNIT_SRCS_test_code    := src/ngx_http_hashpay_code.c
 UNIT_SRCS_test_json    := src/ngx_http_hashpay_json.c
 UNIT_SRCS_test_backoff := src/ngx_http_hashpay_backoff.c
@@ -127,7 +131,8 @@ FUZZ_CFLAGS  := -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
                 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-$(BUILD)/fuzz/%: fuzz/fuzz_%.c fuzz/fuzz.h t/unit/ngx_stubs.c \
+$(BUILD)/fuzz/%: fuzz/fuzz_%.c fuzz/fuzz.h fuzz/delivery_diff.h \
+                 t/unit/ngx_stubs.c \
                  $(wildcard src/*.c src/*.h) $(NGX_BUILD)/objs/Makefile
 	mkdir -p $(BUILD)/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(UNIT_INCS) -I fuzz -o $@ $< \
@@ -136,6 +141,8 @@ $(BUILD)/fuzz/%: fuzz/fuzz_%.c fuzz/fuzz.h t/unit/ngx_stubs.c \
 $(BUILD)/fuzz/sw_signed: fuzz/fuzz_sw_verify.c
 
 FUZZ_SRCS_delivery  := src/ngx_http_hashpay_tweet.c
+FUZZ_SRCS_delivery_diff := src/ngx_http_hashpay_scan.c \
+                           src/ngx_http_hashpay_tweet.c
 FUZZ_SRCS_json      := src/ngx_http_hashpay_json.c
 FUZZ_SRCS_sw_verify := src/ngx_http_hashpay_sig.c
 FUZZ_SRCS_sw_signed := src/ngx_http_hashpay_sig.c
