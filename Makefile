@@ -2,7 +2,8 @@ SHELL := /bin/bash
 # hashpay: build, test and run the nginx module.
 #
 #   make          build build/ngx_http_hashpay_module.so
-#   make test     install what is missing, build, run every test
+#   make test     install what is missing, build, run every test (and
+#                 the differential fuzz target for FUZZ_TEST_SECONDS, 20)
 #   make run      install what is missing, build, run nginx + a private Redis
 #   make bench    throughput figures with wrk (see bench/README.md)
 #   make bench-soak   memory and per-call times as history grows (idem)
@@ -68,6 +69,7 @@ $(MODULE): $(NGX_BUILD)/objs/Makefile $(SRCS)
 	mv $@.tmp $@
 
 $(BUILD)/unit/%: t/unit/%.c t/unit/unit.h t/unit/ngx_stubs.c \
+                 fuzz/delivery_diff.h \
                  $(wildcard src/*.c src/*.h) $(NGX_BUILD)/objs/Makefile
 	mkdir -p $(BUILD)/unit
 	$(CC) $(UNIT_CFLAGS) $(UNIT_INCS) -o $@ $< t/unit/ngx_stubs.c \
@@ -90,8 +92,18 @@ $(BUILD)/unit/test_scripts: $(MODULE)
 
 unit: $(UNIT_TESTS)
 
+# a short run of the differential fuzz target (the webhook's fast reader
+# against the jansson-based one) before the tests; FUZZ_TEST_SECONDS=0
+# skips it
+FUZZ_TEST_SECONDS ?= 20
+
 test: deps
 	@$(MAKE) --no-print-directory all unit
+	@if [ "$(FUZZ_TEST_SECONDS)" != 0 ]; then \
+	    sh util/deps.sh clang-14 libclang-rt-14-dev && \
+	    $(MAKE) --no-print-directory $(BUILD)/fuzz/delivery_diff && \
+	    sh fuzz/run.sh $(FUZZ_TEST_SECONDS) $(BUILD)/fuzz/delivery_diff; \
+	fi
 	@sh util/test.sh $(UNIT_TESTS)
 
 run: deps
