@@ -8,6 +8,10 @@ SHELL := /bin/bash
 #   make bench    throughput figures with wrk (see bench/README.md)
 #   make bench-soak   memory and per-call times as history grows (idem)
 #   make bench-scripts  Redis CPU and calls per script call, per outcome
+#   make bench-reader   ns per delivery: the jansson reader vs the one-pass
+#                 one (bench/reader.c)
+#   make bench-callgrind  instructions per ignored signed delivery, split
+#                 into HMAC, JSON, nginx and the rest (bench/callgrind.sh)
 #   make deb      the Debian package build/deb/libnginx-mod-http-hashpay_*.deb
 #                 (debian/, dh-sequence-nginx; installs its build
 #                 dependencies; util/deb.sh)
@@ -34,7 +38,7 @@ UNIT_CFLAGS := -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
                -fsanitize=address,undefined -fno-omit-frame-pointer
 
 .PHONY: all deps test unit run bench bench-purchase bench-transactions \
-        bench-soak bench-scripts clean fuzz deb
+        bench-soak bench-scripts bench-reader bench-callgrind clean fuzz deb
 
 all: $(MODULE)
 
@@ -113,6 +117,21 @@ run: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh
+
+# ns per delivery of the old (jansson) and new (one-pass) readers, and
+# yajl's bare validation when libyajl-dev is there (bench/reader.c)
+bench-reader: $(NGX_BUILD)/objs/Makefile
+	mkdir -p $(BUILD)/bench
+	yajl=0; [ -f /usr/include/yajl/yajl_parse.h ] && yajl=1; \
+	$(CC) -O2 -g -Wall -Werror -DHASHPAY_HAVE_YAJL=$$yajl $(UNIT_INCS) \
+	    -o $(BUILD)/bench/reader bench/reader.c \
+	    src/ngx_http_hashpay_scan.c src/ngx_http_hashpay_tweet.c \
+	    -ljansson $$([ $$yajl = 1 ] && echo -lyajl)
+	$(BUILD)/bench/reader $(BENCH_READER_BODIES)
+
+bench-callgrind: deps
+	@$(MAKE) --no-print-directory all
+	@sh bench/callgrind.sh
 
 bench-purchase: deps
 	@$(MAKE) --no-print-directory all

@@ -138,6 +138,7 @@ struct ngx_http_hashpay_schema_s {
     ngx_uint_t                        nkeys;
     const ngx_http_hashpay_skey_t    *keys;
     const ngx_http_hashpay_schema_t  *elem;
+    uint32_t                          lens;   /* bit n: a key of n bytes */
 };
 
 
@@ -179,76 +180,72 @@ typedef struct {
 
 #define SK(k, s)  { k, s }
 
-static const ngx_http_hashpay_schema_t  s_leaf = { 0, NULL, NULL };
-static const ngx_http_hashpay_schema_t  s_ids = { 0, NULL, &s_leaf };
+static ngx_http_hashpay_schema_t  s_leaf = { 0, NULL, NULL, 0 };
+static ngx_http_hashpay_schema_t  s_ids = { 0, NULL, &s_leaf, 0 };
 
 static const ngx_http_hashpay_skey_t  k_ref[] = {
     SK(K_TYPE, &s_leaf), SK(K_ID, &s_leaf)
 };
-static const ngx_http_hashpay_schema_t  s_ref = { 2, k_ref, NULL };
-static const ngx_http_hashpay_schema_t  s_refs = { 0, NULL, &s_ref };
+static ngx_http_hashpay_schema_t  s_ref = { 2, k_ref, NULL, 0 };
+static ngx_http_hashpay_schema_t  s_refs = { 0, NULL, &s_ref, 0 };
 
 static const ngx_http_hashpay_skey_t  k_tag[] = {
     SK(K_TEXT, &s_leaf), SK(K_TAG, &s_leaf)
 };
-static const ngx_http_hashpay_schema_t  s_tag = { 2, k_tag, NULL };
-static const ngx_http_hashpay_schema_t  s_tags = { 0, NULL, &s_tag };
+static ngx_http_hashpay_schema_t  s_tag = { 2, k_tag, NULL, 0 };
+static ngx_http_hashpay_schema_t  s_tags = { 0, NULL, &s_tag, 0 };
 
 static const ngx_http_hashpay_skey_t  k_mention[] = {
     SK(K_ID, &s_leaf)
 };
-static const ngx_http_hashpay_schema_t  s_mention = { 1, k_mention, NULL };
-static const ngx_http_hashpay_schema_t  s_mentions = { 0, NULL, &s_mention };
+static ngx_http_hashpay_schema_t  s_mention = { 1, k_mention, NULL, 0 };
+static ngx_http_hashpay_schema_t  s_mentions = { 0, NULL, &s_mention, 0 };
 
 static const ngx_http_hashpay_skey_t  k_entities[] = {
     SK(K_HASHTAGS, &s_tags), SK(K_MENTIONS, &s_mentions)
 };
-static const ngx_http_hashpay_schema_t  s_entities = { 2, k_entities, NULL };
+static ngx_http_hashpay_schema_t  s_entities = { 2, k_entities, NULL, 0 };
 
 static const ngx_http_hashpay_skey_t  k_note[] = {
     SK(K_ENTITIES, &s_entities)
 };
-static const ngx_http_hashpay_schema_t  s_note = { 1, k_note, NULL };
+static ngx_http_hashpay_schema_t  s_note = { 1, k_note, NULL, 0 };
 
 static const ngx_http_hashpay_skey_t  k_user_inner[] = {
     SK(K_ID, &s_leaf), SK(K_USERNAME, &s_leaf), SK(K_CREATED_AT, &s_leaf)
 };
-static const ngx_http_hashpay_schema_t  s_user_inner = {
-    3, k_user_inner, NULL
-};
+static ngx_http_hashpay_schema_t  s_user_inner = {
+    3, k_user_inner, NULL, 0 };
 
 static const ngx_http_hashpay_skey_t  k_user_entry[] = {
     SK(K_ID, &s_leaf), SK(K_USERNAME, &s_leaf), SK(K_CREATED_AT, &s_leaf),
     SK(K_DATA, &s_user_inner)
 };
-static const ngx_http_hashpay_schema_t  s_user_entry = {
-    4, k_user_entry, NULL
-};
-static const ngx_http_hashpay_schema_t  s_users = { 0, NULL, &s_user_entry };
+static ngx_http_hashpay_schema_t  s_user_entry = {
+    4, k_user_entry, NULL, 0 };
+static ngx_http_hashpay_schema_t  s_users = { 0, NULL, &s_user_entry, 0 };
 
 static const ngx_http_hashpay_skey_t  k_post_inner[] = {
     SK(K_ID, &s_leaf), SK(K_AUTHOR_ID, &s_leaf),
     SK(K_ENTITIES, &s_entities), SK(K_NOTE_TWEET, &s_note),
     SK(K_NOTE_POST, &s_note)
 };
-static const ngx_http_hashpay_schema_t  s_post_inner = {
-    5, k_post_inner, NULL
-};
+static ngx_http_hashpay_schema_t  s_post_inner = {
+    5, k_post_inner, NULL, 0 };
 
 static const ngx_http_hashpay_skey_t  k_post_entry[] = {
     SK(K_ID, &s_leaf), SK(K_AUTHOR_ID, &s_leaf),
     SK(K_ENTITIES, &s_entities), SK(K_NOTE_TWEET, &s_note),
     SK(K_NOTE_POST, &s_note), SK(K_DATA, &s_post_inner)
 };
-static const ngx_http_hashpay_schema_t  s_post_entry = {
-    6, k_post_entry, NULL
-};
-static const ngx_http_hashpay_schema_t  s_posts = { 0, NULL, &s_post_entry };
+static ngx_http_hashpay_schema_t  s_post_entry = {
+    6, k_post_entry, NULL, 0 };
+static ngx_http_hashpay_schema_t  s_posts = { 0, NULL, &s_post_entry, 0 };
 
 static const ngx_http_hashpay_skey_t  k_includes[] = {
     SK(K_USERS, &s_users), SK(K_TWEETS, &s_posts), SK(K_POSTS, &s_posts)
 };
-static const ngx_http_hashpay_schema_t  s_includes = { 3, k_includes, NULL };
+static ngx_http_hashpay_schema_t  s_includes = { 3, k_includes, NULL, 0 };
 
 #define SCAN_POST_KEYS                                                        \
     SK(K_ID, &s_leaf), SK(K_AUTHOR_ID, &s_leaf),                              \
@@ -263,46 +260,44 @@ static const ngx_http_hashpay_schema_t  s_includes = { 3, k_includes, NULL };
 static const ngx_http_hashpay_skey_t  k_payload[] = {
     SCAN_POST_KEYS, SK(K_USER_ID, &s_leaf), SK(K_DATE_TIME, &s_leaf)
 };
-static const ngx_http_hashpay_schema_t  s_payload = {
-    SCAN_POST_NKEYS + 2, k_payload, NULL
-};
+static ngx_http_hashpay_schema_t  s_payload = {
+    SCAN_POST_NKEYS + 2, k_payload, NULL, 0 };
 
 static const ngx_http_hashpay_skey_t  k_event[] = {
     SK(K_EVENT_TYPE, &s_leaf), SK(K_PAYLOAD, &s_payload),
     SK(K_INCLUDES, &s_includes)
 };
-static const ngx_http_hashpay_schema_t  s_event = { 3, k_event, NULL };
+static ngx_http_hashpay_schema_t  s_event = { 3, k_event, NULL, 0 };
 
 /* data: the stream's post or an X Activity API event, or an array */
 static const ngx_http_hashpay_skey_t  k_data[] = {
     SCAN_POST_KEYS, SK(K_EVENT_TYPE, &s_leaf), SK(K_PAYLOAD, &s_payload),
     SK(K_INCLUDES, &s_includes)
 };
-static const ngx_http_hashpay_schema_t  s_data = {
-    SCAN_POST_NKEYS + 3, k_data, &s_event
-};
+static ngx_http_hashpay_schema_t  s_data = {
+    SCAN_POST_NKEYS + 3, k_data, &s_event, 0 };
 
 static const ngx_http_hashpay_skey_t  k_auser[] = {
     SK(K_ID_STR, &s_leaf), SK(K_SCREEN_NAME, &s_leaf),
     SK(K_CREATED_AT, &s_leaf)
 };
-static const ngx_http_hashpay_schema_t  s_auser = { 3, k_auser, NULL };
+static ngx_http_hashpay_schema_t  s_auser = { 3, k_auser, NULL, 0 };
 
 static const ngx_http_hashpay_skey_t  k_edit[] = {
     SK(K_INITIAL_TWEET_ID, &s_leaf)
 };
-static const ngx_http_hashpay_schema_t  s_edit = { 1, k_edit, NULL };
+static ngx_http_hashpay_schema_t  s_edit = { 1, k_edit, NULL, 0 };
 
 static const ngx_http_hashpay_skey_t  k_ext[] = {
     SK(K_ENTITIES, &s_entities)
 };
-static const ngx_http_hashpay_schema_t  s_ext = { 1, k_ext, NULL };
+static ngx_http_hashpay_schema_t  s_ext = { 1, k_ext, NULL, 0 };
 
 static const ngx_http_hashpay_skey_t  k_rs[] = {
     SK(K_USER, &s_auser), SK(K_TRUNCATED, &s_leaf),
     SK(K_EXTENDED_TWEET, &s_ext), SK(K_ENTITIES, &s_entities)
 };
-static const ngx_http_hashpay_schema_t  s_rs = { 4, k_rs, NULL };
+static ngx_http_hashpay_schema_t  s_rs = { 4, k_rs, NULL, 0 };
 
 static const ngx_http_hashpay_skey_t  k_aaa_tweet[] = {
     SK(K_ID_STR, &s_leaf), SK(K_EDIT_HISTORY, &s_edit),
@@ -310,29 +305,26 @@ static const ngx_http_hashpay_skey_t  k_aaa_tweet[] = {
     SK(K_RETWEETED_STATUS, &s_rs), SK(K_TRUNCATED, &s_leaf),
     SK(K_EXTENDED_TWEET, &s_ext), SK(K_ENTITIES, &s_entities)
 };
-static const ngx_http_hashpay_schema_t  s_aaa_tweet = {
-    8, k_aaa_tweet, NULL
-};
-static const ngx_http_hashpay_schema_t  s_aaa_events = {
-    0, NULL, &s_aaa_tweet
-};
+static ngx_http_hashpay_schema_t  s_aaa_tweet = {
+    8, k_aaa_tweet, NULL, 0 };
+static ngx_http_hashpay_schema_t  s_aaa_events = {
+    0, NULL, &s_aaa_tweet, 0 };
 
 static const ngx_http_hashpay_skey_t  k_source[] = {
     SK(K_USER_ID, &s_leaf)
 };
-static const ngx_http_hashpay_schema_t  s_source = { 1, k_source, NULL };
+static ngx_http_hashpay_schema_t  s_source = { 1, k_source, NULL, 0 };
 
 static const ngx_http_hashpay_skey_t  k_revoke[] = {
     SK(K_SOURCE, &s_source), SK(K_DATE_TIME, &s_leaf)
 };
-static const ngx_http_hashpay_schema_t  s_revoke = { 2, k_revoke, NULL };
+static ngx_http_hashpay_schema_t  s_revoke = { 2, k_revoke, NULL, 0 };
 
 static const ngx_http_hashpay_skey_t  k_user_event[] = {
     SK(K_REVOKE, &s_revoke)
 };
-static const ngx_http_hashpay_schema_t  s_user_event = {
-    1, k_user_event, NULL
-};
+static ngx_http_hashpay_schema_t  s_user_event = {
+    1, k_user_event, NULL, 0 };
 
 static const ngx_http_hashpay_skey_t  k_root[] = {
     SK(K_DATA, &s_data), SK(K_MATCHING_RULES, &s_leaf),
@@ -340,7 +332,42 @@ static const ngx_http_hashpay_skey_t  k_root[] = {
     SK(K_TWEET_CREATE_EVENTS, &s_aaa_events),
     SK(K_USER_EVENT, &s_user_event)
 };
-static const ngx_http_hashpay_schema_t  s_root = { 5, k_root, NULL };
+static ngx_http_hashpay_schema_t  s_root = { 5, k_root, NULL, 0 };
+
+
+static ngx_http_hashpay_schema_t  *ngx_http_hashpay_schemas[] = {
+    &s_leaf,
+    &s_ids,
+    &s_ref,
+    &s_refs,
+    &s_tag,
+    &s_tags,
+    &s_mention,
+    &s_mentions,
+    &s_entities,
+    &s_note,
+    &s_user_inner,
+    &s_user_entry,
+    &s_users,
+    &s_post_inner,
+    &s_post_entry,
+    &s_posts,
+    &s_includes,
+    &s_payload,
+    &s_event,
+    &s_data,
+    &s_auser,
+    &s_edit,
+    &s_ext,
+    &s_rs,
+    &s_aaa_tweet,
+    &s_aaa_events,
+    &s_source,
+    &s_revoke,
+    &s_user_event,
+    &s_root,
+    NULL
+};
 
 
 /*
@@ -466,12 +493,13 @@ ngx_http_hashpay_scan_delivery(const u_char *body, size_t len,
     ngx_http_hashpay_tweet_conf_t *conf, ngx_pool_t *pool,
     ngx_http_hashpay_delivery_t *d, ngx_http_hashpay_scan_err_t *err)
 {
-    u_char                    c;
-    ngx_int_t                 rc;
-    ngx_uint_t                i;
-    const u_char             *p;
-    ngx_http_hashpay_jv_t     root, *data;
-    ngx_http_hashpay_scan_t   s;
+    u_char                      c;
+    ngx_int_t                   rc;
+    ngx_uint_t                  i, k;
+    const u_char               *p;
+    ngx_http_hashpay_jv_t       root, *data;
+    ngx_http_hashpay_scan_t     s;
+    ngx_http_hashpay_schema_t  *sc;
 
     if (!ngx_http_hashpay_scan_ready) {
         for (i = 0; i < 0x20; i++) {
@@ -484,6 +512,16 @@ ngx_http_hashpay_scan_delivery(const u_char *body, size_t len,
 
         ngx_http_hashpay_scan_special['"'] = 1;
         ngx_http_hashpay_scan_special['\\'] = 1;
+
+        for (i = 0; ngx_http_hashpay_schemas[i]; i++) {
+            sc = ngx_http_hashpay_schemas[i];
+
+            for (k = 0; k < sc->nkeys; k++) {
+                sc->lens |= (uint32_t) 1
+                            << ngx_http_hashpay_key_names[sc->keys[k].id].len;
+            }
+        }
+
         ngx_http_hashpay_scan_ready = 1;
     }
 
@@ -1054,6 +1092,7 @@ ngx_http_hashpay_scan_string(ngx_http_hashpay_scan_t *s, ngx_uint_t key,
     ngx_str_t *raw, ngx_uint_t *escaped)
 {
     u_char         c;
+    uint64_t       w, q, b;
     ngx_int_t      u, u2;
     const u_char  *p, *end;
 
@@ -1064,6 +1103,34 @@ ngx_http_hashpay_scan_string(ngx_http_hashpay_scan_t *s, ngx_uint_t key,
     *escaped = 0;
 
     for ( ;; ) {
+
+        /*
+         * 8 bytes at a time while none is '"', '\\', a control character
+         * or part of a UTF-8 sequence (each test exact for "any byte")
+         */
+
+        while (end - p >= 8) {
+            ngx_memcpy(&w, p, 8);
+
+            q = w ^ 0x2222222222222222ULL;
+            b = w ^ 0x5C5C5C5C5C5C5C5CULL;
+
+            w = (((w - 0x2020202020202020ULL) & ~w)
+                 | ((q - 0x0101010101010101ULL) & ~q)
+                 | ((b - 0x0101010101010101ULL) & ~b)
+                 | w)
+                & 0x8080808080808080ULL;
+
+            if (w) {
+#if (NGX_HAVE_LITTLE_ENDIAN && (defined __GNUC__ || defined __clang__))
+                /* the lowest flag is exact: borrows only run upwards */
+                p += __builtin_ctzll(w) >> 3;
+#endif
+                break;
+            }
+
+            p += 8;
+        }
 
         while (p < end && !ngx_http_hashpay_scan_special[*p]) {
             p++;
@@ -1496,6 +1563,10 @@ ngx_http_hashpay_scan_key(const ngx_http_hashpay_schema_t *sc,
 {
     ngx_str_t   *k;
     ngx_uint_t   i;
+
+    if (len > SCAN_KEY_MAX_LEN || !(sc->lens & ((uint32_t) 1 << len))) {
+        return -1;
+    }
 
     for (i = 0; i < sc->nkeys; i++) {
         k = &ngx_http_hashpay_key_names[sc->keys[i].id];
