@@ -10,7 +10,8 @@
 #           where the compiler inlined the former (the HMAC, the compare)
 #   JSON    the reading of the body: ngx_http_hashpay_scan_delivery, or
 #           (a module built before issue 14) json_loadb +
-#           ngx_http_hashpay_delivery_read + json_delete
+#           ngx_http_hashpay_delivery_read + json_delete (the document
+#           freed by the pool's cleanup)
 #   module  the rest of ngx_http_hashpay_webhook_body (the answer built,
 #           metrics, and its finalization: the response written)
 #   nginx   the rest: the event loop, HTTP parsing, reading the body,
@@ -35,6 +36,50 @@ REQUESTS=${BENCH_CG_REQUESTS:-2000}
 SCENARIO=${BENCH_CG_SCENARIO:-a}
 BODY_SIZE=${BENCH_BODY_SIZE:-2048}
 SECRET="bench-consumer-secret-6e1f0c2a9b7d4e58"
+
+# the inclusive Ir of each function named (the larger of its entries;
+# 0 when absent or inlined; recursion levels f'2... left out: callgrind
+# counts them twice), and the total
+report() {
+awk -v n="$REQUESTS" -v scenario="$SCENARIO" -v module="$MODULE" '
+    function num(s) { gsub(/,/, "", s); return s + 0 }
+    /PROGRAM TOTALS/ { total = num($1); next }
+    $1 ~ /^[0-9][0-9,]*$/ && $2 ~ /^\(/ {
+        f = $0
+        sub(/ \[.*/, "", f)
+        sub(/.*:/, "", f)
+        # f\047N: the Nth level of a recursion, counted in f already
+        if (f ~ /\047[0-9]+$/) next
+        if (num($1) > ir[f]) ir[f] = num($1)
+    }
+    END {
+        hmac = ir["ngx_http_hashpay_check_signature"]
+        if (hmac == 0) hmac = ir["ngx_http_hashpay_x_verify"]
+        # json_delete runs in the pool cleanup, after the body handler
+        json_in = ir["ngx_http_hashpay_scan_delivery"] + ir["json_loadb"] \
+                  + ir["ngx_http_hashpay_delivery_read"]
+        json = json_in + ir["json_delete"]
+        body = ir["ngx_http_hashpay_webhook_body"]
+        rest = body - hmac - json_in
+        nginx = total - body - ir["json_delete"]
+        printf "bench-callgrind: %s, scenario %s, %d deliveries\n", \
+               module, scenario, n
+        printf "  %-8s %10s %7s\n", "part", "Ir/req", "share"
+        printf "  %-8s %10.0f %6.1f%%\n", "HMAC", hmac / n, 100 * hmac / total
+        printf "  %-8s %10.0f %6.1f%%\n", "JSON", json / n, 100 * json / total
+        printf "  %-8s %10.0f %6.1f%%\n", "module", rest / n, \
+               100 * rest / total
+        printf "  %-8s %10.0f %6.1f%%\n", "nginx", nginx / n, \
+               100 * nginx / total
+        printf "  %-8s %10.0f %6.1f%%\n", "total", total / n, 100
+    }' "$1"
+}
+
+# BENCH_CG_ANNOTATE=FILE: only the report of a saved callgrind_annotate
+if [ -n "${BENCH_CG_ANNOTATE:-}" ]; then
+    report "$BENCH_CG_ANNOTATE"
+    exit
+fi
 
 check_setup REQUESTS BODY_SIZE
 command -v valgrind >/dev/null || die "valgrind not installed"
@@ -71,7 +116,7 @@ valgrind --tool=callgrind --instr-atstart=no \
 NGINX_PID=$!
 
 i=0
-until [ "$(curl -s -o /dev/null -w '%{http_code}' \
+until [ "$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' \
             "http://127.0.0.1:$NGINX_PORT/ping" 2>/dev/null)" = 204 ]
 do
     i=$((i + 1))
@@ -110,34 +155,4 @@ cleanup
 callgrind_annotate --inclusive=yes --threshold=100 "$WORK/callgrind.out" \
     > "$WORK/annotate.txt" 2>/dev/null
 
-# the inclusive Ir of each function named (the larger of its entries;
-# 0 when absent or inlined), and the total
-awk -v n="$REQUESTS" -v scenario="$SCENARIO" -v module="$MODULE" '
-    function num(s) { gsub(/,/, "", s); return s + 0 }
-    /PROGRAM TOTALS/ { total = num($1); next }
-    $1 ~ /^[0-9][0-9,]*$/ && $2 ~ /^\(/ {
-        f = $0
-        sub(/ \[.*/, "", f)
-        sub(/.*:/, "", f)
-        sub(/\047[0-9]+$/, "", f)
-        if (num($1) > ir[f]) ir[f] = num($1)
-    }
-    END {
-        hmac = ir["ngx_http_hashpay_check_signature"]
-        if (hmac == 0) hmac = ir["ngx_http_hashpay_x_verify"]
-        json = ir["ngx_http_hashpay_scan_delivery"] + ir["json_loadb"] \
-               + ir["ngx_http_hashpay_delivery_read"] + ir["json_delete"]
-        body = ir["ngx_http_hashpay_webhook_body"]
-        rest = body - hmac - json
-        nginx = total - body
-        printf "bench-callgrind: %s, scenario %s, %d deliveries\n", \
-               module, scenario, n
-        printf "  %-8s %10s %7s\n", "part", "Ir/req", "share"
-        printf "  %-8s %10.0f %6.1f%%\n", "HMAC", hmac / n, 100 * hmac / total
-        printf "  %-8s %10.0f %6.1f%%\n", "JSON", json / n, 100 * json / total
-        printf "  %-8s %10.0f %6.1f%%\n", "module", rest / n, \
-               100 * rest / total
-        printf "  %-8s %10.0f %6.1f%%\n", "nginx", nginx / n, \
-               100 * nginx / total
-        printf "  %-8s %10.0f %6.1f%%\n", "total", total / n, 100
-    }' "$WORK/annotate.txt"
+report "$WORK/annotate.txt"
