@@ -670,7 +670,7 @@ ngx_http_hashpay_scan_value(ngx_http_hashpay_scan_t *s,
     const ngx_http_hashpay_schema_t *sc, ngx_http_hashpay_jv_t *v,
     ngx_uint_t depth)
 {
-    u_char                 *buf;
+    u_char                 *buf, name[6 * SCAN_KEY_MAX_LEN];
     size_t                  len;
     ngx_int_t               rc, k;
     ngx_str_t               raw;
@@ -733,8 +733,6 @@ ngx_http_hashpay_scan_value(ngx_http_hashpay_scan_t *s,
                     k = ngx_http_hashpay_scan_key(sc, raw.data, raw.len);
 
                 } else if (raw.len <= 6 * SCAN_KEY_MAX_LEN) {
-                    u_char  name[6 * SCAN_KEY_MAX_LEN];
-
                     if (ngx_http_hashpay_scan_decode(s, &raw, name, &len)
                         != NGX_OK)
                     {
@@ -1296,7 +1294,7 @@ static ngx_int_t
 ngx_http_hashpay_scan_decode(ngx_http_hashpay_scan_t *s, ngx_str_t *raw,
     u_char *out, size_t *len)
 {
-    u_char        *o;
+    u_char        *o, c;
     ngx_int_t      u, u2;
     const u_char  *p, *end;
 
@@ -1310,15 +1308,41 @@ ngx_http_hashpay_scan_decode(ngx_http_hashpay_scan_t *s, ngx_str_t *raw,
             continue;
         }
 
-        switch (p[1]) {
-        case 'b': *o++ = '\b'; p += 2; continue;
-        case 'f': *o++ = '\f'; p += 2; continue;
-        case 'n': *o++ = '\n'; p += 2; continue;
-        case 'r': *o++ = '\r'; p += 2; continue;
-        case 't': *o++ = '\t'; p += 2; continue;
-        case 'u': break;
-        default: *o++ = p[1]; p += 2; continue;
+        c = p[1];
+        p += 2;
+
+        switch (c) {
+
+        case 'u':
+            break;
+
+        case 'b':
+            *o++ = '\b';
+            continue;
+
+        case 'f':
+            *o++ = '\f';
+            continue;
+
+        case 'n':
+            *o++ = '\n';
+            continue;
+
+        case 'r':
+            *o++ = '\r';
+            continue;
+
+        case 't':
+            *o++ = '\t';
+            continue;
+
+        default:
+            /* '"', '\\' and '/' stand for themselves */
+            *o++ = c;
+            continue;
         }
+
+        p -= 2;
 
         u = ngx_http_hashpay_scan_hex4(p + 2);
         p += 6;
