@@ -21,14 +21,14 @@
 #define NGX_HTTP_HASHPAY_ID_MAX_LEN  20
 #define NGX_HTTP_HASHPAY_TS_MAX_LEN  19
 
-/* jansson's json_error_code values, for the log */
-#define SCAN_ERR_INVALID_SYNTAX   8
-#define SCAN_ERR_INVALID_UTF8     4
-#define SCAN_ERR_PREMATURE_END    5
-#define SCAN_ERR_END_EXPECTED     6
-#define SCAN_ERR_STACK_OVERFLOW   3
-#define SCAN_ERR_NUMERIC_OVERFLOW 9
-#define SCAN_ERR_NULL_BYTE_IN_KEY 11
+/* jansson's enum json_error_code, for the log */
+#define SCAN_ERR_STACK_OVERFLOW    2
+#define SCAN_ERR_INVALID_UTF8      5
+#define SCAN_ERR_PREMATURE_END     6
+#define SCAN_ERR_END_EXPECTED      7
+#define SCAN_ERR_INVALID_SYNTAX    8
+#define SCAN_ERR_NULL_BYTE_IN_KEY  13
+#define SCAN_ERR_NUMERIC_OVERFLOW  15
 
 
 /* the members read, by name */

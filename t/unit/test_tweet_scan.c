@@ -368,6 +368,53 @@ test_envelopes(void)
 }
 
 
+/* the error code logged is jansson's, where both name the same fault */
+
+static void
+error_code(const char *what, const char *body, size_t len, int code)
+{
+    json_t        *root;
+    answer_t       a;
+    json_error_t   jerr;
+
+    scan(body, len, &a);
+
+    root = json_loadb(body, len, JSON_ALLOW_NUL, &jerr);
+
+    CHECK(root == NULL && json_error_code(&jerr) == (enum json_error_code) code,
+          "%s: jansson's code %d", what, (int) json_error_code(&jerr));
+    CHECK(a.rc == NGX_DECLINED && a.err.not_json && a.err.code == code,
+          "%s: code %d, want %d", what, (int) a.err.code, code);
+
+    if (root) {
+        json_decref(root);
+    }
+}
+
+
+static void
+test_error_codes(void)
+{
+    char    *deep;
+    size_t   n;
+
+    error_code("invalid UTF-8", "[\"\xc0\xaf\"]", 6,
+               json_error_invalid_utf8);
+    error_code("\\u0000 in a key", "{\"a\\u0000\":1}", 14,
+               json_error_null_byte_in_key);
+    error_code("1e309", "[1e309]", 7, json_error_numeric_overflow);
+    error_code("a bad escape", "[\"\\x\"]", 6, json_error_invalid_syntax);
+    error_code("text after", "{} x", 4, json_error_end_of_input_expected);
+
+    n = 2049;
+    deep = malloc(2 * n);
+    memset(deep, '[', n);
+    memset(deep + n, ']', n);
+    error_code("2049 deep", deep, 2 * n, json_error_stack_overflow);
+    free(deep);
+}
+
+
 static void
 find_examples(const char *argv0)
 {
@@ -506,6 +553,7 @@ main(int argc, char **argv)
     test_bad_json();
     test_good_json();
     test_envelopes();
+    test_error_codes();
     test_examples();
 
     ngx_destroy_pool(pool);
