@@ -130,6 +130,7 @@ bench-reader: $(NGX_BUILD)/objs/Makefile
 	$(BUILD)/bench/reader $(BENCH_READER_BODIES)
 
 bench-callgrind: deps
+	@sh util/deps.sh valgrind
 	@$(MAKE) --no-print-directory all
 	@sh bench/callgrind.sh
 
