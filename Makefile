@@ -2,11 +2,16 @@ SHELL := /bin/bash
 # hashpay: build, test and run the nginx module.
 #
 #   make          build build/ngx_http_hashpay_module.so
-#   make test     install what is missing, build, run every test
+#   make test     install what is missing, build, run every test (and
+#                 the differential fuzz target for FUZZ_TEST_SECONDS, 20)
 #   make run      install what is missing, build, run nginx + a private Redis
 #   make bench    throughput figures with wrk (see bench/README.md)
 #   make bench-soak   memory and per-call times as history grows (idem)
 #   make bench-scripts  Redis CPU and calls per script call, per outcome
+#   make bench-reader   ns per delivery: the jansson reader vs the one-pass
+#                 one (bench/reader.c)
+#   make bench-callgrind  instructions per ignored signed delivery, split
+#                 into HMAC, JSON, nginx and the rest (bench/callgrind.sh)
 #   make deb      the Debian package build/deb/libnginx-mod-http-hashpay_*.deb
 #                 (debian/, dh-sequence-nginx; installs its build
 #                 dependencies; util/deb.sh)
@@ -33,7 +38,7 @@ UNIT_CFLAGS := -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
                -fsanitize=address,undefined -fno-omit-frame-pointer
 
 .PHONY: all deps test unit run bench bench-purchase bench-transactions \
-        bench-soak bench-scripts clean fuzz deb
+        bench-soak bench-scripts bench-reader bench-callgrind clean fuzz deb
 
 all: $(MODULE)
 
@@ -68,6 +73,7 @@ $(MODULE): $(NGX_BUILD)/objs/Makefile $(SRCS)
 	mv $@.tmp $@
 
 $(BUILD)/unit/%: t/unit/%.c t/unit/unit.h t/unit/ngx_stubs.c \
+                 fuzz/delivery_diff.h \
                  $(wildcard src/*.c src/*.h) $(NGX_BUILD)/objs/Makefile
 	mkdir -p $(BUILD)/unit
 	$(CC) $(UNIT_CFLAGS) $(UNIT_INCS) -o $@ $< t/unit/ngx_stubs.c \
@@ -75,6 +81,10 @@ $(BUILD)/unit/%: t/unit/%.c t/unit/unit.h t/unit/ngx_stubs.c \
 
 UNIT_SRCS_test_sig     := src/ngx_http_hashpay_sig.c
 UNIT_SRCS_test_tweet   := src/ngx_http_hashpay_tweet.c
+UNIT_SRCS_test_tweet_scan := src/ngx_http_hashpay_scan.c \
+                             src/ngx_http_hashpay_tweet.c
+UNIT_SRCS_test_delivery_diff := src/ngx_http_hashpay_scan.c \
+                                src/ngx_http_hashpay_tweet.c
 UNIT_SRCS_test_code    := src/ngx_http_hashpay_code.c
 UNIT_SRCS_test_json    := src/ngx_http_hashpay_json.c
 UNIT_SRCS_test_backoff := src/ngx_http_hashpay_backoff.c
@@ -86,8 +96,18 @@ $(BUILD)/unit/test_scripts: $(MODULE)
 
 unit: $(UNIT_TESTS)
 
+# a short run of the differential fuzz target (the webhook's fast reader
+# against the jansson-based one) before the tests; FUZZ_TEST_SECONDS=0
+# skips it
+FUZZ_TEST_SECONDS ?= 20
+
 test: deps
 	@$(MAKE) --no-print-directory all unit
+	@if [ "$(FUZZ_TEST_SECONDS)" != 0 ]; then \
+	    sh util/deps.sh clang-14 libclang-rt-14-dev && \
+	    $(MAKE) --no-print-directory $(BUILD)/fuzz/delivery_diff && \
+	    sh fuzz/run.sh $(FUZZ_TEST_SECONDS) $(BUILD)/fuzz/delivery_diff; \
+	fi
 	@sh util/test.sh $(UNIT_TESTS)
 
 run: deps
@@ -97,6 +117,22 @@ run: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh
+
+# ns per delivery of the old (jansson) and new (one-pass) readers, and
+# yajl's bare validation when libyajl-dev is there (bench/reader.c)
+bench-reader: $(NGX_BUILD)/objs/Makefile
+	mkdir -p $(BUILD)/bench
+	yajl=0; [ -f /usr/include/yajl/yajl_parse.h ] && yajl=1; \
+	$(CC) -O2 -g -Wall -Werror -DHASHPAY_HAVE_YAJL=$$yajl $(UNIT_INCS) \
+	    -o $(BUILD)/bench/reader bench/reader.c \
+	    src/ngx_http_hashpay_scan.c src/ngx_http_hashpay_tweet.c \
+	    -ljansson $$([ $$yajl = 1 ] && echo -lyajl)
+	$(BUILD)/bench/reader $(BENCH_READER_BODIES)
+
+bench-callgrind: deps
+	@sh util/deps.sh valgrind
+	@$(MAKE) --no-print-directory all
+	@sh bench/callgrind.sh
 
 bench-purchase: deps
 	@$(MAKE) --no-print-directory all
@@ -127,7 +163,8 @@ FUZZ_CFLAGS  := -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
                 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-$(BUILD)/fuzz/%: fuzz/fuzz_%.c fuzz/fuzz.h t/unit/ngx_stubs.c \
+$(BUILD)/fuzz/%: fuzz/fuzz_%.c fuzz/fuzz.h fuzz/delivery_diff.h \
+                 t/unit/ngx_stubs.c \
                  $(wildcard src/*.c src/*.h) $(NGX_BUILD)/objs/Makefile
 	mkdir -p $(BUILD)/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(UNIT_INCS) -I fuzz -o $@ $< \
@@ -136,6 +173,8 @@ $(BUILD)/fuzz/%: fuzz/fuzz_%.c fuzz/fuzz.h t/unit/ngx_stubs.c \
 $(BUILD)/fuzz/sw_signed: fuzz/fuzz_sw_verify.c
 
 FUZZ_SRCS_delivery  := src/ngx_http_hashpay_tweet.c
+FUZZ_SRCS_delivery_diff := src/ngx_http_hashpay_scan.c \
+                           src/ngx_http_hashpay_tweet.c
 FUZZ_SRCS_json      := src/ngx_http_hashpay_json.c
 FUZZ_SRCS_sw_verify := src/ngx_http_hashpay_sig.c
 FUZZ_SRCS_sw_signed := src/ngx_http_hashpay_sig.c

@@ -43,6 +43,7 @@ for bin in "$@"; do
 
     case $h in
     delivery|json) dict=fuzz/dict/$h.dict; max_len=8192 ;;
+    delivery_diff) dict=fuzz/dict/delivery.dict; max_len=8192 ;;
     *)             dict=fuzz/dict/sig.dict; max_len=4096 ;;
     esac
 

@@ -38,7 +38,10 @@ typedef struct {
     /* what the malformed event got wrong, for the log: "id_str" ... */
     const char                     *bad_field;
 
-    /* strings point into the jansson document (or are ngx_null_string) */
+    /*
+     * strings point into the jansson document (or are ngx_null_string);
+     * from ngx_http_hashpay_scan_delivery(), into the body or the pool
+     */
     ngx_str_t                       id;           /* id_str (v2: id), the
                                                      post delivered */
     ngx_str_t                       root_id;      /* the post's identity for

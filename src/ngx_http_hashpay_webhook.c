@@ -22,6 +22,7 @@
 #include "ngx_http_hashpay_redis.h"
 #include "ngx_http_hashpay_sig.h"
 #include "ngx_http_hashpay_tweet.h"
+#include "ngx_http_hashpay_scan.h"
 #include "ngx_http_hashpay_code.h"
 #include "ngx_http_hashpay_handler.h"
 
@@ -198,16 +199,15 @@ static ngx_int_t
 ngx_http_hashpay_webhook_parse(ngx_http_request_t *r,
     ngx_http_hashpay_batch_t *b, ngx_str_t *body)
 {
-    json_t                         *root;
     ngx_int_t                       rc;
     ngx_uint_t                      i, j, n, nrv;
-    json_error_t                    err;
     ngx_http_hashpay_ctx_t         *ctx;
     ngx_http_hashpay_tweet_t       *t;
     ngx_http_hashpay_revoke_t      *rv;
     ngx_http_hashpay_webhook_t     *wh;
     ngx_http_hashpay_loc_conf_t    *hlcf;
     ngx_http_hashpay_tweet_conf_t   tconf;
+    ngx_http_hashpay_scan_err_t     err;
 
     hlcf = ngx_http_get_module_loc_conf(r, ngx_http_hashpay_module);
     ctx = ngx_http_get_module_ctx(r, ngx_http_hashpay_module);
@@ -225,43 +225,10 @@ ngx_http_hashpay_webhook_parse(ngx_http_request_t *r,
                                            "bad_signature", NULL);
     }
 
-    /*
-     * X payloads carry fields hashpay never reads, and those must never
-     * make a delivery fail: a NUL inside a string is allowed, and an
-     * integer too large for 64 bits (valid JSON) makes jansson read every
-     * integer as a real, which the parser of timestamp_ms accepts
-     */
-
-    root = json_loadb((const char *) body->data, body->len, JSON_ALLOW_NUL,
-                      &err);
-
-    if (root == NULL && json_error_code(&err) == json_error_numeric_overflow)
-    {
-        root = json_loadb((const char *) body->data, body->len,
-                          JSON_ALLOW_NUL|JSON_DECODE_INT_AS_REAL, &err);
-    }
-
-    if (root == NULL) {
-        /* jansson's message quotes the input, maybe a card number: only
-           where it went wrong is logged */
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "hashpay: webhook body is not JSON (error %d at "
-                      "line %d, column %d)",
-                      (int) json_error_code(&err), err.line, err.column);
-        return ngx_http_hashpay_send_error(r, NGX_HTTP_BAD_REQUEST,
-                                           "malformed_json", NULL);
-    }
-
-    if (ngx_http_hashpay_json_cleanup_add(r->pool, root) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
     wh = ngx_pcalloc(r->pool, sizeof(ngx_http_hashpay_webhook_t));
     if (wh == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    ctx->data = wh;
 
     if (hlcf->operators) {
         tconf.operators = hlcf->operators->elts;
@@ -274,11 +241,32 @@ ngx_http_hashpay_webhook_parse(ngx_http_request_t *r,
 
     tconf.confirm_prefix = hlcf->confirm_prefix;
 
-    rc = ngx_http_hashpay_delivery_read(root, &tconf, r->pool, &wh->delivery);
+    /*
+     * one pass over the body, no DOM (src/ngx_http_hashpay_scan.c): it
+     * reads the JSON as json_loadb() did (a NUL inside a string allowed,
+     * an integer too large for 64 bits read as a real, which the parser
+     * of timestamp_ms accepts) and the delivery as
+     * ngx_http_hashpay_delivery_read() does
+     */
+
+    rc = ngx_http_hashpay_scan_delivery(body->data, body->len, &tconf, r->pool,
+                                        &wh->delivery, &err);
 
     if (rc == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    if (rc == NGX_DECLINED && err.not_json) {
+        /* only where it went wrong is logged: never the input itself */
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "hashpay: webhook body is not JSON (error %i at "
+                      "line %ui, column %ui)",
+                      err.code, err.line, err.column);
+        return ngx_http_hashpay_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                           "malformed_json", NULL);
+    }
+
+    ctx->data = wh;
 
     if (rc == NGX_DECLINED) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,

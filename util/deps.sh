@@ -2,8 +2,9 @@
 # Install the Debian packages hashpay needs to build, test, run and bench
 # (python3-redis: contrib/consumer and its tests; prometheus: promtool, for
 # the checks of contrib/prometheus),
-# and any packages named as arguments (`make fuzz`: clang-14
-# libclang-rt-14-dev), but only those that are missing.  Needs root (or
+# and any packages named as arguments (`make fuzz` and `make test`: clang-14
+# libclang-rt-14-dev; `make bench-callgrind`: valgrind), but only those
+# that are missing.  Needs root (or
 # sudo) when something is missing; does nothing at all when everything is
 # there.
 
