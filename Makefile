@@ -3,6 +3,8 @@ SHELL := /bin/bash
 #
 #   make          build build/ngx_http_hashpay_module.so
 #   make test     install what is missing, build, run every test
+#   make test-ha  the failover tests only: t/057-cluster.t (Redis Cluster)
+#                 and t/059-failover.t (Sentinel, two edges, SIGKILL)
 #   make run      install what is missing, build, run nginx + a private Redis
 #   make bench    throughput figures with wrk (see bench/README.md)
 #   make bench-soak   memory and per-call times as history grows (idem)
@@ -32,7 +34,7 @@ UNIT_INCS   := -I src -I $(NGX_BUILD)/src/core -I $(NGX_BUILD)/src/event \
 UNIT_CFLAGS := -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
                -fsanitize=address,undefined -fno-omit-frame-pointer
 
-.PHONY: all deps test unit run bench bench-purchase bench-transactions \
+.PHONY: all deps test test-ha unit run bench bench-purchase bench-transactions \
         bench-soak bench-scripts clean fuzz deb
 
 all: $(MODULE)
@@ -89,6 +91,10 @@ unit: $(UNIT_TESTS)
 test: deps
 	@$(MAKE) --no-print-directory all unit
 	@sh util/test.sh $(UNIT_TESTS)
+
+test-ha: deps
+	@$(MAKE) --no-print-directory all
+	@T="t/057-cluster.t t/059-failover.t" sh util/test.sh
 
 run: deps
 	@$(MAKE) --no-print-directory all
