@@ -168,6 +168,7 @@ sub run_mode {
     };
 
     my $f = flow(clients => $CLIENTS, steps => $STEPS, pause => 0.03,
+                 pause_refused => 0.1,
                  m => $m, edges => \@edges, stock => $STOCK, code => $code,
                  sample => sub { @{ reply($primary, sample_cmd('hashpay')) } },
                  tick => $tick);

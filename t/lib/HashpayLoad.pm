@@ -15,7 +15,7 @@ package HashpayLoad;
 #       read by $o{code}->($user), undef when not found within a second:
 #       the confirmation is then sent after the recovery), and a card
 #       transaction; edges ($o{edges}, { port }) in turn; $o{pause} s
-#       between steps.  Meanwhile the parent calls $o{sample}->() (sold,
+#       between steps ($o{pause_refused} after a step with a refusal).  Meanwhile the parent calls $o{sample}->() (sold,
 #       held, or () when Redis cannot say) and $o{tick}->() (true: stop
 #       the flow) every 20 ms.  Returns { records => [...], samples,
 #       over => [...] } with records [kind id user extra edge status
@@ -38,12 +38,35 @@ use IO::Socket::INET ();
 use JSON::PP ();
 use HashpayTest ();
 use HashpayFlow ();
-use HashpayTxn ();
+use Digest::SHA ();
+use MIME::Base64 ();
 use Exporter 'import';
 
 our @EXPORT_OK = qw(setup_cmds flow audit edge_server sample_cmd);
 
 our $SECRET = 'test-consumer-secret';
+
+# The card-transaction secret (HashpayTxn's secret A).  HashpayTxn itself
+# is not loaded here: it registers a block preprocessor that would give
+# the Test::Nginx blocks of the file that loads this module its
+# transactions location instead of the webhook one.
+our $TXN_SECRET = 'whsec_7FR00wwQDfVsU4B2x5+lpMdiLNTYSs+X';
+
+# a transaction body (fields in the contract's order) and its Standard
+# Webhooks signature, as HashpayTxn's txn() and sw_sign() make them
+sub txn_body {
+    my ($txn_id, $token, $at) = @_;
+    return '{"txn_id":"' . $txn_id . '","card_token":"' . $token
+           . '","merchant_id":"mch_coffee","amount_cents":2500,'
+           . '"currency":"USD","at":' . $at . '}';
+}
+
+sub txn_sign {
+    my ($id, $ts, $body) = @_;
+    (my $k = $TXN_SECRET) =~ s/^whsec_//;
+    return 'v1,' . MIME::Base64::encode_base64(Digest::SHA::hmac_sha256(
+               "$id.$ts.$body", MIME::Base64::decode_base64($k)), '');
+}
 
 my $Json = JSON::PP->new;
 
@@ -60,7 +83,7 @@ sub edge_server {
         }
         location = /webhooks/card {
             hashpay_transactions;
-            hashpay_transactions_secret $HashpayTxn::SECRET_A;
+            hashpay_transactions_secret $TXN_SECRET;
         }
 SERVER
 }
@@ -117,18 +140,14 @@ sub request_of {
     my ($kind, $id, $user, $extra) = @_;
 
     if ($kind eq 'txn') {
-        my $body = HashpayTxn::txn(txn_id => "txn_$id",
-                                   card_token => "tok_$user",
-                                   merchant_id => 'mch_coffee',
-                                   amount_cents => 2500, currency => 'USD',
-                                   at => $extra);
-        my $sig = HashpayTxn::sw_sign($HashpayTxn::SECRET_A, "msg_$id",
-                                      $extra, $body);
+        my $body = txn_body("txn_$id", "tok_$user", $extra);
+        my $sig = txn_sign("msg_$id", $extra, $body);
         return ('/webhooks/card', $body, "webhook-id: msg_$id",
                 "webhook-timestamp: $extra", "webhook-signature: $sig");
     }
 
-    my $tag = $kind eq 'intent' ? 'HaGift' : "Confirm$extra";
+    my $tag = $kind eq 'intent' ? 'HaGift'
+            : $kind eq 'post' ? $extra : "Confirm$extra";
     my $body = HashpayFlow::dl(HashpayFlow::tw(id => $id, user => $user,
                                                name => "u$user",
                                                tags => [$tag]));
@@ -211,6 +230,7 @@ sub client {
 
         my @r = send_req($edge->{port}, request_of('intent', $id, $u, ''));
         print $out "intent $id $u - $edge->{port} @r\n";
+        my $refused = $r[0] ne '200';
 
         if ($r[0] eq '200' && $r[1] eq 'intent_created') {
             my $code = eval { $o->{code}->($u) };
@@ -221,14 +241,18 @@ sub client {
                               request_of('confirm', $id + 1, $u, $code));
                 print $out "confirm " . ($id + 1)
                     . " $u $code $edge->{port} @r\n";
+                $refused ||= $r[0] ne '200';
             }
         }
 
         my $t = tuser($m, $i);
         @r = send_req($edge->{port}, request_of('txn', $id + 2, $t, $ts));
         print $out "txn " . ($id + 2) . " $t $ts $edge->{port} @r\n";
+        $refused ||= $r[0] ne '200';
 
-        Time::HiRes::sleep($o->{pause});
+        # a sender refused waits longer before its next request
+        Time::HiRes::sleep($refused ? $o->{pause_refused} // $o->{pause}
+                                    : $o->{pause});
     }
 
     close $out;
@@ -318,9 +342,10 @@ sub audit {
             grep { $_->[4] == $e->{port} && $_->[5] eq '200'
                    && $_->[8] > $o{t_promo} } @rec;
         Test::More::ok(defined $first && $first - $o{t_promo} < $o{back},
-            sprintf("$name: edge %d answers 200 again %.1f s after the "
-                    . "promotion", $e->{port},
-                    ($first // 0) - $o{t_promo}));
+            "$name: edge $e->{port} answers 200 again "
+            . (defined $first ? sprintf('%.1f s after the promotion',
+                                        $first - $o{t_promo})
+                              : 'never after the promotion'));
     }
 
     if ($o{masters}) {
