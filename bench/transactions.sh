@@ -29,8 +29,9 @@
 # on >= 1000 cents, per_user_limit 1, a huge stock) PUT through the admin
 # API; BENCH_USERS users linked (hashpay:link:<user>, hashpay:card:<token>)
 # and given one saved claim each (hashpay:claim:clm_<n>, the
-# hashpay:claims:<user> zset, hashpay:bought:benchcash:<user>, the offer's
-# claimed counter and hashpay:claim_seq), written straight into Redis per
+# hashpay:claims:<user> zset and its index by merchant and currency,
+# hashpay:claims:<user>:<merchant>:<currency>, which is what a transaction
+# reads; hashpay:bought:benchcash:<user>, the offer's claimed counter and hashpay:claim_seq), written straight into Redis per
 # src/lua/README.md by EVALs of 50 000 users each.  The transactions of a
 # run are signed (bench/transactions.pl) right before it, so their
 # webhook-timestamp is within hashpay_transactions_tolerance (default 5m)
@@ -156,6 +157,8 @@ while [ "$from" -le "$USERS" ]; do
                        "created_at", now, "redeemed_at", "",
                        "voided_at", "", "txn_id", "")
             redis.call("ZADD", p .. ":claims:" .. uid, i, id)
+            redis.call("ZADD", p .. ":claims:" .. uid .. ":" .. o[2]
+                       .. ":" .. o[3], i, id)
             redis.call("SET", p .. ":bought:" .. tag .. ":" .. uid, 1)
         end
         redis.call("HINCRBY", offer_key, "claimed", to - from + 1)
