@@ -9,6 +9,8 @@ SHELL := /bin/bash
 #   make bench    throughput figures with wrk (see bench/README.md)
 #   make bench-soak   memory and per-call times as history grows (idem)
 #   make bench-scripts  Redis CPU and calls per script call, per outcome
+#   make bench-commands Redis commands per webhook per outcome through
+#                 nginx, and webhooks/s per edge with 1 and 2 workers
 #   make deb      the Debian package build/deb/libnginx-mod-http-hashpay_*.deb
 #                 (debian/, dh-sequence-nginx; installs its build
 #                 dependencies; util/deb.sh)
@@ -35,7 +37,7 @@ UNIT_CFLAGS := -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
                -fsanitize=address,undefined -fno-omit-frame-pointer
 
 .PHONY: all deps test test-ha unit run bench bench-purchase bench-transactions \
-        bench-soak bench-scripts clean fuzz deb
+        bench-soak bench-scripts bench-commands clean fuzz deb
 
 all: $(MODULE)
 
@@ -114,6 +116,10 @@ bench-transactions: deps
 
 bench-scripts: deps
 	@perl bench/scripts.pl $(BENCH_CALLS)
+
+bench-commands: deps
+	@$(MAKE) --no-print-directory all
+	@perl bench/commands.pl $(BENCH_CALLS)
 
 bench-soak: deps
 	@$(MAKE) --no-print-directory all

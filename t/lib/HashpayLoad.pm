@@ -15,7 +15,8 @@ package HashpayLoad;
 #       read by $o{code}->($user), undef when not found within a second:
 #       the confirmation is then sent after the recovery), and a card
 #       transaction; edges ($o{edges}, { port }) in turn; $o{pause} s
-#       between steps ($o{pause_refused} after a step with a refusal).  Meanwhile the parent calls $o{sample}->() (sold,
+#       between steps ($o{pause_refused} after a step with a refusal).
+#       Meanwhile the parent calls $o{sample}->() (sold,
 #       held, or () when Redis cannot say) and $o{tick}->() (true: stop
 #       the flow) every 20 ms.  Returns { records => [...], samples,
 #       over => [...] } with records [kind id user extra edge status
