@@ -142,8 +142,9 @@ sub run_mode {
             kill_node($p);
             $t_kill = Time::HiRes::time();
             reply($r->{port}, 'CONFIG', 'SET', 'masterauth', '');
-            note("$mode: primary $p->{port} killed (SIGKILL), the "
-                 . "replica's link was $link");
+            note(sprintf("$mode: primary $p->{port} killed (SIGKILL) "
+                         . "%.2f s after the cut, the replica's link was "
+                         . "$link", $t_kill - $t_cut));
         }
 
         if ($t_kill && !$t_promo) {
