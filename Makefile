@@ -4,6 +4,8 @@ SHELL := /bin/bash
 #   make          build build/ngx_http_hashpay_module.so
 #   make test     install what is missing, build, run every test (and
 #                 the differential fuzz target for FUZZ_TEST_SECONDS, 20)
+#   make test-ha  the failover tests only: t/057-cluster.t (Redis Cluster)
+#                 and t/059-failover.t (Sentinel, two edges, SIGKILL)
 #   make run      install what is missing, build, run nginx + a private Redis
 #   make bench    throughput figures with wrk (see bench/README.md)
 #   make bench-soak   memory and per-call times as history grows (idem)
@@ -12,6 +14,8 @@ SHELL := /bin/bash
 #                 one (bench/reader.c)
 #   make bench-callgrind  instructions per ignored signed delivery, split
 #                 into HMAC, JSON, nginx and the rest (bench/callgrind.sh)
+#   make bench-commands Redis commands per webhook per outcome through
+#                 nginx, and webhooks/s per edge with 1 and 2 workers
 #   make deb      the Debian package build/deb/libnginx-mod-http-hashpay_*.deb
 #                 (debian/, dh-sequence-nginx; installs its build
 #                 dependencies; util/deb.sh)
@@ -37,8 +41,9 @@ UNIT_INCS   := -I src -I $(NGX_BUILD)/src/core -I $(NGX_BUILD)/src/event \
 UNIT_CFLAGS := -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
                -fsanitize=address,undefined -fno-omit-frame-pointer
 
-.PHONY: all deps test unit run bench bench-purchase bench-transactions \
-        bench-soak bench-scripts bench-reader bench-callgrind clean fuzz deb
+.PHONY: all deps test test-ha unit run bench bench-purchase \
+        bench-transactions bench-soak bench-scripts bench-commands \
+        bench-reader bench-callgrind clean fuzz deb
 
 all: $(MODULE)
 
@@ -110,6 +115,10 @@ test: deps
 	fi
 	@sh util/test.sh $(UNIT_TESTS)
 
+test-ha: deps
+	@$(MAKE) --no-print-directory all
+	@T="t/057-cluster.t t/059-failover.t" sh util/test.sh
+
 run: deps
 	@$(MAKE) --no-print-directory all
 	@sh util/run.sh
@@ -144,6 +153,10 @@ bench-transactions: deps
 
 bench-scripts: deps
 	@perl bench/scripts.pl $(BENCH_CALLS)
+
+bench-commands: deps
+	@$(MAKE) --no-print-directory all
+	@perl bench/commands.pl $(BENCH_CALLS)
 
 bench-soak: deps
 	@$(MAKE) --no-print-directory all

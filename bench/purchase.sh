@@ -4,7 +4,8 @@
 #
 #     sh bench/purchase.sh
 #
-# In one run against one nginx (worker_processes 1) and a private Redis,
+# In one run against one nginx (worker_processes 1, or BENCH_WORKERS)
+# and a private Redis,
 # with the same wrk -t/-c/-d each time:
 #   intent   POST /webhooks/x: signed intent tweets "#BenchOffer", each by
 #            a different linked user with its own tweet id, each sent once;
@@ -29,6 +30,7 @@
 # Knobs (environment):
 #   BENCH_DURATION (10s)  BENCH_CONNECTIONS (32)  BENCH_THREADS (2)
 #   BENCH_USERS            users linked = intent deliveries (400000)
+#   BENCH_WORKERS          nginx worker_processes (1)
 #   BENCH_NGINX_PORT, BENCH_REDIS_PORT  (free ports in 7400-7499)
 #   NGINX, REDIS_SERVER, REDIS_CLI, WRK  the binaries
 
@@ -76,7 +78,7 @@ echo "bench-purchase: linked $USERS users in $(since "$t0") s"
 
 # ------------------------------------------------------------- nginx
 
-nginx_conf 1 bench/purchase.sh <<EOF
+nginx_conf "${BENCH_WORKERS:-1}" bench/purchase.sh <<EOF
         location = /webhooks/x {
             hashpay_webhook;
             hashpay_consumer_secret $SECRET;
@@ -213,7 +215,7 @@ pool() {    # pool SENT POOL EXHAUSTED
 echo
 echo "================================================================"
 echo "hashpay purchase bench $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc)" \
-     "CPUs, worker_processes 1, wrk -t$THREADS -c$CONNECTIONS -d$DURATION," \
+     "CPUs, worker_processes ${BENCH_WORKERS:-1}, wrk -t$THREADS -c$CONNECTIONS -d$DURATION," \
      "$USERS linked users"
 printf '%-20s %11s  %s\n' "" "requests/s" "answers right / wrong / sockerr"
 printf '%-20s %11s  %s\n' "intent (created)" "$INT_RPS" \

@@ -4,7 +4,8 @@
 #
 #     sh bench/transactions.sh
 #
-# In one run against one nginx (worker_processes 1) and a private Redis,
+# In one run against one nginx (worker_processes 1, or BENCH_WORKERS)
+# and a private Redis,
 # with the same wrk -t/-c/-d each time:
 #   credited  POST /webhooks/card (hashpay_transactions): signed card
 #             transactions of 2500 cents at the offer's merchant, each on a
@@ -28,8 +29,9 @@
 # on >= 1000 cents, per_user_limit 1, a huge stock) PUT through the admin
 # API; BENCH_USERS users linked (hashpay:link:<user>, hashpay:card:<token>)
 # and given one saved claim each (hashpay:claim:clm_<n>, the
-# hashpay:claims:<user> zset, hashpay:bought:benchcash:<user>, the offer's
-# claimed counter and hashpay:claim_seq), written straight into Redis per
+# hashpay:claims:<user> zset and its index by merchant and currency,
+# hashpay:claims:<user>:<merchant>:<currency>, which is what a transaction
+# reads; hashpay:bought:benchcash:<user>, the offer's claimed counter and hashpay:claim_seq), written straight into Redis per
 # src/lua/README.md by EVALs of 50 000 users each.  The transactions of a
 # run are signed (bench/transactions.pl) right before it, so their
 # webhook-timestamp is within hashpay_transactions_tolerance (default 5m)
@@ -41,6 +43,7 @@
 #   BENCH_DURATION (10s)  BENCH_CONNECTIONS (32)  BENCH_THREADS (2)
 #   BENCH_USERS            users linked, with a claim each = credited
 #                          transactions (400000)
+#   BENCH_WORKERS          nginx worker_processes (1)
 #   BENCH_NGINX_PORT, BENCH_REDIS_PORT  (free ports in 7500-7599)
 #   NGINX, REDIS_SERVER, REDIS_CLI, WRK  the binaries
 
@@ -90,7 +93,7 @@ REDIS_PORT=$(free_port "${BENCH_REDIS_PORT:-}" "$NGINX_PORT" 7500 7599) \
 
 start_redis "$REDIS_PORT"
 
-nginx_conf 1 bench/transactions.sh <<EOF
+nginx_conf "${BENCH_WORKERS:-1}" bench/transactions.sh <<EOF
         location = $URI {
             hashpay_transactions;
             hashpay_transactions_secret $SECRET;
@@ -341,7 +344,7 @@ pool() {    # pool SENT POOL EXHAUSTED
 echo
 echo "================================================================"
 echo "hashpay transactions bench $(date -u '+%Y-%m-%d %H:%M UTC')," \
-     "$(nproc) CPUs, worker_processes 1, wrk -t$THREADS -c$CONNECTIONS" \
+     "$(nproc) CPUs, worker_processes ${BENCH_WORKERS:-1}, wrk -t$THREADS -c$CONNECTIONS" \
      "-d$DURATION, $USERS linked users with a claim"
 printf '%-20s %11s  %-26s %s\n' "" "requests/s" \
        "answers right/wrong/sockerr" "CPU: nginx, redis; nginx/answer"

@@ -11,7 +11,11 @@
 # forked clients that deliver each post until it is answered 200, while
 # the owner of the slot is killed, or the slot migrated; then the audit:
 # every post answered 200 acted exactly once (its record, its event, its
-# purchase hash), and sold + held <= stock.
+# purchase hash), and sold + held <= stock.  TEST 6 is the shape of
+# t/059-failover.t on the Cluster: two edges of their own, purchases and
+# card transactions, each request sent once (the 503s delivered again
+# after the recovery), sold + held sampled throughout, the owner killed
+# then the slot migrated, without and with hashpay_redis_wait.
 
 use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
@@ -23,6 +27,8 @@ use HashpayTest qw(background_post background_result);
 use HashpayFlow;
 use HashpayCluster qw(spawn_cluster owner node_id kill_node restart_node
                       creply cluster_ok wait_until);
+use HashpayHA ();
+use HashpayLoad ();
 
 # the slot of "{hashpay}" (redis-cli CLUSTER KEYSLOT)
 our $SLOT = 6887;
@@ -411,6 +417,155 @@ sub post_status {
     return $st;
 }
 
+# ---------------------------------------------------------------------
+# TEST 6: the shape of t/059-failover.t on the Cluster (HashpayLoad):
+# two edges of their own (2 workers each), purchases (intents and
+# confirmations) and card transactions from 4 clients, each request sent
+# once; the owner of the slot killed (its replica's link cut 0.3 s
+# before, so that the replica is behind), the killed node restarted (it
+# rejoins as a replica), then the slot migrated to another primary, all
+# under the flow; then the audit (every 503 delivered again).  Once
+# without hashpay_redis_wait, once with "hashpay_redis_wait 1 500ms".
+
+our %Lost;
+
+sub load_mode {
+    my ($mode) = @_;
+    my $m = $mode eq 'wait' ? 4 : 3;
+    my ($clients, $steps, $stock) = (4, 300, 400);
+    my $users = $clients * $steps;
+
+    # a clean cluster: the audit counts every purchase and event
+    reply($_, 'FLUSHALL') for primaries();
+
+    my $owner = owner($SLOT);
+    my @bad = grep { !ref $_ && defined $_ && /^(ERR|MOVED)/ }
+              HashpayHA::pipeline($owner, HashpayLoad::setup_cmds(
+                  '{hashpay}', $m, $users, $stock));
+    Test::More::is("@bad", '', "$mode: the data is set up");
+    Test::More::is(reply($owner, 'WAIT', 1, 5000), 1,
+                   "$mode: the owner's replica has the data");
+
+    my $http = "    hashpay_redis_cluster $ENV{TEST_NGINX_SEEDS} "
+        . "connect_timeout=500ms timeout=2s;\n"
+        . "    hashpay_prefix \"{hashpay}\";\n"
+        . ($mode eq 'wait' ? "    hashpay_redis_wait 1 500ms;\n" : '');
+    my @edges = map { HashpayHA::spawn_nginx(
+                          http => $http,
+                          server => HashpayLoad::edge_server()) } 1, 2;
+    my @masters = map { $_->{pid} } @edges;
+
+    my $code = sub {
+        my ($u) = @_;
+        my $c;
+        wait_until(sub {
+            my $id = creply('GET', "{hashpay}:pending:hagift:$u");
+            return 0 unless defined $id && $id =~ /^pur_/;
+            $c = creply('HGET', "{hashpay}:purchase:$id", 'code');
+            defined $c && $c =~ /^[A-Z0-9]{6}$/;
+        }, 1);
+        return $c;
+    };
+
+    my $replica = (reply($owner, 'INFO', 'replication') // '')
+                  =~ /slave0:ip=[^,]+,port=(\d+)/ ? $1 : undef;
+    Test::More::ok($replica, "$mode: the owner $owner has a replica");
+
+    my $t_start = Time::HiRes::time();
+    my ($t_cut, $t_kill, $t_promo, $t_moved, $new, $to, $moved);
+    my $sample_port = $owner;
+
+    my $tick = sub {
+        my $now = Time::HiRes::time();
+
+        if (!$t_cut && $now - $t_start > 1.5) {
+            reply($replica, 'CONFIG', 'SET', 'masterauth', 'cut');
+            reply($owner, 'CLIENT', 'KILL', 'TYPE', 'replica');
+            $t_cut = $now;
+        }
+
+        if (!$t_kill && $t_cut && $now - $t_cut > 0.3) {
+            kill_node($owner);
+            $t_kill = Time::HiRes::time();
+            reply($replica, 'CONFIG', 'SET', 'masterauth', '');
+        }
+
+        if ($t_kill && !$t_promo) {
+            my $o = eval { owner($SLOT) };
+
+            if (defined $o && $o != $owner) {
+                $t_promo = Time::HiRes::time();
+                $new = $sample_port = $o;
+                Test::More::note(sprintf("$mode: %d promoted %.1f s after "
+                                         . "the kill", $o,
+                                         $t_promo - $t_kill));
+                restart_node($owner);
+            }
+        }
+
+        # once the killed node is back as a replica (or 8 s after the
+        # promotion), the slot moves, under the flow: 100 keys a MIGRATE
+        if ($t_promo && !$t_moved && $now - $t_promo > 1
+            && ($now - $t_promo > 8
+                || (eval { reply($owner, 'ROLE')->[0] } // '') eq 'slave'))
+        {
+            ($to) = grep { $_ != $new } primaries();
+            $moved = migrate_slot($new, $to, 100, 0.01);
+            $t_moved = Time::HiRes::time();
+            $sample_port = $to;
+            Test::More::note(sprintf("$mode: the slot moved to %d "
+                                     . "(%d keys) in %.1f s", $to, $moved,
+                                     $t_moved - $now));
+        }
+
+        return 1 if $t_moved && $now - $t_moved > 3;
+        return 1 if $t_kill && !$t_promo && $now - $t_kill > 60;
+        return 0;
+    };
+
+    my $f = HashpayLoad::flow(
+        clients => $clients, steps => $steps, pause => 0.03,
+        pause_refused => 0.1, m => $m,
+        edges => \@edges, stock => $stock, code => $code,
+        sample => sub {
+            my $r = reply($sample_port, HashpayLoad::sample_cmd('{hashpay}'));
+            ref $r eq 'ARRAY' ? @$r : ();
+        },
+        tick => $tick);
+
+    Test::More::ok($t_promo, "$mode: the owner's replica was promoted");
+    Test::More::ok($t_moved && owner($SLOT) == $to,
+                   "$mode: then the slot was migrated (" . ($moved // 0)
+                   . " keys)");
+    Test::More::ok(main::wait_until(sub {
+        (reply($owner, 'ROLE')->[0] // '') eq 'slave' && cluster_ok() }, 30),
+        "$mode: the killed node is a replica again");
+
+    if ($t_moved) {
+        # 200 again on each edge after the migration, without a reload
+        for my $e (@edges) {
+            my $n = grep { $_->[4] == $e->{port} && $_->[5] eq '200'
+                           && $_->[8] > $t_moved } @{ $f->{records} };
+            Test::More::ok($n, "$mode: edge $e->{port}: 200s after the "
+                           . "migration ($n)");
+        }
+    }
+
+    if ($t_promo) {
+        my $final = owner($SLOT);
+        $Lost{$mode} = HashpayLoad::audit(
+            %$f, name => $mode, edges => \@edges, masters => \@masters,
+            logs => [ map { $_->{log} } @edges ],
+            read => sub { reply($final, @_) }, prefix => '{hashpay}',
+            m => $m, users => $users, stock => $stock,
+            bound => 2000 + 500 + ($mode eq 'wait' ? 500 : 0) + 3000,
+            t_kill => $t_kill, t_promo => $t_promo, back => 20,
+            no_loss => $mode eq 'wait');
+    }
+
+    HashpayHA::stop_nginx($_) for @edges;
+}
+
 no_shuffle();
 run_tests();
 
@@ -674,6 +829,40 @@ main::probe_tweet('1570000000000000007')
     Test::More::ok(main::whole_log(
                        qr/hashpay redis: cluster node 127\.0\.0\.1:$main::OldPort: slot 6887 is on 127\.0\.0\.1:$owner$/m),
                    'the owner from CLUSTER SLOTS');
+  } ]
+--- no_error_log
+[alert]
+[crit]
+
+
+
+
+=== TEST 6: two edges, purchases and transactions: the owner dies, then the slot moves
+The shape of t/059-failover.t on the Cluster (see load_mode above): two
+nginx of their own with hashpay_redis_cluster (2 workers each), 4
+clients sending each request once; the owner of the slot killed while
+its replica is behind, the replica promoted, the killed node back as a
+replica, then the slot migrated under the flow (100 keys a MIGRATE).  Each request took less
+than timeout + margin, 200 comes back on both edges, every 503 delivered
+again acts once, events = purchase hashes = sold, events = redeemed
+claims, sold + held <= stock throughout; run without and with
+hashpay_redis_wait 1 500ms, and what each lost is printed (with wait: 0).
+--- http_config eval
+"hashpay_redis_cluster $ENV{TEST_NGINX_SEEDS} connect_timeout=500ms timeout=2s;
+hashpay_prefix \"{hashpay}\";"
+--- delivery eval
+main::probe_tweet('1570000000000000008')
+--- error_code: 200
+--- timeout: 300
+--- after_each eval
+[ sub {
+    main::load_mode('nowait');
+    main::load_mode('wait');
+    Test::More::diag(sprintf('cluster: lost (answered 200, absent after '
+                             . 'the failover): without hashpay_redis_wait '
+                             . '%d, with it %d',
+                             $main::Lost{nowait} // -1,
+                             $main::Lost{wait} // -1));
   } ]
 --- no_error_log
 [alert]
