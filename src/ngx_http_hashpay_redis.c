@@ -2,16 +2,11 @@
 /*
  * Copyright (C) hashpay authors
  *
- * The worker's Redis connection.  hiredis's async API is driven by an
- * adapter for nginx's event loop: the hiredis socket is wrapped in an
- * ngx_connection_t whose read and write events call
- * redisAsyncHandleRead() / redisAsyncHandleWrite().  hiredis owns the fd:
- * it closes it after calling our cleanup hook, so the hook releases the
- * ngx_connection_t without closing anything.
- *
- * Events are level-triggered: hiredis reads at most 16 KB per call, and
- * with edge-triggered epoll the rest of a large pipelined answer would
- * wait for the next packet.
+ * The worker's Redis connection, on a link of our own
+ * (ngx_http_hashpay_redis_link.c: an nginx connection, TLS with nginx's
+ * ngx_ssl_* when configured, hiredis for the protocol only).  Every
+ * connection, to Redis, to a sentinel or to a cluster node, is such a
+ * link; its "closed" callback is where the owner learns that it is gone.
  *
  * States of the connection, every change traced at debug level as
  * "hashpay redis: <from> -> <to>":
@@ -39,7 +34,7 @@
  *
  * A late reply fails its own batch only.  Replies come in order on the
  * one socket: the batch whose timer fires is answered 503 and detached,
- * its commands stay in hiredis's queue and their replies are thrown away
+ * its commands stay in the link's queue and their replies are thrown away
  * when they come.  The connection is dropped only when Redis has stopped
  * answering altogether: commands outstanding and not one reply for
  * NGX_HTTP_HASHPAY_STALL times timeout= (the stall timer: armed when a
@@ -59,12 +54,11 @@
  * Redis runs what it reads of a client's pipeline back to back, so that
  * takes a pipeline split across reads.)
  *
- * Any failure frees the context; hiredis then calls every pending
- * callback with a NULL reply (each waiting request answers 503), the
- * cleanup hook answers the batches still waiting for the handshake, and
- * the reconnect timer starts.  Never reconnect from the cleanup hook
- * itself: the fd number may be reused by a new socket before hiredis has
- * closed the old one.
+ * Any failure frees the link; it then calls every pending callback with
+ * a NULL reply (each waiting request answers 503), its closed callback
+ * answers the batches still waiting for the handshake, and the reconnect
+ * timer starts.  Never reconnect from the closed callback itself: it may
+ * run inside a callback of the link that is going.
  */
 
 
@@ -75,6 +69,7 @@
 #include "ngx_http_hashpay.h"
 #include "ngx_http_hashpay_redis.h"
 #include "ngx_http_hashpay_redis_cluster.h"
+#include "ngx_http_hashpay_redis_link.h"
 #include "ngx_http_hashpay_backoff.h"
 #include "ngx_http_hashpay_metrics.h"
 
@@ -101,28 +96,11 @@ typedef struct {
 
 
 /*
- * One hiredis context on nginx's event loop: the connection to Redis, a
- * question to a sentinel, or the +switch-master subscription.  One
- * adapter serves them all (ngx_http_hashpay_link_*); "closed" is what the
- * owner does once hiredis has let go of the context (ac still readable,
- * the ngx_connection_t already released).
- */
-typedef struct {
-    redisAsyncContext              *ac;
-    ngx_connection_t               *conn;
-    ngx_log_t                      *log;
-    void                           *owner;
-    void                          (*closed)(void *owner,
-                                            redisAsyncContext *ac);
-} ngx_http_hashpay_link_t;
-
-
-/*
  * hashpay_redis_sentinel: one question to the sentinels, on a short-lived
- * connection of its own, on the same adapter
+ * link of its own
  */
 typedef struct {
-    ngx_http_hashpay_link_t         link;
+    ngx_http_hashpay_rlink_t       *link;
     ngx_uint_t                      index;         /* sentinel asked */
     ngx_event_t                     timer;         /* connect_timeout= */
     ngx_event_t                     next;          /* after its cleanup */
@@ -137,7 +115,7 @@ typedef struct {
  * once; only a shortcut, the connection checks ROLE and READONLY anyway
  */
 typedef struct {
-    ngx_http_hashpay_link_t         link;
+    ngx_http_hashpay_rlink_t       *link;
     ngx_uint_t                      index;         /* sentinel watched */
     ngx_event_t                     timer;         /* connect_timeout= */
     ngx_event_t                     retry;
@@ -146,7 +124,7 @@ typedef struct {
 
 typedef struct {
     ngx_http_hashpay_redis_conf_t  *conf;
-    ngx_http_hashpay_link_t         link;
+    ngx_http_hashpay_rlink_t       *link;          /* NULL: none */
     ngx_log_t                      *log;
 
     ngx_http_hashpay_redis_addr_t   addr;
@@ -202,44 +180,47 @@ static void ngx_http_hashpay_redis_close(ngx_http_hashpay_redis_t *rs);
 static void ngx_http_hashpay_redis_reconnect_handler(ngx_event_t *ev);
 static void ngx_http_hashpay_redis_connect_timeout(ngx_event_t *ev);
 static void ngx_http_hashpay_redis_stall_handler(ngx_event_t *ev);
-static void ngx_http_hashpay_redis_handshake(redisAsyncContext *ac,
-    void *reply, void *privdata);
-static void ngx_http_hashpay_redis_on_connect(const redisAsyncContext *ac,
-    int status);
+static void ngx_http_hashpay_redis_handshake(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata);
+static void ngx_http_hashpay_redis_on_connect(ngx_http_hashpay_rlink_t *lk,
+    ngx_int_t rc);
+static ngx_http_hashpay_rlink_tls_t *ngx_http_hashpay_redis_tls(
+    ngx_http_hashpay_redis_t *rs, ngx_str_t *host,
+    ngx_http_hashpay_rlink_tls_t *tls);
+static void ngx_http_hashpay_redis_auth_args(ngx_str_t *user,
+    ngx_str_t *password, const char **argv, size_t *argvlen, int *argc);
 
 static ngx_int_t ngx_http_hashpay_redis_command(ngx_http_hashpay_redis_t *rs,
-    redisCallbackFn *fn, void *privdata, int argc, const char **argv,
-    const size_t *argvlen);
+    ngx_http_hashpay_rlink_reply_pt fn, void *privdata, int argc,
+    const char **argv, const size_t *argvlen);
 static void ngx_http_hashpay_redis_answered(ngx_http_hashpay_redis_t *rs);
 static void ngx_http_hashpay_redis_reload(ngx_http_hashpay_redis_t *rs);
-static void ngx_http_hashpay_redis_loaded(redisAsyncContext *ac,
-    void *reply, void *privdata);
+static void ngx_http_hashpay_redis_loaded(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata);
 
-static void ngx_http_hashpay_redis_role(redisAsyncContext *ac, void *reply,
-    void *privdata);
+static void ngx_http_hashpay_redis_role(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata);
 static ngx_uint_t ngx_http_hashpay_reply_readonly(redisReply *reply);
 
 static void ngx_http_hashpay_sentinel_ask(ngx_http_hashpay_redis_t *rs);
-static redisAsyncContext *ngx_http_hashpay_question_open(
+static ngx_http_hashpay_rlink_t *ngx_http_hashpay_question_open(
     ngx_http_hashpay_redis_t *rs, ngx_http_hashpay_sentinel_conf_t *sc,
-    const char *what, ngx_str_t *password);
+    const char *what, ngx_str_t *user, ngx_str_t *password);
 static ngx_http_hashpay_sentinel_conf_t *ngx_http_hashpay_sentinel_asked(
     ngx_http_hashpay_redis_t *rs);
-static void ngx_http_hashpay_sentinel_reply(redisAsyncContext *ac,
-    void *reply, void *privdata);
-static void ngx_http_hashpay_sentinel_auth(redisAsyncContext *ac,
-    void *reply, void *privdata);
-static void ngx_http_hashpay_sentinel_on_connect(const redisAsyncContext *ac,
-    int status);
+static void ngx_http_hashpay_sentinel_reply(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata);
+static void ngx_http_hashpay_sentinel_auth(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata);
+static void ngx_http_hashpay_sentinel_on_connect(ngx_http_hashpay_rlink_t *lk,
+    ngx_int_t rc);
 static void ngx_http_hashpay_sentinel_timeout(ngx_event_t *ev);
 static void ngx_http_hashpay_sentinel_next(ngx_event_t *ev);
-static void ngx_http_hashpay_sentinel_closed(void *owner,
-    redisAsyncContext *ac);
-static void ngx_http_hashpay_redis_release(ngx_connection_t *c);
+static void ngx_http_hashpay_sentinel_closed(ngx_http_hashpay_rlink_t *lk);
 
 static void ngx_http_hashpay_cluster_ask(ngx_http_hashpay_redis_t *rs);
-static void ngx_http_hashpay_cluster_answer(redisAsyncContext *ac,
-    void *reply, void *privdata);
+static void ngx_http_hashpay_cluster_answer(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata);
 static ngx_uint_t ngx_http_hashpay_redis_cluster_busy(
     ngx_http_hashpay_redis_t *rs, redisReply *reply);
 static ngx_uint_t ngx_http_hashpay_redis_cluster_refused(
@@ -247,29 +228,15 @@ static ngx_uint_t ngx_http_hashpay_redis_cluster_refused(
     ngx_http_hashpay_batch_t *b, ngx_http_hashpay_token_t *token);
 
 static void ngx_http_hashpay_watch_start(ngx_http_hashpay_redis_t *rs);
-static void ngx_http_hashpay_watch_message(redisAsyncContext *ac,
-    void *reply, void *privdata);
-static void ngx_http_hashpay_watch_on_connect(const redisAsyncContext *ac,
-    int status);
+static void ngx_http_hashpay_watch_message(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata);
+static void ngx_http_hashpay_watch_on_connect(ngx_http_hashpay_rlink_t *lk,
+    ngx_int_t rc);
 static void ngx_http_hashpay_watch_timeout(ngx_event_t *ev);
 static void ngx_http_hashpay_watch_retry(ngx_event_t *ev);
-static void ngx_http_hashpay_watch_closed(void *owner,
-    redisAsyncContext *ac);
+static void ngx_http_hashpay_watch_closed(ngx_http_hashpay_rlink_t *lk);
 
-static void ngx_http_hashpay_redis_interest(ngx_log_t *log,
-    ngx_event_t *ev, ngx_int_t event, ngx_uint_t on);
-static void ngx_http_hashpay_redis_closed(void *owner,
-    redisAsyncContext *ac);
-
-static ngx_int_t ngx_http_hashpay_link_attach(ngx_http_hashpay_link_t *lk,
-    redisAsyncContext *ac);
-static void ngx_http_hashpay_link_read_handler(ngx_event_t *ev);
-static void ngx_http_hashpay_link_write_handler(ngx_event_t *ev);
-static void ngx_http_hashpay_link_add_read(void *privdata);
-static void ngx_http_hashpay_link_del_read(void *privdata);
-static void ngx_http_hashpay_link_add_write(void *privdata);
-static void ngx_http_hashpay_link_del_write(void *privdata);
-static void ngx_http_hashpay_link_cleanup(void *privdata);
+static void ngx_http_hashpay_redis_closed(ngx_http_hashpay_rlink_t *lk);
 
 static ngx_int_t ngx_http_hashpay_redis_usable(ngx_http_hashpay_redis_t *rs);
 static void ngx_http_hashpay_redis_flush(ngx_http_hashpay_redis_t *rs);
@@ -279,8 +246,8 @@ static ngx_int_t ngx_http_hashpay_batch_write(ngx_http_hashpay_redis_t *rs,
     ngx_http_hashpay_batch_t *b);
 static ngx_int_t ngx_http_hashpay_redis_send_cmd(ngx_http_hashpay_redis_t *rs,
     ngx_http_hashpay_cmd_t *cmd, ngx_http_hashpay_slot_t *slot);
-static void ngx_http_hashpay_redis_reply(redisAsyncContext *ac, void *r,
-    void *privdata);
+static void ngx_http_hashpay_redis_reply(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata);
 static ngx_uint_t ngx_http_hashpay_reply_noscript(redisReply *reply);
 static void ngx_http_hashpay_batch_wait(ngx_http_hashpay_batch_t *b,
     ngx_http_hashpay_slot_t *slot);
@@ -329,18 +296,6 @@ ngx_http_hashpay_redis_init_process(ngx_cycle_t *cycle,
     rs->backoff = 0;
 
     ngx_queue_init(&rs->waiting);
-
-    rs->link.log = cycle->log;
-    rs->link.owner = rs;
-    rs->link.closed = ngx_http_hashpay_redis_closed;
-
-    rs->sentinel.link.log = cycle->log;
-    rs->sentinel.link.owner = rs;
-    rs->sentinel.link.closed = ngx_http_hashpay_sentinel_closed;
-
-    rs->watch.link.log = cycle->log;
-    rs->watch.link.owner = rs;
-    rs->watch.link.closed = ngx_http_hashpay_watch_closed;
 
     rs->connect_timer.handler = ngx_http_hashpay_redis_connect_timeout;
     rs->connect_timer.data = rs;
@@ -412,8 +367,8 @@ ngx_http_hashpay_redis_exit_process(ngx_cycle_t *cycle)
         ngx_del_timer(&rs->stall_timer);
     }
 
-    if (rs->sentinel.link.ac) {
-        redisAsyncFree(rs->sentinel.link.ac);
+    if (rs->sentinel.link) {
+        ngx_http_hashpay_rlink_free(rs->sentinel.link);
     }
 
     if (rs->sentinel.timer.timer_set) {
@@ -424,8 +379,8 @@ ngx_http_hashpay_redis_exit_process(ngx_cycle_t *cycle)
         ngx_del_timer(&rs->sentinel.next);
     }
 
-    if (rs->watch.link.ac) {
-        redisAsyncFree(rs->watch.link.ac);
+    if (rs->watch.link) {
+        ngx_http_hashpay_rlink_free(rs->watch.link);
     }
 
     if (rs->watch.timer.timer_set) {
@@ -436,8 +391,8 @@ ngx_http_hashpay_redis_exit_process(ngx_cycle_t *cycle)
         ngx_del_timer(&rs->watch.retry);
     }
 
-    if (rs->link.ac) {
-        redisAsyncFree(rs->link.ac);
+    if (rs->link) {
+        ngx_http_hashpay_rlink_free(rs->link);
     }
 
     ngx_http_hashpay_redis_fail_waiting(rs, "not connected");
@@ -524,7 +479,10 @@ ngx_http_hashpay_redis_resolve(ngx_http_hashpay_redis_t *rs)
 static void
 ngx_http_hashpay_redis_open(ngx_http_hashpay_redis_t *rs)
 {
-    redisAsyncContext              *ac;
+    const char                     *err;
+    ngx_str_t                      *host;
+    ngx_http_hashpay_rlink_t       *lk;
+    ngx_http_hashpay_rlink_tls_t    tls, *t;
     ngx_http_hashpay_redis_addr_t  *addr;
     ngx_http_hashpay_redis_conf_t  *conf;
 
@@ -536,50 +494,48 @@ ngx_http_hashpay_redis_open(ngx_http_hashpay_redis_t *rs)
                        "hashpay redis: connecting to unix:%V",
                        &addr->unix_path);
 
-        ac = redisAsyncConnectUnix((char *) addr->unix_path.data);
-
     } else {
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rs->log, 0,
                        "hashpay redis: connecting to %V:%i",
                        &addr->host, addr->port);
-
-        ac = redisAsyncConnect((char *) addr->host.data, (int) addr->port);
     }
 
-    if (ac == NULL) {
-        ngx_log_error(NGX_LOG_ERR, rs->log, 0,
-                      "hashpay: redis \"%V\": cannot allocate a context",
-                      &conf->name);
-        ngx_http_hashpay_redis_fail_waiting(rs, "not connected");
-        ngx_http_hashpay_redis_schedule(rs);
-        return;
-    }
+    /* TLS verifies the host as written, or the address found */
 
-    if (ac->err) {
+    host = (conf->sentinels == NULL && conf->seeds == NULL)
+           ? &conf->tls_host : &addr->host;
+
+    t = ngx_http_hashpay_redis_tls(rs, host, &tls);
+
+    lk = ngx_http_hashpay_rlink_connect(&addr->host, addr->port,
+                                        &addr->unix_path, t, rs->log,
+                                        ngx_http_hashpay_redis_on_connect,
+                                        ngx_http_hashpay_redis_closed, rs,
+                                        &err);
+    if (lk == NULL) {
         if (!rs->failed_logged) {
-            ngx_log_error(NGX_LOG_ERR, rs->log, 0,
-                          "hashpay: redis \"%V\": connect failed: %s",
-                          &conf->name, ac->errstr);
+            if (addr->unix_path.len) {
+                ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                              "hashpay: redis \"%V\": unix:%V: connect "
+                              "failed: %s", &conf->name, &addr->unix_path,
+                              err);
+
+            } else {
+                ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                              "hashpay: redis \"%V\": %V:%i: connect "
+                              "failed: %s", &conf->name, &addr->host,
+                              addr->port, err);
+            }
+
             rs->failed_logged = 1;
         }
 
-        redisAsyncFree(ac);
         ngx_http_hashpay_redis_fail_waiting(rs, "not connected");
         ngx_http_hashpay_redis_schedule(rs);
         return;
     }
 
-    /* the adapter: attached before any callback that may add an event */
-
-    if (ngx_http_hashpay_link_attach(&rs->link, ac) != NGX_OK) {
-        ngx_log_error(NGX_LOG_ERR, rs->log, 0,
-                      "hashpay: redis \"%V\": no free connection for it "
-                      "(worker_connections)", &conf->name);
-        redisAsyncFree(ac);
-        ngx_http_hashpay_redis_fail_waiting(rs, "not connected");
-        ngx_http_hashpay_redis_schedule(rs);
-        return;
-    }
+    rs->link = lk;
 
     rs->handshake = 0;
     rs->outstanding = 0;
@@ -587,16 +543,9 @@ ngx_http_hashpay_redis_open(ngx_http_hashpay_redis_t *rs)
 
     ngx_http_hashpay_redis_set_state(rs, NGX_HTTP_HASHPAY_REDIS_CONNECTING);
 
-    (void) redisAsyncSetConnectCallback(ac,
-                                        ngx_http_hashpay_redis_on_connect);
-
-    if (!addr->unix_path.len) {
-        (void) redisEnableKeepAlive(&ac->c);
-    }
-
     ngx_add_timer(&rs->connect_timer, conf->connect_timeout);
 
-    /* queued at once: hiredis sends them when the socket is connected */
+    /* queued at once: the link sends them once it is connected */
 
     if (ngx_http_hashpay_redis_identify(rs) != NGX_OK) {
         ngx_http_hashpay_redis_drop(rs, "cannot queue the handshake");
@@ -612,22 +561,21 @@ ngx_http_hashpay_redis_open(ngx_http_hashpay_redis_t *rs)
 static ngx_int_t
 ngx_http_hashpay_redis_identify(ngx_http_hashpay_redis_t *rs)
 {
-    const char                     *argv[2];
-    size_t                          argvlen[2];
+    int                             argc;
+    const char                     *argv[3];
+    size_t                          argvlen[3];
     u_char                          db[NGX_INT_T_LEN];
     ngx_http_hashpay_redis_conf_t  *conf;
 
     conf = rs->conf;
 
     if (conf->password.len) {
-        argv[0] = "AUTH";
-        argvlen[0] = 4;
-        argv[1] = (const char *) conf->password.data;
-        argvlen[1] = conf->password.len;
+        ngx_http_hashpay_redis_auth_args(&conf->user, &conf->password, argv,
+                                         argvlen, &argc);
 
         if (ngx_http_hashpay_redis_command(rs,
                                            ngx_http_hashpay_redis_handshake,
-                                           "AUTH", 2, argv, argvlen)
+                                           "AUTH", argc, argv, argvlen)
             != NGX_OK)
         {
             return NGX_ERROR;
@@ -821,7 +769,7 @@ ngx_http_hashpay_redis_schedule(ngx_http_hashpay_redis_t *rs)
 static void
 ngx_http_hashpay_redis_drop(ngx_http_hashpay_redis_t *rs, const char *why)
 {
-    if (rs->link.ac == NULL) {
+    if (rs->link == NULL || rs->link->freeing) {
         return;
     }
 
@@ -836,7 +784,7 @@ ngx_http_hashpay_redis_drop(ngx_http_hashpay_redis_t *rs, const char *why)
 static void
 ngx_http_hashpay_redis_close(ngx_http_hashpay_redis_t *rs)
 {
-    if (rs->link.ac == NULL) {
+    if (rs->link == NULL || rs->link->freeing) {
         return;
     }
 
@@ -844,12 +792,12 @@ ngx_http_hashpay_redis_close(ngx_http_hashpay_redis_t *rs)
                    "hashpay redis: closing the connection");
 
     /*
-     * outside hiredis's callbacks this frees the context at once and
-     * answers every pending command with a NULL reply; inside one, hiredis
-     * frees it when the callback returns
+     * answers every pending command with a NULL reply and calls
+     * ngx_http_hashpay_redis_closed() at once; the link's memory goes
+     * when the link's callback that called this (if any) returns
      */
 
-    redisAsyncFree(rs->link.ac);
+    ngx_http_hashpay_rlink_free(rs->link);
 }
 
 
@@ -860,7 +808,7 @@ ngx_http_hashpay_redis_reconnect_handler(ngx_event_t *ev)
 
     rs = ev->data;
 
-    if (rs->exiting || ngx_exiting || rs->link.ac != NULL
+    if (rs->exiting || ngx_exiting || rs->link != NULL
         || rs->state == NGX_HTTP_HASHPAY_REDIS_RESOLVING)
     {
         return;
@@ -900,7 +848,7 @@ ngx_http_hashpay_redis_stall_handler(ngx_event_t *ev)
 
     rs = ev->data;
 
-    if (rs->link.ac == NULL || rs->outstanding == 0) {
+    if (rs->link == NULL || rs->outstanding == 0) {
         return;
     }
 
@@ -922,13 +870,13 @@ ngx_http_hashpay_redis_stall_handler(ngx_event_t *ev)
 
 
 static void
-ngx_http_hashpay_redis_on_connect(const redisAsyncContext *ac, int status)
+ngx_http_hashpay_redis_on_connect(ngx_http_hashpay_rlink_t *lk, ngx_int_t rc)
 {
     ngx_http_hashpay_redis_t  *rs;
 
-    rs = ((ngx_http_hashpay_link_t *) ac->ev.data)->owner;
+    rs = lk->data;
 
-    if (status == REDIS_OK) {
+    if (rc == NGX_OK) {
         ngx_log_debug0(NGX_LOG_DEBUG_HTTP, rs->log, 0,
                        "hashpay redis: socket connected");
         return;
@@ -936,25 +884,67 @@ ngx_http_hashpay_redis_on_connect(const redisAsyncContext *ac, int status)
 
     if (!rs->failed_logged) {
         ngx_log_error(NGX_LOG_ERR, rs->log, 0,
-                      "hashpay: redis \"%V\": connect failed: %s",
-                      &rs->conf->name, ac->errstr);
+                      "hashpay: redis \"%V\": %V: connect failed: %s",
+                      &rs->conf->name, &lk->addr_text, lk->error);
         rs->failed_logged = 1;
     }
 
-    /* on failure hiredis frees the context right after: see cleanup */
+    /* the link frees itself right after: see ngx_http_hashpay_redis_closed */
+}
+
+
+/* the TLS of a connection to host (tls_name= wins), or NULL: none */
+
+static ngx_http_hashpay_rlink_tls_t *
+ngx_http_hashpay_redis_tls(ngx_http_hashpay_redis_t *rs, ngx_str_t *host,
+    ngx_http_hashpay_rlink_tls_t *tls)
+{
+#if (NGX_SSL)
+    if (rs->conf->ssl == NULL) {
+        return NULL;
+    }
+
+    tls->ssl = rs->conf->ssl;
+    tls->name = rs->conf->tls_name.len ? rs->conf->tls_name : *host;
+
+    return tls;
+#else
+    return NULL;
+#endif
+}
+
+
+/* AUTH <password>, or AUTH <user> <password> with an ACL user */
+
+static void
+ngx_http_hashpay_redis_auth_args(ngx_str_t *user, ngx_str_t *password,
+    const char **argv, size_t *argvlen, int *argc)
+{
+    argv[0] = "AUTH";
+    argvlen[0] = 4;
+    *argc = 1;
+
+    if (user->len) {
+        argv[1] = (const char *) user->data;
+        argvlen[1] = user->len;
+        *argc = 2;
+    }
+
+    argv[*argc] = (const char *) password->data;
+    argvlen[*argc] = password->len;
+    (*argc)++;
 }
 
 
 static void
-ngx_http_hashpay_redis_handshake(redisAsyncContext *ac, void *r,
-    void *privdata)
+ngx_http_hashpay_redis_handshake(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata)
 {
-    redisReply                *reply = r;
     ngx_http_hashpay_redis_t  *rs;
 
     rs = &ngx_http_hashpay_redis;
 
-    if (reply == NULL || ac != rs->link.ac) {
+    if (reply == NULL || lk != rs->link) {
         return;
     }
 
@@ -976,7 +966,6 @@ ngx_http_hashpay_redis_handshake(redisAsyncContext *ac, void *r,
                       &rs->conf->name, (char *) privdata,
                       (size_t) reply->len, reply->str);
 
-        /* hiredis frees the context when this callback returns */
         ngx_http_hashpay_redis_close(rs);
         return;
     }
@@ -997,12 +986,13 @@ ngx_http_hashpay_redis_handshake(redisAsyncContext *ac, void *r,
 
 static ngx_int_t
 ngx_http_hashpay_redis_command(ngx_http_hashpay_redis_t *rs,
-    redisCallbackFn *fn, void *privdata, int argc, const char **argv,
-    const size_t *argvlen)
+    ngx_http_hashpay_rlink_reply_pt fn, void *privdata, int argc,
+    const char **argv, const size_t *argvlen)
 {
-    if (rs->link.ac == NULL
-        || redisAsyncCommandArgv(rs->link.ac, fn, privdata, argc, argv, argvlen)
-           != REDIS_OK)
+    if (rs->link == NULL
+        || ngx_http_hashpay_rlink_command(rs->link, fn, privdata, argc, argv,
+                                          argvlen)
+           != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -1086,16 +1076,16 @@ ngx_http_hashpay_redis_reload(ngx_http_hashpay_redis_t *rs)
 
 
 static void
-ngx_http_hashpay_redis_loaded(redisAsyncContext *ac, void *r, void *privdata)
+ngx_http_hashpay_redis_loaded(ngx_http_hashpay_rlink_t *lk, redisReply *reply,
+    void *privdata)
 {
-    redisReply                 *reply = r;
     ngx_http_hashpay_script_t  *s = privdata;
 
     ngx_http_hashpay_redis_t   *rs;
 
     rs = &ngx_http_hashpay_redis;
 
-    if (reply == NULL || ac != rs->link.ac) {
+    if (reply == NULL || lk != rs->link) {
         return;
     }
 
@@ -1127,14 +1117,14 @@ ngx_http_hashpay_redis_loaded(redisAsyncContext *ac, void *r, void *privdata)
  */
 
 static void
-ngx_http_hashpay_redis_role(redisAsyncContext *ac, void *r, void *privdata)
+ngx_http_hashpay_redis_role(ngx_http_hashpay_rlink_t *lk, redisReply *reply,
+    void *privdata)
 {
-    redisReply                *reply = r;
     ngx_http_hashpay_redis_t  *rs;
 
     rs = &ngx_http_hashpay_redis;
 
-    if (reply == NULL || ac != rs->link.ac) {
+    if (reply == NULL || lk != rs->link) {
         return;
     }
 
@@ -1177,7 +1167,6 @@ ngx_http_hashpay_redis_role(redisAsyncContext *ac, void *r, void *privdata)
                       reply->type == REDIS_REPLY_ERROR ? reply->str : "");
     }
 
-    /* hiredis frees the context when this callback returns */
     ngx_http_hashpay_redis_close(rs);
 }
 
@@ -1214,9 +1203,9 @@ ngx_http_hashpay_reply_readonly(redisReply *reply)
  * None answered: the connection is "disconnected" and the reconnect timer
  * starts over with the first sentinel.
  *
- * The query's connection is released in its cleanup hook, the next step
- * runs from a timer (the fd number may be reused before hiredis closes
- * it), so at most one query runs at a time, and exit_process frees it.
+ * The query's link tells its end in its closed callback, the next step
+ * runs from a timer (never from inside the link that is going), so at
+ * most one query runs at a time, and exit_process frees it.
  */
 
 static void
@@ -1224,7 +1213,7 @@ ngx_http_hashpay_sentinel_ask(ngx_http_hashpay_redis_t *rs)
 {
     const char                        *argv[3];
     size_t                             argvlen[3];
-    redisAsyncContext                 *ac;
+    ngx_http_hashpay_rlink_t          *lk;
     ngx_http_hashpay_sentinel_t       *sq;
     ngx_http_hashpay_redis_conf_t     *conf;
     ngx_http_hashpay_sentinel_conf_t  *sc;
@@ -1250,9 +1239,10 @@ ngx_http_hashpay_sentinel_ask(ngx_http_hashpay_redis_t *rs)
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rs->log, 0,
                    "hashpay redis: asking sentinel %V", &sc->name);
 
-    ac = ngx_http_hashpay_question_open(rs, sc, "sentinel",
+    lk = ngx_http_hashpay_question_open(rs, sc, "sentinel",
+                                        &conf->sentinel_user,
                                         &conf->sentinel_password);
-    if (ac == NULL) {
+    if (lk == NULL) {
         return;
     }
 
@@ -1263,83 +1253,71 @@ ngx_http_hashpay_sentinel_ask(ngx_http_hashpay_redis_t *rs)
     argv[2] = (const char *) conf->master.data;
     argvlen[2] = conf->master.len;
 
-    if (redisAsyncCommandArgv(ac, ngx_http_hashpay_sentinel_reply, NULL,
-                              3, argv, argvlen)
-        != REDIS_OK)
+    if (ngx_http_hashpay_rlink_command(lk, ngx_http_hashpay_sentinel_reply,
+                                       NULL, 3, argv, argvlen)
+        != NGX_OK)
     {
-        redisAsyncFree(ac);
+        ngx_http_hashpay_rlink_free(lk);
     }
 }
 
 
 /*
- * The question's connection to a sentinel or a cluster node, with AUTH
- * first when there is a password: the context, or NULL when it could not
- * be opened (the next node is then asked, from a timer) or went away.
+ * The question's connection to a sentinel or a cluster node (sc: an
+ * address already resolved), TLS as configured, with AUTH first when
+ * there is a password: the link, or NULL when it could not be opened (the
+ * next node is then asked, from a timer) or went away.
  */
 
-static redisAsyncContext *
+static ngx_http_hashpay_rlink_t *
 ngx_http_hashpay_question_open(ngx_http_hashpay_redis_t *rs,
     ngx_http_hashpay_sentinel_conf_t *sc, const char *what,
-    ngx_str_t *password)
+    ngx_str_t *user, ngx_str_t *password)
 {
-    const char                   *argv[2];
-    size_t                        argvlen[2];
-    redisAsyncContext            *ac;
-    ngx_http_hashpay_sentinel_t  *sq;
+    int                            argc;
+    const char                    *argv[3], *err;
+    size_t                         argvlen[3];
+    ngx_http_hashpay_rlink_t      *lk;
+    ngx_http_hashpay_sentinel_t   *sq;
+    ngx_http_hashpay_rlink_tls_t   tls, *t;
 
     sq = &rs->sentinel;
 
-    if (sc->unix_path.len) {
-        ac = redisAsyncConnectUnix((char *) sc->unix_path.data);
+    t = ngx_http_hashpay_redis_tls(rs, &sc->host, &tls);
 
-    } else {
-        ac = redisAsyncConnect((char *) sc->host.data, (int) sc->port);
-    }
-
-    if (ac == NULL || ac->err) {
+    lk = ngx_http_hashpay_rlink_connect(&sc->host, sc->port, &sc->unix_path,
+                                        t, rs->log,
+                                        ngx_http_hashpay_sentinel_on_connect,
+                                        ngx_http_hashpay_sentinel_closed, rs,
+                                        &err);
+    if (lk == NULL) {
         ngx_log_error(NGX_LOG_ERR, rs->log, 0,
                       "hashpay: redis \"%V\": %s %V: connect failed: %s",
-                      &rs->conf->name, what, &sc->name,
-                      ac ? ac->errstr : "no memory");
-
-        if (ac) {
-            redisAsyncFree(ac);
-        }
+                      &rs->conf->name, what, &sc->name, err);
 
         sq->index++;
         ngx_add_timer(&sq->next, 1);
         return NULL;
     }
 
-    if (ngx_http_hashpay_link_attach(&sq->link, ac) != NGX_OK) {
-        redisAsyncFree(ac);
-        sq->index++;
-        ngx_add_timer(&sq->next, 1);
-        return NULL;
-    }
-
-    (void) redisAsyncSetConnectCallback(ac,
-                                        ngx_http_hashpay_sentinel_on_connect);
+    sq->link = lk;
 
     ngx_add_timer(&sq->timer, rs->conf->connect_timeout);
 
     if (password->len) {
-        argv[0] = "AUTH";
-        argvlen[0] = 4;
-        argv[1] = (const char *) password->data;
-        argvlen[1] = password->len;
+        ngx_http_hashpay_redis_auth_args(user, password, argv, argvlen,
+                                         &argc);
 
-        if (redisAsyncCommandArgv(ac, ngx_http_hashpay_sentinel_auth, NULL,
-                                  2, argv, argvlen)
-            != REDIS_OK)
+        if (ngx_http_hashpay_rlink_command(lk, ngx_http_hashpay_sentinel_auth,
+                                           NULL, argc, argv, argvlen)
+            != NGX_OK)
         {
-            redisAsyncFree(ac);
+            ngx_http_hashpay_rlink_free(lk);
             return NULL;
         }
     }
 
-    return ac;
+    return lk;
 }
 
 
@@ -1358,16 +1336,15 @@ ngx_http_hashpay_sentinel_asked(ngx_http_hashpay_redis_t *rs)
 
 
 static void
-ngx_http_hashpay_sentinel_auth(redisAsyncContext *ac, void *r,
-    void *privdata)
+ngx_http_hashpay_sentinel_auth(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata)
 {
-    redisReply                        *reply = r;
     ngx_http_hashpay_redis_t          *rs;
     ngx_http_hashpay_sentinel_conf_t  *sc;
 
     rs = &ngx_http_hashpay_redis;
 
-    if (reply == NULL || ac != rs->sentinel.link.ac
+    if (reply == NULL || lk != rs->sentinel.link
         || reply->type != REDIS_REPLY_ERROR)
     {
         return;
@@ -1380,15 +1357,14 @@ ngx_http_hashpay_sentinel_auth(redisAsyncContext *ac, void *r,
                   &rs->conf->name, NGX_HTTP_HASHPAY_ASKED(rs), &sc->name,
                   (size_t) reply->len, reply->str);
 
-    redisAsyncFree(ac);
+    ngx_http_hashpay_rlink_free(lk);
 }
 
 
 static void
-ngx_http_hashpay_sentinel_reply(redisAsyncContext *ac, void *r,
-    void *privdata)
+ngx_http_hashpay_sentinel_reply(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata)
 {
-    redisReply                        *reply = r;
     u_char                            *host;
     size_t                             len;
     ngx_int_t                          port;
@@ -1403,7 +1379,7 @@ ngx_http_hashpay_sentinel_reply(redisAsyncContext *ac, void *r,
     rs = &ngx_http_hashpay_redis;
     sq = &rs->sentinel;
 
-    if (reply == NULL || ac != sq->link.ac) {
+    if (reply == NULL || lk != sq->link) {
         return;
     }
 
@@ -1427,7 +1403,7 @@ ngx_http_hashpay_sentinel_reply(redisAsyncContext *ac, void *r,
                           &sc[sq->index].name, &rs->conf->master);
         }
 
-        redisAsyncFree(ac);
+        ngx_http_hashpay_rlink_free(lk);
         return;
     }
 
@@ -1452,7 +1428,7 @@ ngx_http_hashpay_sentinel_reply(redisAsyncContext *ac, void *r,
                       (size_t) reply->element[1]->len,
                       reply->element[1]->str);
 
-        redisAsyncFree(ac);
+        ngx_http_hashpay_rlink_free(lk);
         return;
     }
 
@@ -1480,20 +1456,20 @@ ngx_http_hashpay_sentinel_reply(redisAsyncContext *ac, void *r,
 
     sq->found = 1;
 
-    /* hiredis frees the context when this callback returns */
-    redisAsyncFree(ac);
+    ngx_http_hashpay_rlink_free(lk);
 }
 
 
 static void
-ngx_http_hashpay_sentinel_on_connect(const redisAsyncContext *ac, int status)
+ngx_http_hashpay_sentinel_on_connect(ngx_http_hashpay_rlink_t *lk,
+    ngx_int_t rc)
 {
     ngx_http_hashpay_redis_t          *rs;
     ngx_http_hashpay_sentinel_conf_t  *sc;
 
-    rs = ((ngx_http_hashpay_link_t *) ac->ev.data)->owner;
+    rs = lk->data;
 
-    if (status == REDIS_OK) {
+    if (rc == NGX_OK) {
         return;
     }
 
@@ -1502,9 +1478,9 @@ ngx_http_hashpay_sentinel_on_connect(const redisAsyncContext *ac, int status)
     ngx_log_error(NGX_LOG_ERR, rs->log, 0,
                   "hashpay: redis \"%V\": %s %V: connect failed: %s",
                   &rs->conf->name, NGX_HTTP_HASHPAY_ASKED(rs), &sc->name,
-                  ac->errstr);
+                  lk->error);
 
-    /* hiredis frees the context right after: see the cleanup hook */
+    /* the link frees itself right after: see the closed callback */
 }
 
 
@@ -1516,7 +1492,7 @@ ngx_http_hashpay_sentinel_timeout(ngx_event_t *ev)
 
     rs = ev->data;
 
-    if (rs->sentinel.link.ac == NULL) {
+    if (rs->sentinel.link == NULL) {
         return;
     }
 
@@ -1527,7 +1503,7 @@ ngx_http_hashpay_sentinel_timeout(ngx_event_t *ev)
                   "%M ms", &rs->conf->name, NGX_HTTP_HASHPAY_ASKED(rs),
                   &sc->name, rs->conf->connect_timeout);
 
-    redisAsyncFree(rs->sentinel.link.ac);
+    ngx_http_hashpay_rlink_free(rs->sentinel.link);
 }
 
 
@@ -1540,7 +1516,7 @@ ngx_http_hashpay_sentinel_next(ngx_event_t *ev)
 
     rs = ev->data;
 
-    if (rs->exiting || ngx_exiting || rs->sentinel.link.ac != NULL
+    if (rs->exiting || ngx_exiting || rs->sentinel.link != NULL
         || rs->state != NGX_HTTP_HASHPAY_REDIS_RESOLVING)
     {
         return;
@@ -1562,13 +1538,15 @@ ngx_http_hashpay_sentinel_next(ngx_event_t *ev)
 
 
 static void
-ngx_http_hashpay_sentinel_closed(void *owner, redisAsyncContext *ac)
+ngx_http_hashpay_sentinel_closed(ngx_http_hashpay_rlink_t *lk)
 {
-    ngx_http_hashpay_redis_t *rs = owner;
-
+    ngx_http_hashpay_redis_t     *rs;
     ngx_http_hashpay_sentinel_t  *sq;
 
+    rs = lk->data;
     sq = &rs->sentinel;
+
+    sq->link = NULL;
 
     if (sq->timer.timer_set) {
         ngx_del_timer(&sq->timer);
@@ -1582,7 +1560,7 @@ ngx_http_hashpay_sentinel_closed(void *owner, redisAsyncContext *ac)
         sq->index++;
     }
 
-    /* never from here: hiredis closes the fd after this hook */
+    /* never from here: this may run inside the link's own callback */
 
     if (!sq->next.timer_set) {
         ngx_add_timer(&sq->next, 1);
@@ -1609,7 +1587,7 @@ ngx_http_hashpay_cluster_ask(ngx_http_hashpay_redis_t *rs)
 {
     const char                        *argv[2];
     size_t                             argvlen[2];
-    redisAsyncContext                 *ac;
+    ngx_http_hashpay_rlink_t          *lk;
     ngx_http_hashpay_sentinel_t       *sq;
     ngx_http_hashpay_redis_conf_t     *conf;
     ngx_http_hashpay_sentinel_conf_t  *sc;
@@ -1635,9 +1613,9 @@ ngx_http_hashpay_cluster_ask(ngx_http_hashpay_redis_t *rs)
                    "hashpay redis: asking cluster node %V for slot %ui",
                    &sc->name, conf->slot);
 
-    ac = ngx_http_hashpay_question_open(rs, sc, "cluster node",
-                                        &conf->password);
-    if (ac == NULL) {
+    lk = ngx_http_hashpay_question_open(rs, sc, "cluster node",
+                                        &conf->user, &conf->password);
+    if (lk == NULL) {
         return;
     }
 
@@ -1646,11 +1624,11 @@ ngx_http_hashpay_cluster_ask(ngx_http_hashpay_redis_t *rs)
     argv[1] = "SHARDS";
     argvlen[1] = 6;
 
-    if (redisAsyncCommandArgv(ac, ngx_http_hashpay_cluster_answer, NULL,
-                              2, argv, argvlen)
-        != REDIS_OK)
+    if (ngx_http_hashpay_rlink_command(lk, ngx_http_hashpay_cluster_answer,
+                                       NULL, 2, argv, argvlen)
+        != NGX_OK)
     {
-        redisAsyncFree(ac);
+        ngx_http_hashpay_rlink_free(lk);
     }
 }
 
@@ -1658,10 +1636,9 @@ ngx_http_hashpay_cluster_ask(ngx_http_hashpay_redis_t *rs)
 /* privdata: NULL for CLUSTER SHARDS, "SLOTS" for CLUSTER SLOTS */
 
 static void
-ngx_http_hashpay_cluster_answer(redisAsyncContext *ac, void *r,
-    void *privdata)
+ngx_http_hashpay_cluster_answer(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata)
 {
-    redisReply                        *reply = r;
     const char                        *argv[2];
     size_t                             argvlen[2];
     ngx_int_t                          rc;
@@ -1678,7 +1655,7 @@ ngx_http_hashpay_cluster_answer(redisAsyncContext *ac, void *r,
     rs = &ngx_http_hashpay_redis;
     sq = &rs->sentinel;
 
-    if (reply == NULL || ac != sq->link.ac) {
+    if (reply == NULL || lk != sq->link) {
         return;
     }
 
@@ -1700,11 +1677,12 @@ ngx_http_hashpay_cluster_answer(redisAsyncContext *ac, void *r,
         argv[1] = "SLOTS";
         argvlen[1] = 5;
 
-        if (redisAsyncCommandArgv(ac, ngx_http_hashpay_cluster_answer,
-                                  "SLOTS", 2, argv, argvlen)
-            != REDIS_OK)
+        if (ngx_http_hashpay_rlink_command(lk,
+                                           ngx_http_hashpay_cluster_answer,
+                                           "SLOTS", 2, argv, argvlen)
+            != NGX_OK)
         {
-            redisAsyncFree(ac);
+            ngx_http_hashpay_rlink_free(lk);
         }
 
         return;
@@ -1734,7 +1712,7 @@ ngx_http_hashpay_cluster_answer(redisAsyncContext *ac, void *r,
                           &sc->name, slot);
         }
 
-        redisAsyncFree(ac);
+        ngx_http_hashpay_rlink_free(lk);
         return;
     }
 
@@ -1752,7 +1730,7 @@ ngx_http_hashpay_cluster_answer(redisAsyncContext *ac, void *r,
                       "not supported)", &rs->conf->name, &sc->name,
                       node.len, node.host, slot);
 
-        redisAsyncFree(ac);
+        ngx_http_hashpay_rlink_free(lk);
         return;
     }
 
@@ -1782,8 +1760,7 @@ ngx_http_hashpay_cluster_answer(redisAsyncContext *ac, void *r,
 
     sq->found = 1;
 
-    /* hiredis frees the context when this callback returns */
-    redisAsyncFree(ac);
+    ngx_http_hashpay_rlink_free(lk);
 }
 
 
@@ -1883,41 +1860,10 @@ ngx_http_hashpay_redis_cluster_refused(ngx_http_hashpay_redis_t *rs,
     }
 
     if (t == NGX_HTTP_HASHPAY_CLUSTER_MOVED) {
-        /* hiredis frees the context when this callback returns */
         ngx_http_hashpay_redis_close(rs);
     }
 
     return 1;
-}
-
-
-/* hiredis closes the fd after its cleanup hook: release, never close */
-
-static void
-ngx_http_hashpay_redis_release(ngx_connection_t *c)
-{
-    if (c->read->active) {
-        (void) ngx_del_event(c->read, NGX_READ_EVENT, NGX_CLOSE_EVENT);
-    }
-
-    if (c->write->active) {
-        (void) ngx_del_event(c->write, NGX_WRITE_EVENT, NGX_CLOSE_EVENT);
-    }
-
-    if (c->read->posted) {
-        ngx_delete_posted_event(c->read);
-    }
-
-    if (c->write->posted) {
-        ngx_delete_posted_event(c->write);
-    }
-
-    c->read->closed = 1;
-    c->write->closed = 1;
-
-    ngx_free_connection(c);
-
-    c->fd = (ngx_socket_t) -1;
 }
 
 
@@ -1931,10 +1877,12 @@ ngx_http_hashpay_redis_release(ngx_connection_t *c)
 static void
 ngx_http_hashpay_watch_start(ngx_http_hashpay_redis_t *rs)
 {
-    const char                        *argv[2];
-    size_t                             argvlen[2];
-    redisAsyncContext                 *ac;
+    int                                argc;
+    const char                        *argv[3], *err;
+    size_t                             argvlen[3];
+    ngx_http_hashpay_rlink_t          *lk;
     ngx_http_hashpay_watch_t          *w;
+    ngx_http_hashpay_rlink_tls_t       tls, *t;
     ngx_http_hashpay_redis_conf_t     *conf;
     ngx_http_hashpay_sentinel_conf_t  *sc;
 
@@ -1949,46 +1897,36 @@ ngx_http_hashpay_watch_start(ngx_http_hashpay_redis_t *rs)
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rs->log, 0,
                    "hashpay redis: watching sentinel %V", &sc->name);
 
-    if (sc->unix_path.len) {
-        ac = redisAsyncConnectUnix((char *) sc->unix_path.data);
+    t = ngx_http_hashpay_redis_tls(rs, &sc->host, &tls);
 
-    } else {
-        ac = redisAsyncConnect((char *) sc->host.data, (int) sc->port);
-    }
-
-    if (ac == NULL || ac->err) {
-        if (ac) {
-            redisAsyncFree(ac);
-        }
-
+    lk = ngx_http_hashpay_rlink_connect(&sc->host, sc->port, &sc->unix_path,
+                                        t, rs->log,
+                                        ngx_http_hashpay_watch_on_connect,
+                                        ngx_http_hashpay_watch_closed, rs,
+                                        &err);
+    if (lk == NULL) {
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                       "hashpay redis: watching sentinel %V: connect "
+                       "failed: %s", &sc->name, err);
         w->index++;
         ngx_add_timer(&w->retry, 1000);
         return;
     }
 
-    if (ngx_http_hashpay_link_attach(&w->link, ac) != NGX_OK) {
-        redisAsyncFree(ac);
-        w->index++;
-        ngx_add_timer(&w->retry, 1000);
-        return;
-    }
-
-    (void) redisAsyncSetConnectCallback(ac,
-                                        ngx_http_hashpay_watch_on_connect);
+    w->link = lk;
 
     ngx_add_timer(&w->timer, conf->connect_timeout);
 
     if (conf->sentinel_password.len) {
-        argv[0] = "AUTH";
-        argvlen[0] = 4;
-        argv[1] = (const char *) conf->sentinel_password.data;
-        argvlen[1] = conf->sentinel_password.len;
+        ngx_http_hashpay_redis_auth_args(&conf->sentinel_user,
+                                         &conf->sentinel_password, argv,
+                                         argvlen, &argc);
 
-        if (redisAsyncCommandArgv(ac, ngx_http_hashpay_watch_message,
-                                  "AUTH", 2, argv, argvlen)
-            != REDIS_OK)
+        if (ngx_http_hashpay_rlink_command(lk, ngx_http_hashpay_watch_message,
+                                           "AUTH", argc, argv, argvlen)
+            != NGX_OK)
         {
-            redisAsyncFree(ac);
+            ngx_http_hashpay_rlink_free(lk);
             return;
         }
     }
@@ -1998,20 +1936,19 @@ ngx_http_hashpay_watch_start(ngx_http_hashpay_redis_t *rs)
     argv[1] = "+switch-master";
     argvlen[1] = sizeof("+switch-master") - 1;
 
-    if (redisAsyncCommandArgv(ac, ngx_http_hashpay_watch_message, NULL,
-                              2, argv, argvlen)
-        != REDIS_OK)
+    if (ngx_http_hashpay_rlink_subscribe(lk, ngx_http_hashpay_watch_message,
+                                         NULL, 2, argv, argvlen)
+        != NGX_OK)
     {
-        redisAsyncFree(ac);
+        ngx_http_hashpay_rlink_free(lk);
     }
 }
 
 
 static void
-ngx_http_hashpay_watch_message(redisAsyncContext *ac, void *r,
-    void *privdata)
+ngx_http_hashpay_watch_message(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata)
 {
-    redisReply                     *reply = r;
     u_char                         *p, *last, *f[5];
     size_t                          flen[5];
     ngx_int_t                       port;
@@ -2022,7 +1959,7 @@ ngx_http_hashpay_watch_message(redisAsyncContext *ac, void *r,
     rs = &ngx_http_hashpay_redis;
     conf = rs->conf;
 
-    if (reply == NULL || ac != rs->watch.link.ac) {
+    if (reply == NULL || lk != rs->watch.link) {
         return;
     }
 
@@ -2032,7 +1969,7 @@ ngx_http_hashpay_watch_message(redisAsyncContext *ac, void *r,
                       "failed: %*s", &conf->name,
                       privdata ? (char *) privdata : "SUBSCRIBE",
                       (size_t) reply->len, reply->str);
-        redisAsyncFree(ac);
+        ngx_http_hashpay_rlink_free(lk);
         return;
     }
 
@@ -2086,7 +2023,7 @@ ngx_http_hashpay_watch_message(redisAsyncContext *ac, void *r,
                   "\"%V\" to %*s:%*s", &conf->name, &conf->master,
                   flen[3], f[3], flen[4], f[4]);
 
-    if (rs->link.ac == NULL
+    if (rs->link == NULL
         || rs->state == NGX_HTTP_HASHPAY_REDIS_DISCONNECTED
         || rs->state == NGX_HTTP_HASHPAY_REDIS_RESOLVING)
     {
@@ -2101,21 +2038,21 @@ ngx_http_hashpay_watch_message(redisAsyncContext *ac, void *r,
         return;
     }
 
-    /* another context than this callback's: freed at once */
+    /* another link than this callback's */
 
     ngx_http_hashpay_redis_drop(rs, "the primary moved (+switch-master)");
 }
 
 
 static void
-ngx_http_hashpay_watch_on_connect(const redisAsyncContext *ac, int status)
+ngx_http_hashpay_watch_on_connect(ngx_http_hashpay_rlink_t *lk, ngx_int_t rc)
 {
     ngx_http_hashpay_redis_t          *rs;
     ngx_http_hashpay_sentinel_conf_t  *sc;
 
-    rs = ((ngx_http_hashpay_link_t *) ac->ev.data)->owner;
+    rs = lk->data;
 
-    if (status == REDIS_OK) {
+    if (rc == NGX_OK) {
         return;
     }
 
@@ -2123,7 +2060,7 @@ ngx_http_hashpay_watch_on_connect(const redisAsyncContext *ac, int status)
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rs->log, 0,
                    "hashpay redis: watching sentinel %V: connect failed: %s",
-                   &sc[rs->watch.index].name, ac->errstr);
+                   &sc[rs->watch.index].name, lk->error);
 }
 
 
@@ -2134,8 +2071,8 @@ ngx_http_hashpay_watch_timeout(ngx_event_t *ev)
 
     rs = ev->data;
 
-    if (rs->watch.link.ac != NULL) {
-        redisAsyncFree(rs->watch.link.ac);
+    if (rs->watch.link != NULL) {
+        ngx_http_hashpay_rlink_free(rs->watch.link);
     }
 }
 
@@ -2147,7 +2084,7 @@ ngx_http_hashpay_watch_retry(ngx_event_t *ev)
 
     rs = ev->data;
 
-    if (rs->exiting || ngx_exiting || rs->watch.link.ac != NULL) {
+    if (rs->exiting || ngx_exiting || rs->watch.link != NULL) {
         return;
     }
 
@@ -2158,13 +2095,15 @@ ngx_http_hashpay_watch_retry(ngx_event_t *ev)
 /* the subscription is gone: the next sentinel, a second later */
 
 static void
-ngx_http_hashpay_watch_closed(void *owner, redisAsyncContext *ac)
+ngx_http_hashpay_watch_closed(ngx_http_hashpay_rlink_t *lk)
 {
-    ngx_http_hashpay_redis_t *rs = owner;
-
+    ngx_http_hashpay_redis_t  *rs;
     ngx_http_hashpay_watch_t  *w;
 
+    rs = lk->data;
     w = &rs->watch;
+
+    w->link = NULL;
 
     if (w->timer.timer_set) {
         ngx_del_timer(&w->timer);
@@ -2182,192 +2121,28 @@ ngx_http_hashpay_watch_closed(void *owner, redisAsyncContext *ac)
 }
 
 
-/* the adapter */
-
-
-/* the adapter, one for every hiredis context on nginx's event loop */
-
-
-static ngx_int_t
-ngx_http_hashpay_link_attach(ngx_http_hashpay_link_t *lk,
-    redisAsyncContext *ac)
-{
-    ngx_connection_t  *c;
-
-    c = ngx_get_connection(ac->c.fd, lk->log);
-    if (c == NULL) {
-        return NGX_ERROR;
-    }
-
-    c->data = lk;
-    c->read->handler = ngx_http_hashpay_link_read_handler;
-    c->write->handler = ngx_http_hashpay_link_write_handler;
-    c->read->log = lk->log;
-    c->write->log = lk->log;
-
-    lk->ac = ac;
-    lk->conn = c;
-
-    ac->ev.data = lk;
-    ac->ev.addRead = ngx_http_hashpay_link_add_read;
-    ac->ev.delRead = ngx_http_hashpay_link_del_read;
-    ac->ev.addWrite = ngx_http_hashpay_link_add_write;
-    ac->ev.delWrite = ngx_http_hashpay_link_del_write;
-    ac->ev.cleanup = ngx_http_hashpay_link_cleanup;
-
-    return NGX_OK;
-}
-
-
-static void
-ngx_http_hashpay_link_read_handler(ngx_event_t *ev)
-{
-    ngx_connection_t         *c;
-    ngx_http_hashpay_link_t  *lk;
-
-    c = ev->data;
-    lk = c->data;
-
-    if (lk->ac == NULL || lk->conn != c) {
-        return;
-    }
-
-    /* may free the context and, through cleanup, c */
-
-    redisAsyncHandleRead(lk->ac);
-}
-
-
-static void
-ngx_http_hashpay_link_write_handler(ngx_event_t *ev)
-{
-    ngx_connection_t         *c;
-    ngx_http_hashpay_link_t  *lk;
-
-    c = ev->data;
-    lk = c->data;
-
-    if (lk->ac == NULL || lk->conn != c) {
-        return;
-    }
-
-    redisAsyncHandleWrite(lk->ac);
-}
-
-
 /*
- * hiredis asks for read or write interest again and again: adding what is
- * active or deleting what is not is a no-op.  Level-triggered, so that
- * hiredis, which reads at most 16 KB at a time, is called again while
- * replies remain in the socket.
+ * the link is going: every pending callback has had its NULL reply; what
+ * is left is the timers, the batches waiting for the handshake, and the
+ * next attempt
  */
 
 static void
-ngx_http_hashpay_redis_interest(ngx_log_t *log, ngx_event_t *ev,
-    ngx_int_t event, ngx_uint_t on)
+ngx_http_hashpay_redis_closed(ngx_http_hashpay_rlink_t *lk)
 {
-    if (on && !ev->active) {
-        if (ngx_add_event(ev, event, NGX_LEVEL_EVENT) != NGX_OK) {
-            ngx_log_error(NGX_LOG_ERR, log, 0,
-                          "hashpay: redis: cannot add %s event",
-                          event == NGX_READ_EVENT ? "read" : "write");
-        }
+    ngx_http_hashpay_redis_t  *rs;
 
-    } else if (!on && ev->active) {
-        (void) ngx_del_event(ev, event, 0);
-    }
-}
+    rs = lk->data;
 
-
-
-
-static void
-ngx_http_hashpay_link_add_read(void *privdata)
-{
-    ngx_http_hashpay_link_t  *lk = privdata;
-
-    ngx_http_hashpay_redis_interest(lk->log, lk->conn->read, NGX_READ_EVENT,
-                                    1);
-}
-
-
-static void
-ngx_http_hashpay_link_del_read(void *privdata)
-{
-    ngx_http_hashpay_link_t  *lk = privdata;
-
-    ngx_http_hashpay_redis_interest(lk->log, lk->conn->read, NGX_READ_EVENT,
-                                    0);
-}
-
-
-static void
-ngx_http_hashpay_link_add_write(void *privdata)
-{
-    ngx_http_hashpay_link_t  *lk = privdata;
-
-    ngx_http_hashpay_redis_interest(lk->log, lk->conn->write, NGX_WRITE_EVENT,
-                                    1);
-}
-
-
-static void
-ngx_http_hashpay_link_del_write(void *privdata)
-{
-    ngx_http_hashpay_link_t  *lk = privdata;
-
-    ngx_http_hashpay_redis_interest(lk->log, lk->conn->write, NGX_WRITE_EVENT,
-                                    0);
-}
-
-
-/*
- * hiredis frees the context: every pending callback has had its NULL
- * reply; the ngx_connection_t is released here (hiredis closes the fd
- * after this hook) and the owner does the rest, never reconnecting from
- * here
- */
-
-static void
-ngx_http_hashpay_link_cleanup(void *privdata)
-{
-    ngx_http_hashpay_link_t  *lk = privdata;
-
-    ngx_connection_t   *c;
-    redisAsyncContext  *ac;
-
-    c = lk->conn;
-    ac = lk->ac;
-
-    lk->ac = NULL;
-    lk->conn = NULL;
-
-    if (c) {
-        ngx_http_hashpay_redis_release(c);
-    }
-
-    lk->closed(lk->owner, ac);
-}
-
-
-/*
- * hiredis frees the context: every pending callback has had its NULL
- * reply; what is left is the ngx_connection_t, the timers, the batches
- * waiting for the handshake, and the next attempt
- */
-
-static void
-ngx_http_hashpay_redis_closed(void *owner, redisAsyncContext *ac)
-{
-    ngx_http_hashpay_redis_t *rs = owner;
+    rs->link = NULL;
 
     if (rs->state == NGX_HTTP_HASHPAY_REDIS_READY) {
         ngx_http_hashpay_metrics_redis_connected(0);
 
-        if (ac->err && !rs->exiting) {
+        if (lk->error && !rs->exiting) {
             ngx_log_error(NGX_LOG_ERR, rs->log, 0,
                           "hashpay: redis \"%V\": connection lost: %s",
-                          &rs->conf->name, ac->errstr);
+                          &rs->conf->name, lk->error);
         }
     }
 
@@ -2639,11 +2414,7 @@ ngx_http_hashpay_redis_usable(ngx_http_hashpay_redis_t *rs)
         return NGX_OK;
     }
 
-    if (rs->link.ac == NULL) {
-        return NGX_DECLINED;
-    }
-
-    if (rs->link.ac->c.flags & (REDIS_DISCONNECTING|REDIS_FREEING)) {
+    if (rs->link == NULL || rs->link->freeing) {
         return NGX_DECLINED;
     }
 
@@ -2747,9 +2518,9 @@ ngx_http_hashpay_redis_send_cmd(ngx_http_hashpay_redis_t *rs,
 
 
 static void
-ngx_http_hashpay_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
+ngx_http_hashpay_redis_reply(ngx_http_hashpay_rlink_t *lk, redisReply *reply,
+    void *privdata)
 {
-    redisReply                *reply = r;
     ngx_http_hashpay_slot_t   *slot = privdata;
 
     ngx_uint_t                 noscript;
@@ -2767,7 +2538,7 @@ ngx_http_hashpay_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
 
     noscript = 0;
 
-    if (reply != NULL && ac == rs->link.ac) {
+    if (reply != NULL && lk == rs->link) {
         ngx_http_hashpay_redis_answered(rs);
 
         if (ngx_http_hashpay_reply_noscript(reply)) {
@@ -2797,7 +2568,6 @@ ngx_http_hashpay_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
                 ngx_free(token);
             }
 
-            /* hiredis frees the context when this callback returns */
             ngx_http_hashpay_redis_close(rs);
             return;
 
