@@ -1977,8 +1977,28 @@ ngx_http_hashpay_watch_message(ngx_http_hashpay_rlink_t *lk,
         return;         /* AUTH */
     }
 
-    if (rs->watch.timer.timer_set) {
-        ngx_del_timer(&rs->watch.timer);
+    /*
+     * the subscription holds once confirmed ("subscribe" ...); anything
+     * else that is not a message (a server that is no sentinel answering
+     * +OK) leaves the timer to drop the link
+     */
+
+    if (reply->type == REDIS_REPLY_ARRAY
+        && reply->elements == 3
+        && reply->element[0]->type == REDIS_REPLY_STRING
+        && reply->element[0]->len == 9
+        && ngx_strncasecmp((u_char *) reply->element[0]->str,
+                           (u_char *) "subscribe", 9) == 0)
+    {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                       "hashpay redis: watching sentinel %V: subscribed",
+                       &lk->addr_text);
+
+        if (rs->watch.timer.timer_set) {
+            ngx_del_timer(&rs->watch.timer);
+        }
+
+        return;
     }
 
     /* "message" "+switch-master" "<name> <old ip> <old port> <ip> <port>" */
