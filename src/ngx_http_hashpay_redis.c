@@ -2164,6 +2164,17 @@ ngx_http_hashpay_redis_closed(ngx_http_hashpay_rlink_t *lk)
                           "hashpay: redis \"%V\": connection lost: %s",
                           &rs->conf->name, lk->error);
         }
+
+    } else if (lk->connected && lk->error && !rs->exiting
+               && !rs->failed_logged)
+    {
+        /* connected, then lost before the handshake was done */
+
+        ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                      "hashpay: redis \"%V\": %V: connection lost during "
+                      "the handshake: %s", &rs->conf->name, &lk->addr_text,
+                      lk->error);
+        rs->failed_logged = 1;
     }
 
     rs->handshake = 0;

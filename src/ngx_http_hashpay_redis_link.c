@@ -733,6 +733,16 @@ ngx_http_hashpay_rlink_read_handler(ngx_event_t *ev)
         }
 
         if (n == NGX_ERROR) {
+#if (NGX_SSL)
+            if (c->ssl) {
+                /* ngx_ssl_recv() has logged OpenSSL's words (info level) */
+                ngx_http_hashpay_rlink_fail(lk, "TLS read failed (the server "
+                                            "refused the connection or "
+                                            "closed it)", 0);
+                return;
+            }
+#endif
+
             ngx_http_hashpay_rlink_fail(lk, "read failed", ngx_socket_errno);
             return;
         }

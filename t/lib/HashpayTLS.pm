@@ -16,7 +16,8 @@ package HashpayTLS;
 #                         a redis-server on a free TLS port, no clear-text
 #                         port; { port, dir, ... } once it answers PING
 #   tls_reply($r, @cmd)   one command through redis-cli --tls (with our
-#                         client certificate): its --raw output, chomped
+#                         client certificate; the other CA for a rogue
+#                         server): its --raw output, chomped
 #   stop_tls_redis($r)    SHUTDOWN NOSAVE (also at exit)
 #   recorder()            (pid, port, file): a TCP listener that writes the
 #                         first bytes of its first connection, in hex, to
@@ -126,6 +127,7 @@ sub spawn_tls_redis {
     run($bin, @args);
 
     my $r = { %o, port => $port, dir => $dir, pki => $pki };
+    $r->{cacert} //= $pki->{other_ca} if $which eq 'rogue';
     push @Servers, $r;
 
     for (1 .. 100) {
@@ -141,7 +143,7 @@ sub spawn_tls_redis {
 sub tls_reply {
     my ($r, @cmd) = @_;
     my $pki = $r->{pki};
-    my @cli = ('redis-cli', '--tls', '--cacert', $pki->{ca},
+    my @cli = ('redis-cli', '--tls', '--cacert', $r->{cacert} // $pki->{ca},
                '--cert', $pki->{cert}, '--key', $pki->{key},
                '-h', '127.0.0.1', '-p', $r->{port}, '--raw');
     push @cli, '--user', $r->{user} if defined $r->{user};
