@@ -1734,6 +1734,22 @@ ngx_http_hashpay_cluster_answer(ngx_http_hashpay_rlink_t *lk,
         return;
     }
 
+    /* a tls-cluster: its TLS port ("tls-port") for a TLS client */
+
+    if (rs->conf->tls && node.tls_port) {
+        node.port = node.tls_port;
+    }
+
+    if (node.port == 0) {
+        ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                      "hashpay: redis \"%V\": cluster node %V gave no "
+                      "clear-text port for slot %ui (a tls-cluster: "
+                      "configure tls)", &rs->conf->name, &sc->name, slot);
+
+        ngx_http_hashpay_rlink_free(lk);
+        return;
+    }
+
     ngx_memcpy(sq->host, node.host, node.len);
     sq->host[node.len] = '\0';
 

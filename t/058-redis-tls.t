@@ -23,7 +23,9 @@ use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
 use File::Temp ();
 use Time::HiRes ();
+use POSIX ();
 use HashpayTest ();
+use HashpayCluster ();
 use HashpayFlow;
 use HashpayTLS qw(pki spawn_tls_redis tls_reply recorder);
 
@@ -43,6 +45,17 @@ our $M = spawn_tls_redis($PKI, auth_clients => 'yes');
 
 our ($RecPid, $RecPort, $RecFile) = recorder();
 
+# Sentinel over TLS: a primary and its replica (replicating over TLS), and
+# a sentinel with a TLS port only that reaches them over TLS
+our $SP = spawn_tls_redis($PKI, args => [ '--tls-replication', 'yes' ]);
+our $SR = spawn_tls_redis($PKI, args => [ '--tls-replication', 'yes',
+                                          '--replicaof', '127.0.0.1',
+                                          $SP->{port} ]);
+our $Sentinel = spawn_tls_sentinel($SP->{port});
+
+# Cluster over TLS: three primaries, the cluster bus over TLS too
+our @Cluster = spawn_tls_cluster(3);
+
 $ENV{TEST_NGINX_TLS_PORT} = $T->{port};
 $ENV{TEST_NGINX_ROGUE_PORT} = $Rogue->{port};
 $ENV{TEST_NGINX_MUTUAL_PORT} = $M->{port};
@@ -50,22 +63,108 @@ $ENV{TEST_NGINX_RECORDER_PORT} = $RecPort;
 $ENV{TEST_NGINX_CA} = $PKI->{ca};
 $ENV{TEST_NGINX_CERT} = $PKI->{cert};
 $ENV{TEST_NGINX_KEY} = $PKI->{key};
+$ENV{TEST_NGINX_SENTINEL_PORT} = $Sentinel->{port};
+$ENV{TEST_NGINX_CLUSTER_PORT} = $Cluster[0]{port};
+
+END {
+    local $?;
+
+    if ($$ == $Parent && $Sentinel) {
+        eval { tls_reply($Sentinel, 'SHUTDOWN', 'NOSAVE') };
+    }
+}
+
+sub spawn_tls_sentinel {
+    my ($master) = @_;
+    my $dir = File::Temp::tempdir('hashpay-tls-sentinel-XXXXXX',
+                                  TMPDIR => 1, CLEANUP => 1);
+    my $port = HashpayTest::free_port();
+
+    open(my $fh, '>', "$dir/sentinel.conf") or die "$dir: $!";
+    print $fh "port 0\ntls-port $port\nbind 127.0.0.1\ndaemonize yes\n"
+        . "pidfile $dir/sentinel.pid\nlogfile $dir/sentinel.log\n"
+        . "dir $dir\n"
+        . "tls-cert-file $PKI->{server_cert}\n"
+        . "tls-key-file $PKI->{server_key}\n"
+        . "tls-ca-cert-file $PKI->{ca}\n"
+        . "tls-auth-clients no\n"
+        . "tls-replication yes\n"
+        . "sentinel monitor m 127.0.0.1 $master 1\n"
+        . "sentinel down-after-milliseconds m 1000\n"
+        . "sentinel failover-timeout m 3000\n";
+    close $fh;
+
+    my @cmd = (grep { -x "$_/redis-sentinel" } split /:/, $ENV{PATH})
+              ? ('redis-sentinel', "$dir/sentinel.conf")
+              : ('redis-server', "$dir/sentinel.conf", '--sentinel');
+    system(@cmd) == 0 or die "cannot start @cmd: $?";
+
+    my $s = { port => $port, dir => $dir, pki => $PKI };
+
+    # it reached the primary over TLS and found the replica
+    wait_until(sub {
+        tls_reply($s, 'SENTINEL', 'replicas', 'm') =~ /\Q$SR->{port}\E/;
+    }, 20) or die "the TLS sentinel did not find the replica";
+
+    return $s;
+}
+
+sub spawn_tls_cluster {
+    my ($count) = @_;
+    my @nodes;
+
+    for (1 .. $count) {
+        my $port = HashpayCluster::cluster_port();
+        push @nodes, spawn_tls_redis($PKI, port => $port,
+            args => [ '--tls-cluster', 'yes', '--cluster-enabled', 'yes',
+                      '--cluster-node-timeout', '1000',
+                      '--cluster-config-file', "nodes-$port.conf" ]);
+    }
+
+    my $pid = open(my $fh, '-|');
+    die "fork: $!" unless defined $pid;
+
+    if ($pid == 0) {
+        open(STDERR, '>&', \*STDOUT);
+        exec('redis-cli', '--tls', '--cacert', $PKI->{ca},
+             '--cert', $PKI->{cert}, '--key', $PKI->{key},
+             '--cluster', 'create',
+             (map { "127.0.0.1:$_->{port}" } @nodes),
+             '--cluster-yes') or POSIX::_exit(1);
+    }
+
+    my $out = do { local $/; <$fh> };
+    close $fh;
+    die "redis-cli --cluster create (TLS) failed:\n$out" if $?;
+
+    wait_until(sub {
+        !grep { tls_reply($_, 'CLUSTER', 'INFO') !~ /cluster_state:ok/ }
+              @nodes;
+    }, 30) or die "the TLS cluster did not come up";
+
+    $_->{cluster} = 1 for @nodes;
+
+    return @nodes;
+}
 
 # every block buys its own offer, so that blocks do not limit each other
 our @TAGS = map { "BuyTls$_" } 1 .. 12;
 
+# the offers and alice's card link in a Redis, under a key prefix
 sub seed {
-    my ($r) = @_;
+    my ($r, $prefix) = @_;
+    $prefix //= 'hashpay';
     tls_reply($r, 'FLUSHALL');
 
     for my $line (map({ split /\n/, ::offer($_) } @TAGS),
                   split(/\n/, ::linked($::ALICE)))
     {
-        tls_reply($r, split ' ', $line);
+        tls_reply($r, map { s/^hashpay:/$prefix:/r } split ' ', $line);
     }
 }
 
-seed($_) for $T, $Rogue, $M;
+seed($_) for $T, $Rogue, $M, $SP;
+seed($_, '{hashpay}') for @Cluster;
 
 # the purchases in a Redis (hashpay:purchase:<id> hashes)
 sub purchases {
@@ -296,5 +395,69 @@ hashpay_redis 127.0.0.1:$TEST_NGINX_TLS_PORT tls tls_ca=$TEST_NGINX_CA user=hash
                    'WRONGPASS is logged');
   } ]
 --- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 10: hashpay_redis_sentinel over TLS: the sentinel gives the TLS primary
+The sentinel listens on TLS only and reaches the primary and its replica
+over TLS (tls-replication); the module asks it over TLS, connects to the
+primary it gives over TLS (the address verified against the certificate),
+and subscribes to +switch-master over TLS.
+--- http_config
+hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_SENTINEL_PORT master=m tls tls_ca=$TEST_NGINX_CA connect_timeout=1s timeout=2s;
+--- delivery eval
+::dl(::tw(id => '5810', tags => ['BuyTls10']))
+--- error_code: 200
+--- response_body eval
+::results(['5810', 'intent_created'])
+--- after_each eval
+[ sub {
+    my ($s, $p) = ($main::Sentinel->{port}, $main::SP->{port});
+    Test::More::is(main::purchases($main::SP), 1,
+                   'the purchase is on the primary');
+    Test::More::ok(main::whole_log(
+        qr/hashpay redis: sentinel 127\.0\.0\.1:$s: the primary is 127\.0\.0\.1:$p$/m),
+        'the TLS sentinel gave the TLS primary');
+    Test::More::ok(main::whole_log(
+        qr/hashpay rlink \S+: TLS \S+ verified "127\.0\.0\.1"/),
+        'TLS verified');
+    Test::More::ok(main::wait_until(sub { main::whole_log(
+        qr/hashpay redis: watching sentinel 127\.0\.0\.1:$s: subscribed/) },
+        10), 'the +switch-master subscription holds, over TLS');
+  } ]
+--- no_error_log
+[error]
+[alert]
+[crit]
+
+
+
+=== TEST 11: hashpay_redis_cluster over TLS: the owner of the slot is found and used
+Three primaries with tls-cluster yes and no clear-text port: CLUSTER
+SHARDS gives "tls-port" only, which is where the module connects.
+--- http_config
+hashpay_prefix "{hashpay}";
+hashpay_redis_cluster 127.0.0.1:$TEST_NGINX_CLUSTER_PORT tls tls_ca=$TEST_NGINX_CA connect_timeout=1s timeout=2s;
+--- delivery eval
+::dl(::tw(id => '5811', tags => ['BuyTls11']))
+--- error_code: 200
+--- response_body eval
+::results(['5811', 'intent_created'])
+--- after_each eval
+[ sub {
+    Test::More::is(HashpayTLS::tls_reply($main::Cluster[0], 'ZCARD',
+                                         '{hashpay}:holds:buytls11'),
+                   '1', 'one unit held, on the owner of the slot');
+    Test::More::ok(main::whole_log(
+        qr/hashpay redis: cluster node 127\.0\.0\.1:\d+: slot \d+ is on 127\.0\.0\.1:\d+$/m),
+        'the owner was found');
+    Test::More::ok(main::whole_log(
+        qr/hashpay redis: handshake: 127\.0\.0\.1:\d+ is the primary/),
+        'ROLE said master, over TLS');
+  } ]
+--- no_error_log
+[error]
 [alert]
 [crit]

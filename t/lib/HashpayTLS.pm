@@ -17,7 +17,8 @@ package HashpayTLS;
 #                         port; { port, dir, ... } once it answers PING
 #   tls_reply($r, @cmd)   one command through redis-cli --tls (with our
 #                         client certificate; the other CA for a rogue
-#                         server): its --raw output, chomped
+#                         server; -c, following MOVED, when $r->{cluster}):
+#                         its --raw output, chomped
 #   stop_tls_redis($r)    SHUTDOWN NOSAVE (also at exit)
 #   recorder()            (pid, port, file): a TCP listener that writes the
 #                         first bytes of its first connection, in hex, to
@@ -67,7 +68,7 @@ sub pki {
 
     open(my $fh, '>', "$dir/server.ext") or die "$dir: $!";
     print $fh "subjectAltName=DNS:redis.test,IP:127.0.0.1\n"
-        . "extendedKeyUsage=serverAuth\n";
+        . "extendedKeyUsage=serverAuth,clientAuth\n";
     close $fh;
 
     open($fh, '>', "$dir/client.ext") or die "$dir: $!";
@@ -146,6 +147,7 @@ sub tls_reply {
     my @cli = ('redis-cli', '--tls', '--cacert', $r->{cacert} // $pki->{ca},
                '--cert', $pki->{cert}, '--key', $pki->{key},
                '-h', '127.0.0.1', '-p', $r->{port}, '--raw');
+    push @cli, '-c' if $r->{cluster};
     push @cli, '--user', $r->{user} if defined $r->{user};
     push @cli, '--pass', $r->{password} if defined $r->{password};
     push @cli, '--no-auth-warning';
