@@ -29,6 +29,8 @@
 #   BENCH_BODY_SIZE    delivery size in bytes       (2048)
 #   BENCH_NGINX_PORT   nginx port                   (a free one)
 #   BENCH_REDIS_PORT   redis port                   (a free one)
+#   BENCH_TLS          1: the module speaks TLS to Redis (a TLS port of
+#                      the same redis-server, a CA made by openssl)  (0)
 #   NGINX, REDIS_SERVER, REDIS_CLI, WRK             the binaries
 
 set -u
