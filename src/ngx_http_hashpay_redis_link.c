@@ -28,10 +28,6 @@
 
 #include "ngx_http_hashpay_redis_link.h"
 
-#if (NGX_HAVE_INET6)
-#include <netinet/in.h>
-#endif
-
 
 #define NGX_HTTP_HASHPAY_RLINK_READ  16384
 
@@ -536,7 +532,13 @@ ngx_http_hashpay_rlink_fail(ngx_http_hashpay_rlink_t *lk, const char *why,
 
     last = lk->errbuf + sizeof(lk->errbuf) - 1;
 
-    p = ngx_snprintf(lk->errbuf, last - lk->errbuf, "%s", why);
+    if (why == (const char *) lk->errbuf) {
+        /* written there already (the TLS checks) */
+        p = lk->errbuf + ngx_strlen(lk->errbuf);
+
+    } else {
+        p = ngx_snprintf(lk->errbuf, last - lk->errbuf, "%s", why);
+    }
 
     if (err) {
         p = ngx_snprintf(p, last - p, ": ");

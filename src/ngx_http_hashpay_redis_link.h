@@ -118,8 +118,9 @@ ngx_int_t ngx_http_hashpay_rlink_command(ngx_http_hashpay_rlink_t *lk,
     const char **argv, const size_t *argvlen);
 
 /*
- * SUBSCRIBE (argv): its confirmation and every message after it go to fn,
- * as do the replies of the commands sent before it once they are in
+ * SUBSCRIBE (argv): the commands sent before it get their replies as
+ * usual; what comes once none is pending (the confirmation, then every
+ * message) goes to fn, which is never called with NULL
  */
 ngx_int_t ngx_http_hashpay_rlink_subscribe(ngx_http_hashpay_rlink_t *lk,
     ngx_http_hashpay_rlink_reply_pt fn, void *privdata, int argc,
