@@ -816,9 +816,14 @@ ngx_http_hashpay_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         p[rc->host.len] = '\0';
         rc->port = u.port;
 
-        /* what TLS verifies by default: the host as written */
+        /* what TLS verifies by default: the host as written ([] off) */
 
         rc->tls_host = u.host;
+
+        if (rc->tls_host.len > 2 && rc->tls_host.data[0] == '[') {
+            rc->tls_host.data++;
+            rc->tls_host.len -= 2;
+        }
     }
 
     for (i = 2; i < cf->args->nelts; i++) {

@@ -119,8 +119,12 @@ ngx_http_hashpay_rlink_connect(ngx_str_t *host, ngx_int_t port,
         len = ngx_snprintf(lk->addr, sizeof(lk->addr) - 1, "unix:%V",
                            unix_path) - lk->addr;
 
-    } else {
+    } else if (sa.sockaddr.sa_family == AF_INET) {
         len = ngx_snprintf(lk->addr, sizeof(lk->addr) - 1, "%V:%i",
+                           host, port) - lk->addr;
+
+    } else {
+        len = ngx_snprintf(lk->addr, sizeof(lk->addr) - 1, "[%V]:%i",
                            host, port) - lk->addr;
     }
 
@@ -609,6 +613,16 @@ ngx_http_hashpay_rlink_write_handler(ngx_event_t *ev)
         }
 
         if (n == NGX_ERROR || n == 0) {
+#if (NGX_SSL)
+            if (c->ssl) {
+                /* ngx_ssl_write() has logged OpenSSL's words */
+                ngx_http_hashpay_rlink_fail(lk, "TLS write failed (the "
+                                            "server refused the connection "
+                                            "or closed it)", 0);
+                return;
+            }
+#endif
+
             ngx_http_hashpay_rlink_fail(lk, "write failed", ngx_socket_errno);
             return;
         }
