@@ -15,6 +15,7 @@
 #include "ngx_http_hashpay.h"
 #include "ngx_http_hashpay_redis.h"
 #include "ngx_http_hashpay_redis_cluster.h"
+#include "ngx_http_hashpay_redis_link.h"
 #include "ngx_http_hashpay_sig.h"
 #include "ngx_http_hashpay_metrics.h"
 #include "ngx_http_hashpay_admin_token.h"
@@ -49,6 +50,9 @@ static char *ngx_http_hashpay_redis_cluster(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_hashpay_redis_mode(ngx_command_t *cmd,
     ngx_http_hashpay_redis_conf_t *rc);
+static char *ngx_http_hashpay_redis_secure(ngx_conf_t *cf,
+    ngx_http_hashpay_redis_conf_t *rc, char *directive);
+static void ngx_http_hashpay_redis_hide(ngx_str_t *v);
 static ngx_int_t ngx_http_hashpay_cluster_conf(ngx_conf_t *cf,
     ngx_http_hashpay_main_conf_t *mcf);
 static char *ngx_http_hashpay_redis_wait(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -661,6 +665,46 @@ ngx_http_hashpay_redis_option(ngx_http_hashpay_redis_conf_t *rc,
         return NGX_OK;
     }
 
+    if (ngx_strncmp(v->data, "user=", 5) == 0) {
+        rc->user.data = v->data + 5;
+        rc->user.len = v->len - 5;
+
+        return rc->user.len ? NGX_OK : NGX_ERROR;
+    }
+
+    if (v->len == 3 && ngx_strncmp(v->data, "tls", 3) == 0) {
+        rc->tls = 1;
+        return NGX_OK;
+    }
+
+    if (ngx_strncmp(v->data, "tls_ca=", 7) == 0) {
+        rc->tls_ca.data = v->data + 7;
+        rc->tls_ca.len = v->len - 7;
+
+        return rc->tls_ca.len ? NGX_OK : NGX_ERROR;
+    }
+
+    if (ngx_strncmp(v->data, "tls_cert=", 9) == 0) {
+        rc->tls_cert.data = v->data + 9;
+        rc->tls_cert.len = v->len - 9;
+
+        return rc->tls_cert.len ? NGX_OK : NGX_ERROR;
+    }
+
+    if (ngx_strncmp(v->data, "tls_key=", 8) == 0) {
+        rc->tls_key.data = v->data + 8;
+        rc->tls_key.len = v->len - 8;
+
+        return rc->tls_key.len ? NGX_OK : NGX_ERROR;
+    }
+
+    if (ngx_strncmp(v->data, "tls_name=", 9) == 0) {
+        rc->tls_name.data = v->data + 9;
+        rc->tls_name.len = v->len - 9;
+
+        return rc->tls_name.len ? NGX_OK : NGX_ERROR;
+    }
+
     if (ngx_strncmp(v->data, "connect_timeout=", 16) == 0) {
         s.data = v->data + 16;
         s.len = v->len - 16;
@@ -768,12 +812,34 @@ ngx_http_hashpay_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                                      p, NGX_SOCKADDR_STRLEN, 0);
         p[rc->host.len] = '\0';
         rc->port = u.port;
+
+        /* what TLS verifies by default: the host as written ([] off) */
+
+        rc->tls_host = u.host;
+
+        if (rc->tls_host.len > 2 && rc->tls_host.data[0] == '[') {
+            rc->tls_host.data++;
+            rc->tls_host.len -= 2;
+        }
     }
 
     for (i = 2; i < cf->args->nelts; i++) {
         if (ngx_http_hashpay_redis_option(rc, &value[i]) != NGX_OK) {
             goto invalid;
         }
+    }
+
+    if (rc->tls && rc->unix_path.len && rc->tls_name.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"tls\" with a unix: address requires "
+                           "\"tls_name=\" in \"hashpay_redis\"");
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_hashpay_redis_secure(cf, rc, "hashpay_redis")
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
     }
 
     mcf->redis = rc;
@@ -784,9 +850,7 @@ invalid:
 
     /* never echo a password back */
 
-    if (ngx_strncmp(value[i].data, "password=", 9) == 0) {
-        ngx_str_set(&value[i], "password=...");
-    }
+    ngx_http_hashpay_redis_hide(&value[i]);
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "invalid parameter \"%V\" in \"hashpay_redis\"",
@@ -907,6 +971,17 @@ ngx_http_hashpay_redis_sentinel(ngx_conf_t *cf, ngx_command_t *cmd,
             continue;
         }
 
+        if (ngx_strncmp(value[i].data, "sentinel_user=", 14) == 0) {
+            rc->sentinel_user.data = value[i].data + 14;
+            rc->sentinel_user.len = value[i].len - 14;
+
+            if (rc->sentinel_user.len == 0) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
         rc2 = ngx_http_hashpay_redis_option(rc, &value[i]);
 
         if (rc2 == NGX_OK) {
@@ -972,6 +1047,20 @@ ngx_http_hashpay_redis_sentinel(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
+    if (rc->sentinel_user.len && rc->sentinel_password.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"sentinel_user=\" requires "
+                           "\"sentinel_password=\" in "
+                           "\"hashpay_redis_sentinel\"");
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_hashpay_redis_secure(cf, rc, "hashpay_redis_sentinel")
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
     /* logs name the connection by its master */
 
     rc->name = rc->master;
@@ -984,18 +1073,114 @@ invalid:
 
     /* never echo a password back */
 
-    if (ngx_strncmp(value[i].data, "password=", 9) == 0) {
-        ngx_str_set(&value[i], "password=...");
-
-    } else if (ngx_strncmp(value[i].data, "sentinel_password=", 18) == 0) {
-        ngx_str_set(&value[i], "sentinel_password=...");
-    }
+    ngx_http_hashpay_redis_hide(&value[i]);
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "invalid parameter \"%V\" in \"hashpay_redis_sentinel\"",
                        &value[i]);
 
     return NGX_CONF_ERROR;
+}
+
+
+/*
+ * user= and the TLS options of the three directives, checked together,
+ * and the TLS context made once here: the CA is required (no silent
+ * fallback to the system's store), a client certificate comes with its
+ * key, and the tls_* options mean nothing without tls
+ */
+
+static char *
+ngx_http_hashpay_redis_secure(ngx_conf_t *cf,
+    ngx_http_hashpay_redis_conf_t *rc, char *directive)
+{
+    char  *opt;
+
+    if (rc->user.len && rc->password.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"user=\" requires \"password=\" in \"%s\"",
+                           directive);
+        return NGX_CONF_ERROR;
+    }
+
+    if (!rc->tls) {
+        opt = rc->tls_ca.len ? "tls_ca="
+              : rc->tls_cert.len ? "tls_cert="
+              : rc->tls_key.len ? "tls_key="
+              : rc->tls_name.len ? "tls_name=" : NULL;
+
+        if (opt != NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%s\" requires \"tls\" in \"%s\"",
+                               opt, directive);
+            return NGX_CONF_ERROR;
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    if (rc->tls_ca.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"tls\" requires \"tls_ca=\" in \"%s\": the "
+                           "CA that signed the Redis server's certificate",
+                           directive);
+        return NGX_CONF_ERROR;
+    }
+
+    if (rc->tls_cert.len && rc->tls_key.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"tls_cert=\" requires \"tls_key=\" in \"%s\"",
+                           directive);
+        return NGX_CONF_ERROR;
+    }
+
+    if (rc->tls_key.len && rc->tls_cert.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"tls_key=\" requires \"tls_cert=\" in \"%s\"",
+                           directive);
+        return NGX_CONF_ERROR;
+    }
+
+#if (NGX_SSL)
+
+    rc->ssl = ngx_pcalloc(cf->pool, sizeof(ngx_ssl_t));
+    if (rc->ssl == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_hashpay_rlink_ssl_init(cf, rc->ssl, &rc->tls_ca,
+                                        &rc->tls_cert, &rc->tls_key)
+        != NGX_OK)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cannot set up TLS for \"%s\"", directive);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+
+#else
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"tls\" in \"%s\" requires nginx built with "
+                       "OpenSSL", directive);
+    return NGX_CONF_ERROR;
+
+#endif
+}
+
+
+/* an option that holds a secret, as nginx -t may show it */
+
+static void
+ngx_http_hashpay_redis_hide(ngx_str_t *v)
+{
+    if (ngx_strncmp(v->data, "password=", 9) == 0) {
+        ngx_str_set(v, "password=...");
+
+    } else if (ngx_strncmp(v->data, "sentinel_password=", 18) == 0) {
+        ngx_str_set(v, "sentinel_password=...");
+    }
 }
 
 
@@ -1120,6 +1305,12 @@ ngx_http_hashpay_redis_cluster(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
+    if (ngx_http_hashpay_redis_secure(cf, rc, "hashpay_redis_cluster")
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
     /* logs name the connection by its first seed */
 
     sc = rc->seeds->elts;
@@ -1133,9 +1324,7 @@ invalid:
 
     /* never echo a password back */
 
-    if (ngx_strncmp(value[i].data, "password=", 9) == 0) {
-        ngx_str_set(&value[i], "password=...");
-    }
+    ngx_http_hashpay_redis_hide(&value[i]);
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "invalid parameter \"%V\" in \"hashpay_redis_cluster\"",

@@ -22,7 +22,11 @@
 #                           FIRST-LAST, else one from the kernel; never NOT
 #   start_redis PORT        a redis-server (no persistence) on 127.0.0.1:PORT
 #                           in the foreground of a background job, files in
-#                           WORK; waits for PONG; sets REDIS_PORT, REDIS_PID
+#                           WORK; waits for PONG; sets REDIS_PORT, REDIS_PID.
+#                           With BENCH_TLS=1 it also listens with TLS on a
+#                           free port (REDIS_TLS_PORT), with a CA and
+#                           certificate made by openssl in WORK/tls, and
+#                           nginx_conf points the module there (tls)
 #   rcli ARGS...            redis-cli against it
 #   redis_mem               its used_memory (bytes)
 #   redis_cpu               its CPU time so far (used_cpu_sys + user, in s)
@@ -144,12 +148,36 @@ rcli() {
     "$REDIS_CLI" -h 127.0.0.1 -p "$REDIS_PORT" "$@"
 }
 
+# a CA and a server certificate for 127.0.0.1 in WORK/tls (BENCH_TLS=1)
+make_tls() {
+    mkdir -p "$WORK/tls"
+    (
+        cd "$WORK/tls" || exit 1
+        echo "subjectAltName=IP:127.0.0.1" > server.ext
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
+            -subj "/CN=hashpay bench CA" -keyout ca.key -out ca.crt &&
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=redis" \
+            -keyout server.key -out server.csr &&
+        openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key \
+            -CAcreateserial -days 2 -extfile server.ext -out server.crt
+    ) > "$WORK/tls/openssl.log" 2>&1 || die "openssl: see $WORK/tls/openssl.log"
+}
+
 start_redis() {
     REDIS_PORT=$1
+    set --
+    if [ "${BENCH_TLS:-0}" = 1 ]; then
+        make_tls
+        REDIS_TLS_PORT=$(free_port 0 "$REDIS_PORT") || die "no TLS port"
+        set -- --tls-port "$REDIS_TLS_PORT" \
+            --tls-cert-file "$WORK/tls/server.crt" \
+            --tls-key-file "$WORK/tls/server.key" \
+            --tls-ca-cert-file "$WORK/tls/ca.crt" --tls-auth-clients no
+    fi
     "$REDIS_SERVER" --bind 127.0.0.1 --port "$REDIS_PORT" \
         --save '' --appendonly no --daemonize no \
         --dir "$WORK" --pidfile "$WORK/redis.pid" \
-        --logfile "$WORK/redis.log" &
+        --logfile "$WORK/redis.log" "$@" &
     REDIS_PID=$!
     i=0
     until [ "$(rcli ping 2>/dev/null)" = PONG ]; do
@@ -239,6 +267,10 @@ pending_codes() {
 # ------------------------------------------------------------- nginx
 
 nginx_conf() {
+    redis_line="hashpay_redis 127.0.0.1:$REDIS_PORT;"
+    if [ "${BENCH_TLS:-0}" = 1 ]; then
+        redis_line="hashpay_redis 127.0.0.1:$REDIS_TLS_PORT tls tls_ca=$WORK/tls/ca.crt;"
+    fi
     {
         cat <<EOF
 # written by $2
@@ -264,7 +296,7 @@ http {
     uwsgi_temp_path tmp/uwsgi;
     scgi_temp_path tmp/scgi;
 
-    hashpay_redis 127.0.0.1:$REDIS_PORT;
+    $redis_line
 
     server {
         listen 127.0.0.1:$NGINX_PORT;

@@ -42,6 +42,8 @@
 #   BENCH_USERS         linked users = intents = claims  (50000 per second)
 #   BENCH_RSS_REQUESTS  requests between the RSS figures (1000000; 0: none)
 #   BENCH_NGINX_PORT, BENCH_REDIS_PORT                   (free ports)
+#   BENCH_TLS           1: the module speaks TLS to Redis (a TLS port of
+#                       the same redis-server, a CA made by openssl)  (0)
 #   NGINX, REDIS_SERVER, REDIS_CLI, WRK                  the binaries
 
 set -u

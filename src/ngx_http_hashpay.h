@@ -53,6 +53,27 @@ typedef struct {
      */
     ngx_array_t                *seeds;
     ngx_uint_t                  slot;
+
+    /* AUTH <user> <password> (an ACL user), or AUTH <password> */
+    ngx_str_t                   user;
+    ngx_str_t                   sentinel_user;
+
+    /*
+     * Redis over TLS (ngx_http_hashpay_redis_link.c): to the address of
+     * hashpay_redis, to the sentinels and the primary they give, to the
+     * cluster's nodes; tls_name= is the name verified and sent as SNI,
+     * else the address connected to (tls_host for hashpay_redis: its host
+     * as written)
+     */
+    ngx_flag_t                  tls;
+    ngx_str_t                   tls_ca;
+    ngx_str_t                   tls_cert;
+    ngx_str_t                   tls_key;
+    ngx_str_t                   tls_name;
+    ngx_str_t                   tls_host;
+#if (NGX_SSL)
+    ngx_ssl_t                  *ssl;            /* NULL: clear text */
+#endif
 } ngx_http_hashpay_redis_conf_t;
 
 

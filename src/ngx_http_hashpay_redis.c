@@ -2,16 +2,11 @@
 /*
  * Copyright (C) hashpay authors
  *
- * The worker's Redis connection.  hiredis's async API is driven by an
- * adapter for nginx's event loop: the hiredis socket is wrapped in an
- * ngx_connection_t whose read and write events call
- * redisAsyncHandleRead() / redisAsyncHandleWrite().  hiredis owns the fd:
- * it closes it after calling our cleanup hook, so the hook releases the
- * ngx_connection_t without closing anything.
- *
- * Events are level-triggered: hiredis reads at most 16 KB per call, and
- * with edge-triggered epoll the rest of a large pipelined answer would
- * wait for the next packet.
+ * The worker's Redis connection, on a link of our own
+ * (ngx_http_hashpay_redis_link.c: an nginx connection, TLS with nginx's
+ * ngx_ssl_* when configured, hiredis for the protocol only).  Every
+ * connection, to Redis, to a sentinel or to a cluster node, is such a
+ * link; its "closed" callback is where the owner learns that it is gone.
  *
  * States of the connection, every change traced at debug level as
  * "hashpay redis: <from> -> <to>":
@@ -39,7 +34,7 @@
  *
  * A late reply fails its own batch only.  Replies come in order on the
  * one socket: the batch whose timer fires is answered 503 and detached,
- * its commands stay in hiredis's queue and their replies are thrown away
+ * its commands stay in the link's queue and their replies are thrown away
  * when they come.  The connection is dropped only when Redis has stopped
  * answering altogether: commands outstanding and not one reply for
  * NGX_HTTP_HASHPAY_STALL times timeout= (the stall timer: armed when a
@@ -59,12 +54,11 @@
  * Redis runs what it reads of a client's pipeline back to back, so that
  * takes a pipeline split across reads.)
  *
- * Any failure frees the context; hiredis then calls every pending
- * callback with a NULL reply (each waiting request answers 503), the
- * cleanup hook answers the batches still waiting for the handshake, and
- * the reconnect timer starts.  Never reconnect from the cleanup hook
- * itself: the fd number may be reused by a new socket before hiredis has
- * closed the old one.
+ * Any failure frees the link; it then calls every pending callback with
+ * a NULL reply (each waiting request answers 503), its closed callback
+ * answers the batches still waiting for the handshake, and the reconnect
+ * timer starts.  Never reconnect from the closed callback itself: it may
+ * run inside a callback of the link that is going.
  */
 
 
@@ -76,6 +70,7 @@
 #include "ngx_http_hashpay_redis.h"
 #include "ngx_http_hashpay_redis_cluster.h"
 #include "ngx_http_hashpay_redis_resolve.h"
+#include "ngx_http_hashpay_redis_link.h"
 #include "ngx_http_hashpay_backoff.h"
 
 
@@ -101,28 +96,11 @@ typedef struct {
 
 
 /*
- * One hiredis context on nginx's event loop: the connection to Redis, a
- * question to a sentinel, or the +switch-master subscription.  One
- * adapter serves them all (ngx_http_hashpay_link_*); "closed" is what the
- * owner does once hiredis has let go of the context (ac still readable,
- * the ngx_connection_t already released).
- */
-typedef struct {
-    redisAsyncContext              *ac;
-    ngx_connection_t               *conn;
-    ngx_log_t                      *log;
-    void                           *owner;
-    void                          (*closed)(void *owner,
-                                            redisAsyncContext *ac);
-} ngx_http_hashpay_link_t;
-
-
-/*
  * hashpay_redis_sentinel: one question to the sentinels, on a short-lived
- * connection of its own, on the same adapter
+ * link of its own
  */
 typedef struct {
-    ngx_http_hashpay_link_t         link;
+    ngx_http_hashpay_rlink_t       *link;
     ngx_uint_t                      index;         /* sentinel asked */
     ngx_event_t                     timer;         /* connect_timeout= */
     ngx_event_t                     next;          /* after its cleanup */
@@ -136,7 +114,7 @@ typedef struct {
  * once; only a shortcut, the connection checks ROLE and READONLY anyway
  */
 typedef struct {
-    ngx_http_hashpay_link_t         link;
+    ngx_http_hashpay_rlink_t       *link;
     ngx_uint_t                      index;         /* sentinel watched */
     ngx_event_t                     timer;         /* connect_timeout= */
     ngx_event_t                     retry;
@@ -145,7 +123,7 @@ typedef struct {
 
 typedef struct {
     ngx_http_hashpay_redis_conf_t  *conf;
-    ngx_http_hashpay_link_t         link;
+    ngx_http_hashpay_rlink_t       *link;          /* NULL: none */
     ngx_log_t                      *log;
 
     ngx_http_hashpay_redis_addr_t   addr;
@@ -204,21 +182,26 @@ static void ngx_http_hashpay_redis_close(ngx_http_hashpay_redis_t *rs);
 static void ngx_http_hashpay_redis_reconnect_handler(ngx_event_t *ev);
 static void ngx_http_hashpay_redis_connect_timeout(ngx_event_t *ev);
 static void ngx_http_hashpay_redis_stall_handler(ngx_event_t *ev);
-static void ngx_http_hashpay_redis_handshake(redisAsyncContext *ac,
-    void *reply, void *privdata);
-static void ngx_http_hashpay_redis_on_connect(const redisAsyncContext *ac,
-    int status);
+static void ngx_http_hashpay_redis_handshake(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata);
+static void ngx_http_hashpay_redis_on_connect(ngx_http_hashpay_rlink_t *lk,
+    ngx_int_t rc);
+static ngx_http_hashpay_rlink_tls_t *ngx_http_hashpay_redis_tls(
+    ngx_http_hashpay_redis_t *rs, ngx_str_t *host,
+    ngx_http_hashpay_rlink_tls_t *tls);
+static void ngx_http_hashpay_redis_auth_args(ngx_str_t *user,
+    ngx_str_t *password, const char **argv, size_t *argvlen, int *argc);
 
 static ngx_int_t ngx_http_hashpay_redis_command(ngx_http_hashpay_redis_t *rs,
-    redisCallbackFn *fn, void *privdata, int argc, const char **argv,
-    const size_t *argvlen);
+    ngx_http_hashpay_rlink_reply_pt fn, void *privdata, int argc,
+    const char **argv, const size_t *argvlen);
 static void ngx_http_hashpay_redis_answered(ngx_http_hashpay_redis_t *rs);
 static void ngx_http_hashpay_redis_reload(ngx_http_hashpay_redis_t *rs);
-static void ngx_http_hashpay_redis_loaded(redisAsyncContext *ac,
-    void *reply, void *privdata);
+static void ngx_http_hashpay_redis_loaded(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata);
 
-static void ngx_http_hashpay_redis_role(redisAsyncContext *ac, void *reply,
-    void *privdata);
+static void ngx_http_hashpay_redis_role(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata);
 static ngx_uint_t ngx_http_hashpay_reply_readonly(redisReply *reply);
 
 static void ngx_http_hashpay_redis_reach(ngx_http_hashpay_redis_t *rs);
@@ -226,26 +209,24 @@ static void ngx_http_hashpay_redis_resolved(ngx_http_hashpay_resolve_t *rv,
     ngx_int_t rc);
 
 static void ngx_http_hashpay_sentinel_ask(ngx_http_hashpay_redis_t *rs);
-static redisAsyncContext *ngx_http_hashpay_question_open(
+static ngx_http_hashpay_rlink_t *ngx_http_hashpay_question_open(
     ngx_http_hashpay_redis_t *rs, ngx_http_hashpay_sentinel_conf_t *sc,
-    const char *what, ngx_str_t *password);
+    const char *what, ngx_str_t *user, ngx_str_t *password);
 static ngx_http_hashpay_sentinel_conf_t *ngx_http_hashpay_sentinel_asked(
     ngx_http_hashpay_redis_t *rs);
-static void ngx_http_hashpay_sentinel_reply(redisAsyncContext *ac,
-    void *reply, void *privdata);
-static void ngx_http_hashpay_sentinel_auth(redisAsyncContext *ac,
-    void *reply, void *privdata);
-static void ngx_http_hashpay_sentinel_on_connect(const redisAsyncContext *ac,
-    int status);
+static void ngx_http_hashpay_sentinel_reply(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata);
+static void ngx_http_hashpay_sentinel_auth(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata);
+static void ngx_http_hashpay_sentinel_on_connect(ngx_http_hashpay_rlink_t *lk,
+    ngx_int_t rc);
 static void ngx_http_hashpay_sentinel_timeout(ngx_event_t *ev);
 static void ngx_http_hashpay_sentinel_next(ngx_event_t *ev);
-static void ngx_http_hashpay_sentinel_closed(void *owner,
-    redisAsyncContext *ac);
-static void ngx_http_hashpay_redis_release(ngx_connection_t *c);
+static void ngx_http_hashpay_sentinel_closed(ngx_http_hashpay_rlink_t *lk);
 
 static void ngx_http_hashpay_cluster_ask(ngx_http_hashpay_redis_t *rs);
-static void ngx_http_hashpay_cluster_answer(redisAsyncContext *ac,
-    void *reply, void *privdata);
+static void ngx_http_hashpay_cluster_answer(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata);
 static ngx_uint_t ngx_http_hashpay_redis_cluster_busy(
     ngx_http_hashpay_redis_t *rs, redisReply *reply);
 static ngx_uint_t ngx_http_hashpay_redis_cluster_refused(
@@ -253,29 +234,15 @@ static ngx_uint_t ngx_http_hashpay_redis_cluster_refused(
     ngx_http_hashpay_batch_t *b, ngx_http_hashpay_token_t *token);
 
 static void ngx_http_hashpay_watch_start(ngx_http_hashpay_redis_t *rs);
-static void ngx_http_hashpay_watch_message(redisAsyncContext *ac,
-    void *reply, void *privdata);
-static void ngx_http_hashpay_watch_on_connect(const redisAsyncContext *ac,
-    int status);
+static void ngx_http_hashpay_watch_message(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata);
+static void ngx_http_hashpay_watch_on_connect(ngx_http_hashpay_rlink_t *lk,
+    ngx_int_t rc);
 static void ngx_http_hashpay_watch_timeout(ngx_event_t *ev);
 static void ngx_http_hashpay_watch_retry(ngx_event_t *ev);
-static void ngx_http_hashpay_watch_closed(void *owner,
-    redisAsyncContext *ac);
+static void ngx_http_hashpay_watch_closed(ngx_http_hashpay_rlink_t *lk);
 
-static void ngx_http_hashpay_redis_interest(ngx_log_t *log,
-    ngx_event_t *ev, ngx_int_t event, ngx_uint_t on);
-static void ngx_http_hashpay_redis_closed(void *owner,
-    redisAsyncContext *ac);
-
-static ngx_int_t ngx_http_hashpay_link_attach(ngx_http_hashpay_link_t *lk,
-    redisAsyncContext *ac);
-static void ngx_http_hashpay_link_read_handler(ngx_event_t *ev);
-static void ngx_http_hashpay_link_write_handler(ngx_event_t *ev);
-static void ngx_http_hashpay_link_add_read(void *privdata);
-static void ngx_http_hashpay_link_del_read(void *privdata);
-static void ngx_http_hashpay_link_add_write(void *privdata);
-static void ngx_http_hashpay_link_del_write(void *privdata);
-static void ngx_http_hashpay_link_cleanup(void *privdata);
+static void ngx_http_hashpay_redis_closed(ngx_http_hashpay_rlink_t *lk);
 
 static ngx_int_t ngx_http_hashpay_redis_usable(ngx_http_hashpay_redis_t *rs);
 static void ngx_http_hashpay_redis_flush(ngx_http_hashpay_redis_t *rs);
@@ -285,8 +252,8 @@ static ngx_int_t ngx_http_hashpay_batch_write(ngx_http_hashpay_redis_t *rs,
     ngx_http_hashpay_batch_t *b);
 static ngx_int_t ngx_http_hashpay_redis_send_cmd(ngx_http_hashpay_redis_t *rs,
     ngx_http_hashpay_cmd_t *cmd, ngx_http_hashpay_slot_t *slot);
-static void ngx_http_hashpay_redis_reply(redisAsyncContext *ac, void *r,
-    void *privdata);
+static void ngx_http_hashpay_redis_reply(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata);
 static ngx_uint_t ngx_http_hashpay_reply_noscript(redisReply *reply);
 static void ngx_http_hashpay_batch_wait(ngx_http_hashpay_batch_t *b,
     ngx_http_hashpay_slot_t *slot);
@@ -345,18 +312,6 @@ ngx_http_hashpay_redis_init_process(ngx_cycle_t *cycle,
     rs->backoff = 0;
 
     ngx_queue_init(&rs->waiting);
-
-    rs->link.log = cycle->log;
-    rs->link.owner = rs;
-    rs->link.closed = ngx_http_hashpay_redis_closed;
-
-    rs->sentinel.link.log = cycle->log;
-    rs->sentinel.link.owner = rs;
-    rs->sentinel.link.closed = ngx_http_hashpay_sentinel_closed;
-
-    rs->watch.link.log = cycle->log;
-    rs->watch.link.owner = rs;
-    rs->watch.link.closed = ngx_http_hashpay_watch_closed;
 
     rs->connect_timer.handler = ngx_http_hashpay_redis_connect_timeout;
     rs->connect_timer.data = rs;
@@ -432,8 +387,8 @@ ngx_http_hashpay_redis_exit_process(ngx_cycle_t *cycle)
         ngx_del_timer(&rs->stall_timer);
     }
 
-    if (rs->sentinel.link.ac) {
-        redisAsyncFree(rs->sentinel.link.ac);
+    if (rs->sentinel.link) {
+        ngx_http_hashpay_rlink_free(rs->sentinel.link);
     }
 
     ngx_http_hashpay_resolve_cancel(&rs->resolve);
@@ -446,8 +401,8 @@ ngx_http_hashpay_redis_exit_process(ngx_cycle_t *cycle)
         ngx_del_timer(&rs->sentinel.next);
     }
 
-    if (rs->watch.link.ac) {
-        redisAsyncFree(rs->watch.link.ac);
+    if (rs->watch.link) {
+        ngx_http_hashpay_rlink_free(rs->watch.link);
     }
 
     if (rs->watch.timer.timer_set) {
@@ -458,8 +413,8 @@ ngx_http_hashpay_redis_exit_process(ngx_cycle_t *cycle)
         ngx_del_timer(&rs->watch.retry);
     }
 
-    if (rs->link.ac) {
-        redisAsyncFree(rs->link.ac);
+    if (rs->link) {
+        ngx_http_hashpay_rlink_free(rs->link);
     }
 
     ngx_http_hashpay_redis_fail_waiting(rs, "not connected");
@@ -546,7 +501,10 @@ ngx_http_hashpay_redis_resolve(ngx_http_hashpay_redis_t *rs)
 static void
 ngx_http_hashpay_redis_open(ngx_http_hashpay_redis_t *rs)
 {
-    redisAsyncContext              *ac;
+    const char                     *err;
+    ngx_str_t                      *host;
+    ngx_http_hashpay_rlink_t       *lk;
+    ngx_http_hashpay_rlink_tls_t    tls, *t;
     ngx_http_hashpay_redis_addr_t  *addr;
     ngx_http_hashpay_redis_conf_t  *conf;
 
@@ -558,50 +516,51 @@ ngx_http_hashpay_redis_open(ngx_http_hashpay_redis_t *rs)
                        "hashpay redis: connecting to unix:%V",
                        &addr->unix_path);
 
-        ac = redisAsyncConnectUnix((char *) addr->unix_path.data);
-
     } else {
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rs->log, 0,
                        "hashpay redis: connecting to %V:%i",
                        &addr->host, addr->port);
-
-        ac = redisAsyncConnect((char *) addr->host.data, (int) addr->port);
     }
 
-    if (ac == NULL) {
-        ngx_log_error(NGX_LOG_ERR, rs->log, 0,
-                      "hashpay: redis \"%V\": cannot allocate a context",
-                      &conf->name);
-        ngx_http_hashpay_redis_fail_waiting(rs, "not connected");
-        ngx_http_hashpay_redis_schedule(rs);
-        return;
-    }
+    /*
+     * TLS verifies the host as written, or what Sentinel or Cluster told:
+     * an address, or the host name it was looked up by
+     */
 
-    if (ac->err) {
+    host = (conf->sentinels == NULL && conf->seeds == NULL)
+           ? &conf->tls_host : &rs->resolve.name;
+
+    t = ngx_http_hashpay_redis_tls(rs, host, &tls);
+
+    lk = ngx_http_hashpay_rlink_connect(&addr->host, addr->port,
+                                        &addr->unix_path, t, rs->log,
+                                        ngx_http_hashpay_redis_on_connect,
+                                        ngx_http_hashpay_redis_closed, rs,
+                                        &err);
+    if (lk == NULL) {
         if (!rs->failed_logged) {
-            ngx_log_error(NGX_LOG_ERR, rs->log, 0,
-                          "hashpay: redis \"%V\": connect failed: %s",
-                          &conf->name, ac->errstr);
+            if (addr->unix_path.len) {
+                ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                              "hashpay: redis \"%V\": unix:%V: connect "
+                              "failed: %s", &conf->name, &addr->unix_path,
+                              err);
+
+            } else {
+                ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                              "hashpay: redis \"%V\": %V:%i: connect "
+                              "failed: %s", &conf->name, &addr->host,
+                              addr->port, err);
+            }
+
             rs->failed_logged = 1;
         }
 
-        redisAsyncFree(ac);
         ngx_http_hashpay_redis_fail_waiting(rs, "not connected");
         ngx_http_hashpay_redis_schedule(rs);
         return;
     }
 
-    /* the adapter: attached before any callback that may add an event */
-
-    if (ngx_http_hashpay_link_attach(&rs->link, ac) != NGX_OK) {
-        ngx_log_error(NGX_LOG_ERR, rs->log, 0,
-                      "hashpay: redis \"%V\": no free connection for it "
-                      "(worker_connections)", &conf->name);
-        redisAsyncFree(ac);
-        ngx_http_hashpay_redis_fail_waiting(rs, "not connected");
-        ngx_http_hashpay_redis_schedule(rs);
-        return;
-    }
+    rs->link = lk;
 
     rs->handshake = 0;
     rs->outstanding = 0;
@@ -609,16 +568,9 @@ ngx_http_hashpay_redis_open(ngx_http_hashpay_redis_t *rs)
 
     ngx_http_hashpay_redis_set_state(rs, NGX_HTTP_HASHPAY_REDIS_CONNECTING);
 
-    (void) redisAsyncSetConnectCallback(ac,
-                                        ngx_http_hashpay_redis_on_connect);
-
-    if (!addr->unix_path.len) {
-        (void) redisEnableKeepAlive(&ac->c);
-    }
-
     ngx_add_timer(&rs->connect_timer, conf->connect_timeout);
 
-    /* queued at once: hiredis sends them when the socket is connected */
+    /* queued at once: the link sends them once it is connected */
 
     if (ngx_http_hashpay_redis_identify(rs) != NGX_OK) {
         ngx_http_hashpay_redis_drop(rs, "cannot queue the handshake");
@@ -634,22 +586,21 @@ ngx_http_hashpay_redis_open(ngx_http_hashpay_redis_t *rs)
 static ngx_int_t
 ngx_http_hashpay_redis_identify(ngx_http_hashpay_redis_t *rs)
 {
-    const char                     *argv[2];
-    size_t                          argvlen[2];
+    int                             argc;
+    const char                     *argv[3];
+    size_t                          argvlen[3];
     u_char                          db[NGX_INT_T_LEN];
     ngx_http_hashpay_redis_conf_t  *conf;
 
     conf = rs->conf;
 
     if (conf->password.len) {
-        argv[0] = "AUTH";
-        argvlen[0] = 4;
-        argv[1] = (const char *) conf->password.data;
-        argvlen[1] = conf->password.len;
+        ngx_http_hashpay_redis_auth_args(&conf->user, &conf->password, argv,
+                                         argvlen, &argc);
 
         if (ngx_http_hashpay_redis_command(rs,
                                            ngx_http_hashpay_redis_handshake,
-                                           "AUTH", 2, argv, argvlen)
+                                           "AUTH", argc, argv, argvlen)
             != NGX_OK)
         {
             return NGX_ERROR;
@@ -845,7 +796,7 @@ ngx_http_hashpay_redis_schedule(ngx_http_hashpay_redis_t *rs)
 static void
 ngx_http_hashpay_redis_drop(ngx_http_hashpay_redis_t *rs, const char *why)
 {
-    if (rs->link.ac == NULL) {
+    if (rs->link == NULL || rs->link->freeing) {
         return;
     }
 
@@ -860,7 +811,7 @@ ngx_http_hashpay_redis_drop(ngx_http_hashpay_redis_t *rs, const char *why)
 static void
 ngx_http_hashpay_redis_close(ngx_http_hashpay_redis_t *rs)
 {
-    if (rs->link.ac == NULL) {
+    if (rs->link == NULL || rs->link->freeing) {
         return;
     }
 
@@ -868,12 +819,12 @@ ngx_http_hashpay_redis_close(ngx_http_hashpay_redis_t *rs)
                    "hashpay redis: closing the connection");
 
     /*
-     * outside hiredis's callbacks this frees the context at once and
-     * answers every pending command with a NULL reply; inside one, hiredis
-     * frees it when the callback returns
+     * answers every pending command with a NULL reply and calls
+     * ngx_http_hashpay_redis_closed() at once; the link's memory goes
+     * when the link's callback that called this (if any) returns
      */
 
-    redisAsyncFree(rs->link.ac);
+    ngx_http_hashpay_rlink_free(rs->link);
 }
 
 
@@ -884,7 +835,7 @@ ngx_http_hashpay_redis_reconnect_handler(ngx_event_t *ev)
 
     rs = ev->data;
 
-    if (rs->exiting || ngx_exiting || rs->link.ac != NULL
+    if (rs->exiting || ngx_exiting || rs->link != NULL
         || rs->state == NGX_HTTP_HASHPAY_REDIS_RESOLVING)
     {
         return;
@@ -924,7 +875,7 @@ ngx_http_hashpay_redis_stall_handler(ngx_event_t *ev)
 
     rs = ev->data;
 
-    if (rs->link.ac == NULL || rs->outstanding == 0) {
+    if (rs->link == NULL || rs->outstanding == 0) {
         return;
     }
 
@@ -946,13 +897,13 @@ ngx_http_hashpay_redis_stall_handler(ngx_event_t *ev)
 
 
 static void
-ngx_http_hashpay_redis_on_connect(const redisAsyncContext *ac, int status)
+ngx_http_hashpay_redis_on_connect(ngx_http_hashpay_rlink_t *lk, ngx_int_t rc)
 {
     ngx_http_hashpay_redis_t  *rs;
 
-    rs = ((ngx_http_hashpay_link_t *) ac->ev.data)->owner;
+    rs = lk->data;
 
-    if (status == REDIS_OK) {
+    if (rc == NGX_OK) {
         ngx_log_debug0(NGX_LOG_DEBUG_HTTP, rs->log, 0,
                        "hashpay redis: socket connected");
         return;
@@ -960,25 +911,67 @@ ngx_http_hashpay_redis_on_connect(const redisAsyncContext *ac, int status)
 
     if (!rs->failed_logged) {
         ngx_log_error(NGX_LOG_ERR, rs->log, 0,
-                      "hashpay: redis \"%V\": connect failed: %s",
-                      &rs->conf->name, ac->errstr);
+                      "hashpay: redis \"%V\": %V: connect failed: %s",
+                      &rs->conf->name, &lk->addr_text, lk->error);
         rs->failed_logged = 1;
     }
 
-    /* on failure hiredis frees the context right after: see cleanup */
+    /* the link frees itself right after: see ngx_http_hashpay_redis_closed */
+}
+
+
+/* the TLS of a connection to host (tls_name= wins), or NULL: none */
+
+static ngx_http_hashpay_rlink_tls_t *
+ngx_http_hashpay_redis_tls(ngx_http_hashpay_redis_t *rs, ngx_str_t *host,
+    ngx_http_hashpay_rlink_tls_t *tls)
+{
+#if (NGX_SSL)
+    if (rs->conf->ssl == NULL) {
+        return NULL;
+    }
+
+    tls->ssl = rs->conf->ssl;
+    tls->name = rs->conf->tls_name.len ? rs->conf->tls_name : *host;
+
+    return tls;
+#else
+    return NULL;
+#endif
+}
+
+
+/* AUTH <password>, or AUTH <user> <password> with an ACL user */
+
+static void
+ngx_http_hashpay_redis_auth_args(ngx_str_t *user, ngx_str_t *password,
+    const char **argv, size_t *argvlen, int *argc)
+{
+    argv[0] = "AUTH";
+    argvlen[0] = 4;
+    *argc = 1;
+
+    if (user->len) {
+        argv[1] = (const char *) user->data;
+        argvlen[1] = user->len;
+        *argc = 2;
+    }
+
+    argv[*argc] = (const char *) password->data;
+    argvlen[*argc] = password->len;
+    (*argc)++;
 }
 
 
 static void
-ngx_http_hashpay_redis_handshake(redisAsyncContext *ac, void *r,
-    void *privdata)
+ngx_http_hashpay_redis_handshake(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata)
 {
-    redisReply                *reply = r;
     ngx_http_hashpay_redis_t  *rs;
 
     rs = &ngx_http_hashpay_redis;
 
-    if (reply == NULL || ac != rs->link.ac) {
+    if (reply == NULL || lk != rs->link) {
         return;
     }
 
@@ -1000,7 +993,6 @@ ngx_http_hashpay_redis_handshake(redisAsyncContext *ac, void *r,
                       &rs->conf->name, (char *) privdata,
                       (size_t) reply->len, reply->str);
 
-        /* hiredis frees the context when this callback returns */
         ngx_http_hashpay_redis_close(rs);
         return;
     }
@@ -1021,12 +1013,13 @@ ngx_http_hashpay_redis_handshake(redisAsyncContext *ac, void *r,
 
 static ngx_int_t
 ngx_http_hashpay_redis_command(ngx_http_hashpay_redis_t *rs,
-    redisCallbackFn *fn, void *privdata, int argc, const char **argv,
-    const size_t *argvlen)
+    ngx_http_hashpay_rlink_reply_pt fn, void *privdata, int argc,
+    const char **argv, const size_t *argvlen)
 {
-    if (rs->link.ac == NULL
-        || redisAsyncCommandArgv(rs->link.ac, fn, privdata, argc, argv, argvlen)
-           != REDIS_OK)
+    if (rs->link == NULL
+        || ngx_http_hashpay_rlink_command(rs->link, fn, privdata, argc, argv,
+                                          argvlen)
+           != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -1110,16 +1103,16 @@ ngx_http_hashpay_redis_reload(ngx_http_hashpay_redis_t *rs)
 
 
 static void
-ngx_http_hashpay_redis_loaded(redisAsyncContext *ac, void *r, void *privdata)
+ngx_http_hashpay_redis_loaded(ngx_http_hashpay_rlink_t *lk, redisReply *reply,
+    void *privdata)
 {
-    redisReply                 *reply = r;
     ngx_http_hashpay_script_t  *s = privdata;
 
     ngx_http_hashpay_redis_t   *rs;
 
     rs = &ngx_http_hashpay_redis;
 
-    if (reply == NULL || ac != rs->link.ac) {
+    if (reply == NULL || lk != rs->link) {
         return;
     }
 
@@ -1151,14 +1144,14 @@ ngx_http_hashpay_redis_loaded(redisAsyncContext *ac, void *r, void *privdata)
  */
 
 static void
-ngx_http_hashpay_redis_role(redisAsyncContext *ac, void *r, void *privdata)
+ngx_http_hashpay_redis_role(ngx_http_hashpay_rlink_t *lk, redisReply *reply,
+    void *privdata)
 {
-    redisReply                *reply = r;
     ngx_http_hashpay_redis_t  *rs;
 
     rs = &ngx_http_hashpay_redis;
 
-    if (reply == NULL || ac != rs->link.ac) {
+    if (reply == NULL || lk != rs->link) {
         return;
     }
 
@@ -1201,7 +1194,6 @@ ngx_http_hashpay_redis_role(redisAsyncContext *ac, void *r, void *privdata)
                       reply->type == REDIS_REPLY_ERROR ? reply->str : "");
     }
 
-    /* hiredis frees the context when this callback returns */
     ngx_http_hashpay_redis_close(rs);
 }
 
@@ -1293,9 +1285,9 @@ ngx_http_hashpay_redis_resolved(ngx_http_hashpay_resolve_t *rv,
  * None answered: the connection is "disconnected" and the reconnect timer
  * starts over with the first sentinel.
  *
- * The query's connection is released in its cleanup hook, the next step
- * runs from a timer (the fd number may be reused before hiredis closes
- * it), so at most one query runs at a time, and exit_process frees it.
+ * The query's link tells its end in its closed callback, the next step
+ * runs from a timer (never from inside the link that is going), so at
+ * most one query runs at a time, and exit_process frees it.
  */
 
 static void
@@ -1303,7 +1295,7 @@ ngx_http_hashpay_sentinel_ask(ngx_http_hashpay_redis_t *rs)
 {
     const char                        *argv[3];
     size_t                             argvlen[3];
-    redisAsyncContext                 *ac;
+    ngx_http_hashpay_rlink_t          *lk;
     ngx_http_hashpay_sentinel_t       *sq;
     ngx_http_hashpay_redis_conf_t     *conf;
     ngx_http_hashpay_sentinel_conf_t  *sc;
@@ -1329,9 +1321,10 @@ ngx_http_hashpay_sentinel_ask(ngx_http_hashpay_redis_t *rs)
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rs->log, 0,
                    "hashpay redis: asking sentinel %V", &sc->name);
 
-    ac = ngx_http_hashpay_question_open(rs, sc, "sentinel",
+    lk = ngx_http_hashpay_question_open(rs, sc, "sentinel",
+                                        &conf->sentinel_user,
                                         &conf->sentinel_password);
-    if (ac == NULL) {
+    if (lk == NULL) {
         return;
     }
 
@@ -1342,83 +1335,71 @@ ngx_http_hashpay_sentinel_ask(ngx_http_hashpay_redis_t *rs)
     argv[2] = (const char *) conf->master.data;
     argvlen[2] = conf->master.len;
 
-    if (redisAsyncCommandArgv(ac, ngx_http_hashpay_sentinel_reply, NULL,
-                              3, argv, argvlen)
-        != REDIS_OK)
+    if (ngx_http_hashpay_rlink_command(lk, ngx_http_hashpay_sentinel_reply,
+                                       NULL, 3, argv, argvlen)
+        != NGX_OK)
     {
-        redisAsyncFree(ac);
+        ngx_http_hashpay_rlink_free(lk);
     }
 }
 
 
 /*
- * The question's connection to a sentinel or a cluster node, with AUTH
- * first when there is a password: the context, or NULL when it could not
- * be opened (the next node is then asked, from a timer) or went away.
+ * The question's connection to a sentinel or a cluster node (sc: an
+ * address already resolved), TLS as configured, with AUTH first when
+ * there is a password: the link, or NULL when it could not be opened (the
+ * next node is then asked, from a timer) or went away.
  */
 
-static redisAsyncContext *
+static ngx_http_hashpay_rlink_t *
 ngx_http_hashpay_question_open(ngx_http_hashpay_redis_t *rs,
     ngx_http_hashpay_sentinel_conf_t *sc, const char *what,
-    ngx_str_t *password)
+    ngx_str_t *user, ngx_str_t *password)
 {
-    const char                   *argv[2];
-    size_t                        argvlen[2];
-    redisAsyncContext            *ac;
-    ngx_http_hashpay_sentinel_t  *sq;
+    int                            argc;
+    const char                    *argv[3], *err;
+    size_t                         argvlen[3];
+    ngx_http_hashpay_rlink_t      *lk;
+    ngx_http_hashpay_sentinel_t   *sq;
+    ngx_http_hashpay_rlink_tls_t   tls, *t;
 
     sq = &rs->sentinel;
 
-    if (sc->unix_path.len) {
-        ac = redisAsyncConnectUnix((char *) sc->unix_path.data);
+    t = ngx_http_hashpay_redis_tls(rs, &sc->host, &tls);
 
-    } else {
-        ac = redisAsyncConnect((char *) sc->host.data, (int) sc->port);
-    }
-
-    if (ac == NULL || ac->err) {
+    lk = ngx_http_hashpay_rlink_connect(&sc->host, sc->port, &sc->unix_path,
+                                        t, rs->log,
+                                        ngx_http_hashpay_sentinel_on_connect,
+                                        ngx_http_hashpay_sentinel_closed, rs,
+                                        &err);
+    if (lk == NULL) {
         ngx_log_error(NGX_LOG_ERR, rs->log, 0,
                       "hashpay: redis \"%V\": %s %V: connect failed: %s",
-                      &rs->conf->name, what, &sc->name,
-                      ac ? ac->errstr : "no memory");
-
-        if (ac) {
-            redisAsyncFree(ac);
-        }
+                      &rs->conf->name, what, &sc->name, err);
 
         sq->index++;
         ngx_add_timer(&sq->next, 1);
         return NULL;
     }
 
-    if (ngx_http_hashpay_link_attach(&sq->link, ac) != NGX_OK) {
-        redisAsyncFree(ac);
-        sq->index++;
-        ngx_add_timer(&sq->next, 1);
-        return NULL;
-    }
-
-    (void) redisAsyncSetConnectCallback(ac,
-                                        ngx_http_hashpay_sentinel_on_connect);
+    sq->link = lk;
 
     ngx_add_timer(&sq->timer, rs->conf->connect_timeout);
 
     if (password->len) {
-        argv[0] = "AUTH";
-        argvlen[0] = 4;
-        argv[1] = (const char *) password->data;
-        argvlen[1] = password->len;
+        ngx_http_hashpay_redis_auth_args(user, password, argv, argvlen,
+                                         &argc);
 
-        if (redisAsyncCommandArgv(ac, ngx_http_hashpay_sentinel_auth, NULL,
-                                  2, argv, argvlen)
-            != REDIS_OK)
+        if (ngx_http_hashpay_rlink_command(lk, ngx_http_hashpay_sentinel_auth,
+                                           NULL, argc, argv, argvlen)
+            != NGX_OK)
         {
-            redisAsyncFree(ac);
+            ngx_http_hashpay_rlink_free(lk);
             return NULL;
         }
     }
 
-    return ac;
+    return lk;
 }
 
 
@@ -1437,16 +1418,15 @@ ngx_http_hashpay_sentinel_asked(ngx_http_hashpay_redis_t *rs)
 
 
 static void
-ngx_http_hashpay_sentinel_auth(redisAsyncContext *ac, void *r,
-    void *privdata)
+ngx_http_hashpay_sentinel_auth(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata)
 {
-    redisReply                        *reply = r;
     ngx_http_hashpay_redis_t          *rs;
     ngx_http_hashpay_sentinel_conf_t  *sc;
 
     rs = &ngx_http_hashpay_redis;
 
-    if (reply == NULL || ac != rs->sentinel.link.ac
+    if (reply == NULL || lk != rs->sentinel.link
         || reply->type != REDIS_REPLY_ERROR)
     {
         return;
@@ -1459,15 +1439,14 @@ ngx_http_hashpay_sentinel_auth(redisAsyncContext *ac, void *r,
                   &rs->conf->name, NGX_HTTP_HASHPAY_ASKED(rs), &sc->name,
                   (size_t) reply->len, reply->str);
 
-    redisAsyncFree(ac);
+    ngx_http_hashpay_rlink_free(lk);
 }
 
 
 static void
-ngx_http_hashpay_sentinel_reply(redisAsyncContext *ac, void *r,
-    void *privdata)
+ngx_http_hashpay_sentinel_reply(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata)
 {
-    redisReply                        *reply = r;
     u_char                            *host;
     size_t                             len;
     ngx_int_t                          port;
@@ -1478,7 +1457,7 @@ ngx_http_hashpay_sentinel_reply(redisAsyncContext *ac, void *r,
     rs = &ngx_http_hashpay_redis;
     sq = &rs->sentinel;
 
-    if (reply == NULL || ac != sq->link.ac) {
+    if (reply == NULL || lk != sq->link) {
         return;
     }
 
@@ -1502,7 +1481,7 @@ ngx_http_hashpay_sentinel_reply(redisAsyncContext *ac, void *r,
                           &sc[sq->index].name, &rs->conf->master);
         }
 
-        redisAsyncFree(ac);
+        ngx_http_hashpay_rlink_free(lk);
         return;
     }
 
@@ -1523,7 +1502,7 @@ ngx_http_hashpay_sentinel_reply(redisAsyncContext *ac, void *r,
                       (size_t) reply->element[1]->len,
                       reply->element[1]->str);
 
-        redisAsyncFree(ac);
+        ngx_http_hashpay_rlink_free(lk);
         return;
     }
 
@@ -1546,20 +1525,20 @@ ngx_http_hashpay_sentinel_reply(redisAsyncContext *ac, void *r,
 
     sq->found = 1;
 
-    /* hiredis frees the context when this callback returns */
-    redisAsyncFree(ac);
+    ngx_http_hashpay_rlink_free(lk);
 }
 
 
 static void
-ngx_http_hashpay_sentinel_on_connect(const redisAsyncContext *ac, int status)
+ngx_http_hashpay_sentinel_on_connect(ngx_http_hashpay_rlink_t *lk,
+    ngx_int_t rc)
 {
     ngx_http_hashpay_redis_t          *rs;
     ngx_http_hashpay_sentinel_conf_t  *sc;
 
-    rs = ((ngx_http_hashpay_link_t *) ac->ev.data)->owner;
+    rs = lk->data;
 
-    if (status == REDIS_OK) {
+    if (rc == NGX_OK) {
         return;
     }
 
@@ -1568,9 +1547,9 @@ ngx_http_hashpay_sentinel_on_connect(const redisAsyncContext *ac, int status)
     ngx_log_error(NGX_LOG_ERR, rs->log, 0,
                   "hashpay: redis \"%V\": %s %V: connect failed: %s",
                   &rs->conf->name, NGX_HTTP_HASHPAY_ASKED(rs), &sc->name,
-                  ac->errstr);
+                  lk->error);
 
-    /* hiredis frees the context right after: see the cleanup hook */
+    /* the link frees itself right after: see the closed callback */
 }
 
 
@@ -1582,7 +1561,7 @@ ngx_http_hashpay_sentinel_timeout(ngx_event_t *ev)
 
     rs = ev->data;
 
-    if (rs->sentinel.link.ac == NULL) {
+    if (rs->sentinel.link == NULL) {
         return;
     }
 
@@ -1593,7 +1572,7 @@ ngx_http_hashpay_sentinel_timeout(ngx_event_t *ev)
                   "%M ms", &rs->conf->name, NGX_HTTP_HASHPAY_ASKED(rs),
                   &sc->name, rs->conf->connect_timeout);
 
-    redisAsyncFree(rs->sentinel.link.ac);
+    ngx_http_hashpay_rlink_free(rs->sentinel.link);
 }
 
 
@@ -1606,7 +1585,7 @@ ngx_http_hashpay_sentinel_next(ngx_event_t *ev)
 
     rs = ev->data;
 
-    if (rs->exiting || ngx_exiting || rs->sentinel.link.ac != NULL
+    if (rs->exiting || ngx_exiting || rs->sentinel.link != NULL
         || rs->state != NGX_HTTP_HASHPAY_REDIS_RESOLVING)
     {
         return;
@@ -1628,13 +1607,15 @@ ngx_http_hashpay_sentinel_next(ngx_event_t *ev)
 
 
 static void
-ngx_http_hashpay_sentinel_closed(void *owner, redisAsyncContext *ac)
+ngx_http_hashpay_sentinel_closed(ngx_http_hashpay_rlink_t *lk)
 {
-    ngx_http_hashpay_redis_t *rs = owner;
-
+    ngx_http_hashpay_redis_t     *rs;
     ngx_http_hashpay_sentinel_t  *sq;
 
+    rs = lk->data;
     sq = &rs->sentinel;
+
+    sq->link = NULL;
 
     if (sq->timer.timer_set) {
         ngx_del_timer(&sq->timer);
@@ -1648,7 +1629,7 @@ ngx_http_hashpay_sentinel_closed(void *owner, redisAsyncContext *ac)
         sq->index++;
     }
 
-    /* never from here: hiredis closes the fd after this hook */
+    /* never from here: this may run inside the link's own callback */
 
     if (!sq->next.timer_set) {
         ngx_add_timer(&sq->next, 1);
@@ -1675,7 +1656,7 @@ ngx_http_hashpay_cluster_ask(ngx_http_hashpay_redis_t *rs)
 {
     const char                        *argv[2];
     size_t                             argvlen[2];
-    redisAsyncContext                 *ac;
+    ngx_http_hashpay_rlink_t          *lk;
     ngx_http_hashpay_sentinel_t       *sq;
     ngx_http_hashpay_redis_conf_t     *conf;
     ngx_http_hashpay_sentinel_conf_t  *sc;
@@ -1701,9 +1682,9 @@ ngx_http_hashpay_cluster_ask(ngx_http_hashpay_redis_t *rs)
                    "hashpay redis: asking cluster node %V for slot %ui",
                    &sc->name, conf->slot);
 
-    ac = ngx_http_hashpay_question_open(rs, sc, "cluster node",
-                                        &conf->password);
-    if (ac == NULL) {
+    lk = ngx_http_hashpay_question_open(rs, sc, "cluster node",
+                                        &conf->user, &conf->password);
+    if (lk == NULL) {
         return;
     }
 
@@ -1712,11 +1693,11 @@ ngx_http_hashpay_cluster_ask(ngx_http_hashpay_redis_t *rs)
     argv[1] = "SHARDS";
     argvlen[1] = 6;
 
-    if (redisAsyncCommandArgv(ac, ngx_http_hashpay_cluster_answer, NULL,
-                              2, argv, argvlen)
-        != REDIS_OK)
+    if (ngx_http_hashpay_rlink_command(lk, ngx_http_hashpay_cluster_answer,
+                                       NULL, 2, argv, argvlen)
+        != NGX_OK)
     {
-        redisAsyncFree(ac);
+        ngx_http_hashpay_rlink_free(lk);
     }
 }
 
@@ -1724,10 +1705,9 @@ ngx_http_hashpay_cluster_ask(ngx_http_hashpay_redis_t *rs)
 /* privdata: NULL for CLUSTER SHARDS, "SLOTS" for CLUSTER SLOTS */
 
 static void
-ngx_http_hashpay_cluster_answer(redisAsyncContext *ac, void *r,
-    void *privdata)
+ngx_http_hashpay_cluster_answer(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata)
 {
-    redisReply                        *reply = r;
     const char                        *argv[2];
     size_t                             argvlen[2];
     ngx_int_t                          rc;
@@ -1741,7 +1721,7 @@ ngx_http_hashpay_cluster_answer(redisAsyncContext *ac, void *r,
     rs = &ngx_http_hashpay_redis;
     sq = &rs->sentinel;
 
-    if (reply == NULL || ac != sq->link.ac) {
+    if (reply == NULL || lk != sq->link) {
         return;
     }
 
@@ -1763,11 +1743,12 @@ ngx_http_hashpay_cluster_answer(redisAsyncContext *ac, void *r,
         argv[1] = "SLOTS";
         argvlen[1] = 5;
 
-        if (redisAsyncCommandArgv(ac, ngx_http_hashpay_cluster_answer,
-                                  "SLOTS", 2, argv, argvlen)
-            != REDIS_OK)
+        if (ngx_http_hashpay_rlink_command(lk,
+                                           ngx_http_hashpay_cluster_answer,
+                                           "SLOTS", 2, argv, argvlen)
+            != NGX_OK)
         {
-            redisAsyncFree(ac);
+            ngx_http_hashpay_rlink_free(lk);
         }
 
         return;
@@ -1797,7 +1778,7 @@ ngx_http_hashpay_cluster_answer(redisAsyncContext *ac, void *r,
                           &sc->name, slot);
         }
 
-        redisAsyncFree(ac);
+        ngx_http_hashpay_rlink_free(lk);
         return;
     }
 
@@ -1811,7 +1792,23 @@ ngx_http_hashpay_cluster_answer(redisAsyncContext *ac, void *r,
                       "for slot %ui: not an address or a host name",
                       &rs->conf->name, &sc->name, node.len, node.host, slot);
 
-        redisAsyncFree(ac);
+        ngx_http_hashpay_rlink_free(lk);
+        return;
+    }
+
+    /* a tls-cluster: its TLS port ("tls-port") for a TLS client */
+
+    if (rs->conf->tls && node.tls_port) {
+        node.port = node.tls_port;
+    }
+
+    if (node.port == 0) {
+        ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                      "hashpay: redis \"%V\": cluster node %V gave no "
+                      "clear-text port for slot %ui (a tls-cluster: "
+                      "configure tls)", &rs->conf->name, &sc->name, slot);
+
+        ngx_http_hashpay_rlink_free(lk);
         return;
     }
 
@@ -1836,8 +1833,7 @@ ngx_http_hashpay_cluster_answer(redisAsyncContext *ac, void *r,
 
     sq->found = 1;
 
-    /* hiredis frees the context when this callback returns */
-    redisAsyncFree(ac);
+    ngx_http_hashpay_rlink_free(lk);
 }
 
 
@@ -1937,41 +1933,10 @@ ngx_http_hashpay_redis_cluster_refused(ngx_http_hashpay_redis_t *rs,
     }
 
     if (t == NGX_HTTP_HASHPAY_CLUSTER_MOVED) {
-        /* hiredis frees the context when this callback returns */
         ngx_http_hashpay_redis_close(rs);
     }
 
     return 1;
-}
-
-
-/* hiredis closes the fd after its cleanup hook: release, never close */
-
-static void
-ngx_http_hashpay_redis_release(ngx_connection_t *c)
-{
-    if (c->read->active) {
-        (void) ngx_del_event(c->read, NGX_READ_EVENT, NGX_CLOSE_EVENT);
-    }
-
-    if (c->write->active) {
-        (void) ngx_del_event(c->write, NGX_WRITE_EVENT, NGX_CLOSE_EVENT);
-    }
-
-    if (c->read->posted) {
-        ngx_delete_posted_event(c->read);
-    }
-
-    if (c->write->posted) {
-        ngx_delete_posted_event(c->write);
-    }
-
-    c->read->closed = 1;
-    c->write->closed = 1;
-
-    ngx_free_connection(c);
-
-    c->fd = (ngx_socket_t) -1;
 }
 
 
@@ -1985,10 +1950,12 @@ ngx_http_hashpay_redis_release(ngx_connection_t *c)
 static void
 ngx_http_hashpay_watch_start(ngx_http_hashpay_redis_t *rs)
 {
-    const char                        *argv[2];
-    size_t                             argvlen[2];
-    redisAsyncContext                 *ac;
+    int                                argc;
+    const char                        *argv[3], *err;
+    size_t                             argvlen[3];
+    ngx_http_hashpay_rlink_t          *lk;
     ngx_http_hashpay_watch_t          *w;
+    ngx_http_hashpay_rlink_tls_t       tls, *t;
     ngx_http_hashpay_redis_conf_t     *conf;
     ngx_http_hashpay_sentinel_conf_t  *sc;
 
@@ -2003,46 +1970,36 @@ ngx_http_hashpay_watch_start(ngx_http_hashpay_redis_t *rs)
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rs->log, 0,
                    "hashpay redis: watching sentinel %V", &sc->name);
 
-    if (sc->unix_path.len) {
-        ac = redisAsyncConnectUnix((char *) sc->unix_path.data);
+    t = ngx_http_hashpay_redis_tls(rs, &sc->host, &tls);
 
-    } else {
-        ac = redisAsyncConnect((char *) sc->host.data, (int) sc->port);
-    }
-
-    if (ac == NULL || ac->err) {
-        if (ac) {
-            redisAsyncFree(ac);
-        }
-
+    lk = ngx_http_hashpay_rlink_connect(&sc->host, sc->port, &sc->unix_path,
+                                        t, rs->log,
+                                        ngx_http_hashpay_watch_on_connect,
+                                        ngx_http_hashpay_watch_closed, rs,
+                                        &err);
+    if (lk == NULL) {
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                       "hashpay redis: watching sentinel %V: connect "
+                       "failed: %s", &sc->name, err);
         w->index++;
         ngx_add_timer(&w->retry, 1000);
         return;
     }
 
-    if (ngx_http_hashpay_link_attach(&w->link, ac) != NGX_OK) {
-        redisAsyncFree(ac);
-        w->index++;
-        ngx_add_timer(&w->retry, 1000);
-        return;
-    }
-
-    (void) redisAsyncSetConnectCallback(ac,
-                                        ngx_http_hashpay_watch_on_connect);
+    w->link = lk;
 
     ngx_add_timer(&w->timer, conf->connect_timeout);
 
     if (conf->sentinel_password.len) {
-        argv[0] = "AUTH";
-        argvlen[0] = 4;
-        argv[1] = (const char *) conf->sentinel_password.data;
-        argvlen[1] = conf->sentinel_password.len;
+        ngx_http_hashpay_redis_auth_args(&conf->sentinel_user,
+                                         &conf->sentinel_password, argv,
+                                         argvlen, &argc);
 
-        if (redisAsyncCommandArgv(ac, ngx_http_hashpay_watch_message,
-                                  "AUTH", 2, argv, argvlen)
-            != REDIS_OK)
+        if (ngx_http_hashpay_rlink_command(lk, ngx_http_hashpay_watch_message,
+                                           "AUTH", argc, argv, argvlen)
+            != NGX_OK)
         {
-            redisAsyncFree(ac);
+            ngx_http_hashpay_rlink_free(lk);
             return;
         }
     }
@@ -2052,20 +2009,19 @@ ngx_http_hashpay_watch_start(ngx_http_hashpay_redis_t *rs)
     argv[1] = "+switch-master";
     argvlen[1] = sizeof("+switch-master") - 1;
 
-    if (redisAsyncCommandArgv(ac, ngx_http_hashpay_watch_message, NULL,
-                              2, argv, argvlen)
-        != REDIS_OK)
+    if (ngx_http_hashpay_rlink_subscribe(lk, ngx_http_hashpay_watch_message,
+                                         NULL, 2, argv, argvlen)
+        != NGX_OK)
     {
-        redisAsyncFree(ac);
+        ngx_http_hashpay_rlink_free(lk);
     }
 }
 
 
 static void
-ngx_http_hashpay_watch_message(redisAsyncContext *ac, void *r,
-    void *privdata)
+ngx_http_hashpay_watch_message(ngx_http_hashpay_rlink_t *lk,
+    redisReply *reply, void *privdata)
 {
-    redisReply                     *reply = r;
     u_char                         *p, *last, *f[5];
     size_t                          flen[5];
     ngx_int_t                       port;
@@ -2076,7 +2032,7 @@ ngx_http_hashpay_watch_message(redisAsyncContext *ac, void *r,
     rs = &ngx_http_hashpay_redis;
     conf = rs->conf;
 
-    if (reply == NULL || ac != rs->watch.link.ac) {
+    if (reply == NULL || lk != rs->watch.link) {
         return;
     }
 
@@ -2086,7 +2042,7 @@ ngx_http_hashpay_watch_message(redisAsyncContext *ac, void *r,
                       "failed: %*s", &conf->name,
                       privdata ? (char *) privdata : "SUBSCRIBE",
                       (size_t) reply->len, reply->str);
-        redisAsyncFree(ac);
+        ngx_http_hashpay_rlink_free(lk);
         return;
     }
 
@@ -2094,8 +2050,28 @@ ngx_http_hashpay_watch_message(redisAsyncContext *ac, void *r,
         return;         /* AUTH */
     }
 
-    if (rs->watch.timer.timer_set) {
-        ngx_del_timer(&rs->watch.timer);
+    /*
+     * the subscription holds once confirmed ("subscribe" ...); anything
+     * else that is not a message (a server that is no sentinel answering
+     * +OK) leaves the timer to drop the link
+     */
+
+    if (reply->type == REDIS_REPLY_ARRAY
+        && reply->elements == 3
+        && reply->element[0]->type == REDIS_REPLY_STRING
+        && reply->element[0]->len == 9
+        && ngx_strncasecmp((u_char *) reply->element[0]->str,
+                           (u_char *) "subscribe", 9) == 0)
+    {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rs->log, 0,
+                       "hashpay redis: watching sentinel %V: subscribed",
+                       &lk->addr_text);
+
+        if (rs->watch.timer.timer_set) {
+            ngx_del_timer(&rs->watch.timer);
+        }
+
+        return;
     }
 
     /* "message" "+switch-master" "<name> <old ip> <old port> <ip> <port>" */
@@ -2140,7 +2116,7 @@ ngx_http_hashpay_watch_message(redisAsyncContext *ac, void *r,
                   "\"%V\" to %*s:%*s", &conf->name, &conf->master,
                   flen[3], f[3], flen[4], f[4]);
 
-    if (rs->link.ac == NULL
+    if (rs->link == NULL
         || rs->state == NGX_HTTP_HASHPAY_REDIS_DISCONNECTED
         || rs->state == NGX_HTTP_HASHPAY_REDIS_RESOLVING)
     {
@@ -2158,21 +2134,21 @@ ngx_http_hashpay_watch_message(redisAsyncContext *ac, void *r,
         return;
     }
 
-    /* another context than this callback's: freed at once */
+    /* another link than this callback's */
 
     ngx_http_hashpay_redis_drop(rs, "the primary moved (+switch-master)");
 }
 
 
 static void
-ngx_http_hashpay_watch_on_connect(const redisAsyncContext *ac, int status)
+ngx_http_hashpay_watch_on_connect(ngx_http_hashpay_rlink_t *lk, ngx_int_t rc)
 {
     ngx_http_hashpay_redis_t          *rs;
     ngx_http_hashpay_sentinel_conf_t  *sc;
 
-    rs = ((ngx_http_hashpay_link_t *) ac->ev.data)->owner;
+    rs = lk->data;
 
-    if (status == REDIS_OK) {
+    if (rc == NGX_OK) {
         return;
     }
 
@@ -2180,7 +2156,7 @@ ngx_http_hashpay_watch_on_connect(const redisAsyncContext *ac, int status)
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rs->log, 0,
                    "hashpay redis: watching sentinel %V: connect failed: %s",
-                   &sc[rs->watch.index].name, ac->errstr);
+                   &sc[rs->watch.index].name, lk->error);
 }
 
 
@@ -2191,8 +2167,8 @@ ngx_http_hashpay_watch_timeout(ngx_event_t *ev)
 
     rs = ev->data;
 
-    if (rs->watch.link.ac != NULL) {
-        redisAsyncFree(rs->watch.link.ac);
+    if (rs->watch.link != NULL) {
+        ngx_http_hashpay_rlink_free(rs->watch.link);
     }
 }
 
@@ -2204,7 +2180,7 @@ ngx_http_hashpay_watch_retry(ngx_event_t *ev)
 
     rs = ev->data;
 
-    if (rs->exiting || ngx_exiting || rs->watch.link.ac != NULL) {
+    if (rs->exiting || ngx_exiting || rs->watch.link != NULL) {
         return;
     }
 
@@ -2215,13 +2191,15 @@ ngx_http_hashpay_watch_retry(ngx_event_t *ev)
 /* the subscription is gone: the next sentinel, a second later */
 
 static void
-ngx_http_hashpay_watch_closed(void *owner, redisAsyncContext *ac)
+ngx_http_hashpay_watch_closed(ngx_http_hashpay_rlink_t *lk)
 {
-    ngx_http_hashpay_redis_t *rs = owner;
-
+    ngx_http_hashpay_redis_t  *rs;
     ngx_http_hashpay_watch_t  *w;
 
+    rs = lk->data;
     w = &rs->watch;
+
+    w->link = NULL;
 
     if (w->timer.timer_set) {
         ngx_del_timer(&w->timer);
@@ -2239,195 +2217,42 @@ ngx_http_hashpay_watch_closed(void *owner, redisAsyncContext *ac)
 }
 
 
-/* the adapter */
-
-
-/* the adapter, one for every hiredis context on nginx's event loop */
-
-
-static ngx_int_t
-ngx_http_hashpay_link_attach(ngx_http_hashpay_link_t *lk,
-    redisAsyncContext *ac)
-{
-    ngx_connection_t  *c;
-
-    c = ngx_get_connection(ac->c.fd, lk->log);
-    if (c == NULL) {
-        return NGX_ERROR;
-    }
-
-    c->data = lk;
-    c->read->handler = ngx_http_hashpay_link_read_handler;
-    c->write->handler = ngx_http_hashpay_link_write_handler;
-    c->read->log = lk->log;
-    c->write->log = lk->log;
-
-    lk->ac = ac;
-    lk->conn = c;
-
-    ac->ev.data = lk;
-    ac->ev.addRead = ngx_http_hashpay_link_add_read;
-    ac->ev.delRead = ngx_http_hashpay_link_del_read;
-    ac->ev.addWrite = ngx_http_hashpay_link_add_write;
-    ac->ev.delWrite = ngx_http_hashpay_link_del_write;
-    ac->ev.cleanup = ngx_http_hashpay_link_cleanup;
-
-    return NGX_OK;
-}
-
-
-static void
-ngx_http_hashpay_link_read_handler(ngx_event_t *ev)
-{
-    ngx_connection_t         *c;
-    ngx_http_hashpay_link_t  *lk;
-
-    c = ev->data;
-    lk = c->data;
-
-    if (lk->ac == NULL || lk->conn != c) {
-        return;
-    }
-
-    /* may free the context and, through cleanup, c */
-
-    redisAsyncHandleRead(lk->ac);
-}
-
-
-static void
-ngx_http_hashpay_link_write_handler(ngx_event_t *ev)
-{
-    ngx_connection_t         *c;
-    ngx_http_hashpay_link_t  *lk;
-
-    c = ev->data;
-    lk = c->data;
-
-    if (lk->ac == NULL || lk->conn != c) {
-        return;
-    }
-
-    redisAsyncHandleWrite(lk->ac);
-}
-
-
 /*
- * hiredis asks for read or write interest again and again: adding what is
- * active or deleting what is not is a no-op.  Level-triggered, so that
- * hiredis, which reads at most 16 KB at a time, is called again while
- * replies remain in the socket.
+ * the link is going: every pending callback has had its NULL reply; what
+ * is left is the timers, the batches waiting for the handshake, and the
+ * next attempt
  */
 
 static void
-ngx_http_hashpay_redis_interest(ngx_log_t *log, ngx_event_t *ev,
-    ngx_int_t event, ngx_uint_t on)
+ngx_http_hashpay_redis_closed(ngx_http_hashpay_rlink_t *lk)
 {
-    if (on && !ev->active) {
-        if (ngx_add_event(ev, event, NGX_LEVEL_EVENT) != NGX_OK) {
-            ngx_log_error(NGX_LOG_ERR, log, 0,
-                          "hashpay: redis: cannot add %s event",
-                          event == NGX_READ_EVENT ? "read" : "write");
-        }
+    ngx_http_hashpay_redis_t  *rs;
 
-    } else if (!on && ev->active) {
-        (void) ngx_del_event(ev, event, 0);
-    }
-}
+    rs = lk->data;
 
-
-
-
-static void
-ngx_http_hashpay_link_add_read(void *privdata)
-{
-    ngx_http_hashpay_link_t  *lk = privdata;
-
-    ngx_http_hashpay_redis_interest(lk->log, lk->conn->read, NGX_READ_EVENT,
-                                    1);
-}
-
-
-static void
-ngx_http_hashpay_link_del_read(void *privdata)
-{
-    ngx_http_hashpay_link_t  *lk = privdata;
-
-    ngx_http_hashpay_redis_interest(lk->log, lk->conn->read, NGX_READ_EVENT,
-                                    0);
-}
-
-
-static void
-ngx_http_hashpay_link_add_write(void *privdata)
-{
-    ngx_http_hashpay_link_t  *lk = privdata;
-
-    ngx_http_hashpay_redis_interest(lk->log, lk->conn->write, NGX_WRITE_EVENT,
-                                    1);
-}
-
-
-static void
-ngx_http_hashpay_link_del_write(void *privdata)
-{
-    ngx_http_hashpay_link_t  *lk = privdata;
-
-    ngx_http_hashpay_redis_interest(lk->log, lk->conn->write, NGX_WRITE_EVENT,
-                                    0);
-}
-
-
-/*
- * hiredis frees the context: every pending callback has had its NULL
- * reply; the ngx_connection_t is released here (hiredis closes the fd
- * after this hook) and the owner does the rest, never reconnecting from
- * here
- */
-
-static void
-ngx_http_hashpay_link_cleanup(void *privdata)
-{
-    ngx_http_hashpay_link_t  *lk = privdata;
-
-    ngx_connection_t   *c;
-    redisAsyncContext  *ac;
-
-    c = lk->conn;
-    ac = lk->ac;
-
-    lk->ac = NULL;
-    lk->conn = NULL;
-
-    if (c) {
-        ngx_http_hashpay_redis_release(c);
-    }
-
-    lk->closed(lk->owner, ac);
-}
-
-
-/*
- * hiredis frees the context: every pending callback has had its NULL
- * reply; what is left is the ngx_connection_t, the timers, the batches
- * waiting for the handshake, and the next attempt
- */
-
-static void
-ngx_http_hashpay_redis_closed(void *owner, redisAsyncContext *ac)
-{
-    ngx_http_hashpay_redis_t *rs = owner;
+    rs->link = NULL;
 
     if (rs->state == NGX_HTTP_HASHPAY_REDIS_READY) {
         if (ngx_http_hashpay_redis_state_hook != NULL) {
             ngx_http_hashpay_redis_state_hook(NGX_HTTP_HASHPAY_REDIS_DOWN);
         }
 
-        if (ac->err && !rs->exiting) {
+        if (lk->error && !rs->exiting) {
             ngx_log_error(NGX_LOG_ERR, rs->log, 0,
                           "hashpay: redis \"%V\": connection lost: %s",
-                          &rs->conf->name, ac->errstr);
+                          &rs->conf->name, lk->error);
         }
+
+    } else if (lk->connected && lk->error && !rs->exiting
+               && !rs->failed_logged)
+    {
+        /* connected, then lost before the handshake was done */
+
+        ngx_log_error(NGX_LOG_ERR, rs->log, 0,
+                      "hashpay: redis \"%V\": %V: connection lost during "
+                      "the handshake: %s", &rs->conf->name, &lk->addr_text,
+                      lk->error);
+        rs->failed_logged = 1;
     }
 
     rs->handshake = 0;
@@ -2698,11 +2523,7 @@ ngx_http_hashpay_redis_usable(ngx_http_hashpay_redis_t *rs)
         return NGX_OK;
     }
 
-    if (rs->link.ac == NULL) {
-        return NGX_DECLINED;
-    }
-
-    if (rs->link.ac->c.flags & (REDIS_DISCONNECTING|REDIS_FREEING)) {
+    if (rs->link == NULL || rs->link->freeing) {
         return NGX_DECLINED;
     }
 
@@ -2806,9 +2627,9 @@ ngx_http_hashpay_redis_send_cmd(ngx_http_hashpay_redis_t *rs,
 
 
 static void
-ngx_http_hashpay_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
+ngx_http_hashpay_redis_reply(ngx_http_hashpay_rlink_t *lk, redisReply *reply,
+    void *privdata)
 {
-    redisReply                *reply = r;
     ngx_http_hashpay_slot_t   *slot = privdata;
 
     ngx_uint_t                 noscript;
@@ -2826,7 +2647,7 @@ ngx_http_hashpay_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
 
     noscript = 0;
 
-    if (reply != NULL && ac == rs->link.ac) {
+    if (reply != NULL && lk == rs->link) {
         ngx_http_hashpay_redis_answered(rs);
 
         if (ngx_http_hashpay_reply_noscript(reply)) {
@@ -2856,7 +2677,6 @@ ngx_http_hashpay_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
                 ngx_free(token);
             }
 
-            /* hiredis frees the context when this callback returns */
             ngx_http_hashpay_redis_close(rs);
             return;
 

@@ -2,7 +2,7 @@
 /*
  * Copyright (C) hashpay authors
  *
- * The worker's Redis connection: hiredis's async API on nginx's event
+ * The worker's Redis connection: our own link (TLS optional) on nginx's event
  * loop, one persistent connection per worker, requests pipelined on it,
  * every wait under an nginx timer, Lua scripts by EVALSHA.  Nothing but
  * the handshake is sent before it has succeeded; a late reply fails only
@@ -18,7 +18,6 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 #include <hiredis/hiredis.h>
-#include <hiredis/async.h>
 
 #include "ngx_http_hashpay.h"
 
@@ -58,7 +57,7 @@ typedef struct {
 
 /*
  * Commands of one request, sent together (pipelined) and waited for
- * under one timer.  Lives in the request pool; hiredis only ever sees a
+ * under one timer.  Lives in the request pool; the link only ever sees a
  * heap token that the request's cleanup detaches, so a reply that arrives
  * after the request is gone, or after its timer fired, touches nothing
  * freed.  While the connection is being set up the batch waits in the

@@ -195,7 +195,7 @@ ngx_http_hashpay_cluster_primary(redisReply *nodes,
     ngx_http_hashpay_cluster_node_t *node)
 {
     size_t       i, j;
-    ngx_int_t    port;
+    ngx_int_t    port, tls_port;
     ngx_uint_t   primary, online;
     redisReply  *n, *k, *v, *ip, *endpoint;
 
@@ -213,6 +213,7 @@ ngx_http_hashpay_cluster_primary(redisReply *nodes,
         ip = NULL;
         endpoint = NULL;
         port = -1;
+        tls_port = -1;
         primary = 0;
         online = 0;
 
@@ -228,6 +229,9 @@ ngx_http_hashpay_cluster_primary(redisReply *nodes,
 
             } else if (ngx_http_hashpay_cluster_is(k, "port")) {
                 port = ngx_http_hashpay_cluster_number(v);
+
+            } else if (ngx_http_hashpay_cluster_is(k, "tls-port")) {
+                tls_port = ngx_http_hashpay_cluster_number(v);
 
             } else if (ngx_http_hashpay_cluster_is(k, "role")) {
                 primary = ngx_http_hashpay_cluster_is(v, "master");
@@ -254,15 +258,24 @@ ngx_http_hashpay_cluster_primary(redisReply *nodes,
             ip = endpoint;
         }
 
+        if (port != -1 && (port < 1 || port > 65535)) {
+            return NGX_DECLINED;
+        }
+
+        if (tls_port != -1 && (tls_port < 1 || tls_port > 65535)) {
+            return NGX_DECLINED;
+        }
+
         if (!online || ip == NULL || ip->type != REDIS_REPLY_STRING
-            || ip->len == 0 || port < 1 || port > 65535)
+            || ip->len == 0 || (port == -1 && tls_port == -1))
         {
             return NGX_DECLINED;
         }
 
         node->host = (u_char *) ip->str;
         node->len = ip->len;
-        node->port = port;
+        node->port = port == -1 ? 0 : port;
+        node->tls_port = tls_port == -1 ? 0 : tls_port;
 
         return NGX_OK;
     }

@@ -38,7 +38,9 @@ typedef enum {
 typedef struct {
     u_char                         *host;
     size_t                          len;
-    ngx_int_t                       port;
+    ngx_int_t                       port;          /* 0: none given */
+    /* CLUSTER SHARDS of a tls-cluster: "tls-port", else 0 */
+    ngx_int_t                       tls_port;
 } ngx_http_hashpay_cluster_node_t;
 
 
@@ -57,12 +59,14 @@ ngx_int_t ngx_http_hashpay_cluster_hashtag(ngx_str_t *prefix,
 /*
  * The primary that owns the slot in a CLUSTER SHARDS reply (RESP2: each
  * shard a flat list of "slots" [start end ...] and "nodes" [node ...],
- * each node a flat list of "ip", "port", "role", "health", ...): NGX_OK
- * and *node, the primary's "endpoint" (an address, or a host name with
- * cluster-preferred-endpoint-type hostname), or its "ip" when the
- * endpoint is unknown ("?", empty, absent); NGX_DECLINED when no shard
- * has the slot or its primary is not "online" (failed, loading);
- * NGX_ERROR when the reply is not of that shape.
+ * each node a flat list of "ip", "port", "role", "health", ...; a
+ * tls-cluster gives "tls-port", and "port" only with a clear-text port
+ * too, so either will do): NGX_OK and *node, the primary's "endpoint"
+ * (an address, or a host name with cluster-preferred-endpoint-type
+ * hostname), or its "ip" when the endpoint is unknown ("?", empty,
+ * absent); NGX_DECLINED when no shard has the slot or its primary is
+ * not "online" (failed, loading); NGX_ERROR when the reply is not of
+ * that shape.
  */
 ngx_int_t ngx_http_hashpay_cluster_shards(redisReply *reply,
     ngx_uint_t slot, ngx_http_hashpay_cluster_node_t *node);

@@ -11,7 +11,8 @@
 set -e
 
 PKGS="gcc make nginx-light nginx-dev libssl-dev libhiredis-dev libjansson-dev
-      redis-server redis-sentinel lua5.1 wrk perl libtest-base-perl libipc-run-perl
+      redis-server redis-sentinel redis-tools openssl lua5.1 wrk perl
+      libtest-base-perl libipc-run-perl
       libtext-diff-perl
       libtest-longstring-perl liblist-moreutils-perl libwww-perl
       python3 python3-redis prometheus $*"

@@ -297,6 +297,56 @@ test_shards(void)
     CHECK_STR(n.host, n.len, "::1", "shards: an IPv6 address");
     CHECK_INT(n.port, 31003, "shards: the last slot");
 
+    CHECK_INT(n.tls_port, 0, "shards: no tls-port, none reported");
+
+    /* a tls-cluster (redis-server 7.0, tls-cluster yes, port 0) */
+
+    rc = ngx_http_hashpay_cluster_shards(
+        arr(1, arr(4, s("slots"), arr(2, i(0), i(16383)),
+                      s("nodes"),
+                      arr(1, arr(12, s("id"), s("93a2"),
+                                     s("tls-port"), i(20138),
+                                     s("ip"), s("127.0.0.1"),
+                                     s("role"), s("master"),
+                                     s("replication-offset"), i(0),
+                                     s("health"), s("online"))))),
+        6887, &n);
+    CHECK_INT(rc, NGX_OK, "shards: tls-port only");
+    CHECK_INT(n.tls_port, 20138, "shards: the tls-port");
+    CHECK_INT(n.port, 0, "shards: no clear-text port");
+
+    rc = ngx_http_hashpay_cluster_shards(
+        arr(1, arr(4, s("slots"), arr(2, i(0), i(16383)),
+                      s("nodes"),
+                      arr(1, arr(10, s("tls-port"), i(20138),
+                                     s("port"), i(6379),
+                                     s("ip"), s("127.0.0.1"),
+                                     s("role"), s("master"),
+                                     s("health"), s("online"))))),
+        6887, &n);
+    CHECK_INT(rc, NGX_OK, "shards: tls-port and port");
+    CHECK_INT(n.tls_port, 20138, "shards: both: the tls-port");
+    CHECK_INT(n.port, 6379, "shards: both: the port");
+
+    rc = ngx_http_hashpay_cluster_shards(
+        arr(1, arr(4, s("slots"), arr(2, i(0), i(16383)),
+                      s("nodes"),
+                      arr(1, arr(8, s("tls-port"), i(70000),
+                                    s("ip"), s("127.0.0.1"),
+                                    s("role"), s("master"),
+                                    s("health"), s("online"))))),
+        6887, &n);
+    CHECK_INT(rc, NGX_DECLINED, "shards: a tls-port out of range");
+
+    rc = ngx_http_hashpay_cluster_shards(
+        arr(1, arr(4, s("slots"), arr(2, i(0), i(16383)),
+                      s("nodes"),
+                      arr(1, arr(6, s("ip"), s("127.0.0.1"),
+                                    s("role"), s("master"),
+                                    s("health"), s("online"))))),
+        6887, &n);
+    CHECK_INT(rc, NGX_DECLINED, "shards: neither port nor tls-port");
+
     /*
      * cluster-preferred-endpoint-type hostname: the endpoint is the host
      * name and goes before the ip; an unknown endpoint ("?") or an empty
