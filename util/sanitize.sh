@@ -90,7 +90,7 @@ run_valgrind() {
 
     TEST_FILES=$files T= \
     TEST_NGINX_LOAD_MODULES=$module \
-    TEST_NGINX_USE_VALGRIND="--tool=memcheck --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --track-origins=yes --num-callers=50 --keep-debuginfo=yes --suppressions=$ROOT/t/valgrind.suppress --gen-suppressions=all --log-file=$logs/vg.%p.log" \
+    TEST_NGINX_USE_VALGRIND="--tool=memcheck --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --num-callers=50 --suppressions=$ROOT/t/valgrind.suppress --gen-suppressions=all --log-file=$logs/vg.%p.log" \
         sh util/test.sh
     suite=$?
 
