@@ -31,6 +31,8 @@
 #           Test::Nginx and t/compat): --leak-check=full, definite leaks,
 #           --suppressions=t/valgrind.suppress, one log file per process in
 #           build/sanitize/valgrind/.  Any error in a log fails the run.
+#           The client waits 30 s for an answer (TEST_NGINX_TIMEOUT, 3 s
+#           otherwise) where a block does not set its own --- timeout.
 #           Files in VALGRIND_SKIP (below) are not run: each says why.
 # can-fail  both checkers on t/010-crc.t with a module built with
 #           -DNGX_HTTP_HASHPAY_PLANT_BUG (a one-byte read past a malloc'd
@@ -89,6 +91,7 @@ run_valgrind() {
     fi
 
     TEST_FILES=$files T= \
+    TEST_NGINX_TIMEOUT=${TEST_NGINX_TIMEOUT:-30} \
     TEST_NGINX_LOAD_MODULES=$module \
     TEST_NGINX_USE_VALGRIND="--tool=memcheck --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --num-callers=50 --suppressions=$ROOT/t/valgrind.suppress --gen-suppressions=all --log-file=$logs/vg.%p.log" \
         sh util/test.sh
