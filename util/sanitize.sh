@@ -23,9 +23,9 @@
 #           only mode without -fsanitize-recover); UBSan goes on
 #           (halt_on_error=0) so one run lists every report.
 #           HASHPAY_TEST_SLOW=1: t/lib/HashpayTest.pm gives Redis lines
-#           that do not set their own connect_timeout=/timeout= 30 s, as
-#           under valgrind (an instrumented worker's first connect on a
-#           loaded machine can miss the 200 ms default).
+#           that do not set their own connect_timeout= 30 s, as under
+#           valgrind (an instrumented worker's first connect on a loaded
+#           machine can miss the 200 ms default).
 # valgrind  TEST_NGINX_USE_VALGRIND set to the memcheck options (the string
 #           form of Test::Nginx's variable, identical in upstream
 #           Test::Nginx and t/compat): --leak-check=full, definite leaks,
@@ -93,7 +93,7 @@ run_valgrind() {
     TEST_FILES=$files T= \
     TEST_NGINX_TIMEOUT=${TEST_NGINX_TIMEOUT:-30} \
     TEST_NGINX_LOAD_MODULES=$module \
-    TEST_NGINX_USE_VALGRIND="--tool=memcheck --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --num-callers=50 --suppressions=$ROOT/t/valgrind.suppress --gen-suppressions=all --log-file=$logs/vg.%p.log" \
+    TEST_NGINX_USE_VALGRIND="--tool=memcheck --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --num-callers=50 --keep-debuginfo=yes --suppressions=$ROOT/t/valgrind.suppress --gen-suppressions=all --log-file=$logs/vg.%p.log" \
         sh util/test.sh
     suite=$?
 
