@@ -182,15 +182,18 @@ $(BUILD)/plant/ngx_http_hashpay_module.so: $(SRCS)
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/plant \
 	    NGX_CC_OPT="$(NGX_CC_OPT) $(PLANT)" all
 
-test-asan: deps
+test-asan:
+	@sh util/deps.sh libasan8 libubsan1
 	@$(MAKE) --no-print-directory $(BUILD)/asan/ngx_http_hashpay_module.so
 	@sh util/sanitize.sh asan $(BUILD)/asan/ngx_http_hashpay_module.so
 
-test-valgrind: deps
+test-valgrind:
+	@sh util/deps.sh valgrind
 	@$(MAKE) --no-print-directory all
 	@sh util/sanitize.sh valgrind $(MODULE)
 
-test-sanitizers-can-fail: deps
+test-sanitizers-can-fail:
+	@sh util/deps.sh libasan8 libubsan1 valgrind
 	@$(MAKE) --no-print-directory \
 	    $(BUILD)/asan-plant/ngx_http_hashpay_module.so \
 	    $(BUILD)/plant/ngx_http_hashpay_module.so
