@@ -119,6 +119,8 @@ connect timed out
 With one worker process, Redis paused for 2 s and timeout=1s, a webhook
 waits on Redis in the background; /ping on the same server answers before
 that webhook does (which then gets 503 after its timeout).
+--- http_config
+hashpay_redis $TEST_NGINX_REDIS_HOST:$TEST_NGINX_REDIS_PORT timeout=1s;
 --- init
 HashpayTest::redis_reply('CLIENT', 'PAUSE', '2000', 'ALL');
 $main::ChildPid = HashpayTest::background_post(

@@ -23,7 +23,7 @@
 #           only mode without -fsanitize-recover); UBSan goes on
 #           (halt_on_error=0) so one run lists every report.
 #           HASHPAY_TEST_SLOW=1: t/lib/HashpayTest.pm gives Redis lines
-#           that do not set their own connect_timeout= 30 s, as under
+#           that do not set their own connect_timeout=/timeout= 30 s, as under
 #           valgrind (an instrumented worker's first connect on a loaded
 #           machine can miss the 200 ms default).
 # valgrind  TEST_NGINX_USE_VALGRIND set to the memcheck options (the string
