@@ -14,9 +14,12 @@
 #           (log_path); after the suite util/sanitize-scan.pl reads them.
 #           Any ASan error or UBSan "runtime error" fails.  Leaks
 #           (detect_leaks=1, full stacks): a leak whose allocation stack
-#           passes through the module fails; nginx's own exit-time leaks
-#           (nginx -t and a worker leave their cycle to exit(): by design)
-#           are counted and listed, not failed.  The verdict comes from the
+#           leaves nginx (the module, libcrypto, hiredis, jansson, or an
+#           address nothing can place: nginx unloads the module before the
+#           leak check) fails; nginx's own exit-time leaks, every frame in
+#           /usr/sbin/nginx (nginx -t and a process leave their startup
+#           cycle and event arrays to exit(): by design), are counted, not
+#           failed.  The verdict comes from the
 #           logs, not from exit statuses: exitcode=0, so that nginx's own
 #           leak at exit does not turn "nginx -t" into a failed config test.
 #           ASan stops the process at its first error (halt_on_error, the
