@@ -57,15 +57,13 @@ OUT="$ROOT/build/sanitize"
 #                          the worker's own first pass through the reply
 #                          code takes longer than those timeouts, so the
 #                          request meant to succeed fails too
-#   t/054-redis-backoff.t  measures the reconnect delays of four workers
-#                          against their jittered bounds (timings)
 #   t/055-sentinel.t       set connect_timeout=500ms so that a failover is
 #   t/057-cluster.t        seen within the test's deadlines: a worker's
 #                          first connect and handshake under valgrind take
 #                          about 2 s, so every first request is a 503
-#                          (make test-asan runs all four)
-VALGRIND_SKIP="t/053-redis-faults.t t/054-redis-backoff.t t/055-sentinel.t
-               t/057-cluster.t"
+#                          (make test-asan runs all three)
+# and two blocks of t/050-redis.t (TEST 6, 7: --- skip_eval, they say why).
+VALGRIND_SKIP="t/053-redis-faults.t t/055-sentinel.t t/057-cluster.t"
 
 libasan() {
     readlink -f "$(gcc -print-file-name=libasan.so)"
