@@ -104,7 +104,7 @@ for my $f (@files) {
 }
 
 if ($nginx_leaks) {
-    printf "%d leak(s) at exit without a module frame (nginx's own), "
+    printf "%d leak(s) at exit with every frame in nginx (its own), "
            . "in %d process(es): not failed\n",
            $nginx_leaks, scalar keys %nginx_leak_files;
 }
