@@ -22,6 +22,15 @@ SHELL := /bin/bash
 #   make clean    remove every build product (build/)
 #   make fuzz     build the libFuzzer harnesses, run each FUZZ_SECONDS
 #                 (see fuzz/README.md)
+#   make test-asan      the t/ suite with the module built with
+#                 -fsanitize=address,undefined (build/asan/), Debian's
+#                 nginx with libasan preloaded; fails on any report
+#   make test-valgrind  the t/ suite with nginx under valgrind memcheck
+#                 (TEST_NGINX_USE_VALGRIND, t/valgrind.suppress)
+#   make test-sanitizers-can-fail   both of the above, on one file, with a
+#                 module that reads one byte past a buffer (a test-only
+#                 build with -DNGX_HTTP_HASHPAY_PLANT_BUG): each must fail
+#                 (util/sanitize.sh)
 
 NGX_SRC     ?= /usr/share/nginx/src
 NGX_BIN     ?= /usr/sbin/nginx
@@ -30,6 +39,7 @@ NGX_BUILD   := $(BUILD)/nginx
 MODULE      := $(BUILD)/ngx_http_hashpay_module.so
 NGX_CC_OPT  ?= -g -O2 -fstack-protector-strong -Wformat \
                -Werror=format-security -D_FORTIFY_SOURCE=2 -Wall -Werror
+NGX_LD_OPT  ?=
 
 SRCS        := config ngx_http_hashpay_module.c $(wildcard src/*.c src/*.h) \
                $(wildcard src/lua/*.lua) util/lua2c.sh VERSION util/version.sh
@@ -43,7 +53,8 @@ UNIT_CFLAGS := -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
 
 .PHONY: all deps test test-ha unit run bench bench-purchase \
         bench-transactions bench-soak bench-scripts bench-commands \
-        bench-reader bench-callgrind clean fuzz deb
+        bench-reader bench-callgrind clean fuzz deb test-asan \
+        test-valgrind test-sanitizers-can-fail
 
 all: $(MODULE)
 
@@ -57,6 +68,7 @@ $(NGX_BUILD)/objs/Makefile: config util/lua2c.sh util/version.sh
 	. $(NGX_SRC)/conf_flags && cd $(NGX_BUILD) && \
 	    ./configure "$${NGX_CONF_FLAGS[@]}" \
 	        --with-cc-opt="$(NGX_CC_OPT)" \
+	        $(if $(strip $(NGX_LD_OPT)),--with-ld-opt="$(NGX_LD_OPT)") \
 	        --add-dynamic-module=$(CURDIR) > $(BUILD)/configure.log 2>&1 \
 	    || { tail -30 $(BUILD)/configure.log; exit 1; }
 
@@ -199,3 +211,44 @@ fuzz:
 	@sh util/deps.sh clang-14 libclang-rt-14-dev
 	@$(MAKE) --no-print-directory $(FUZZERS)
 	@sh fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
+
+# The module inside nginx under the sanitizers.  Each variant is a
+# separate nginx tree and module under build/ (build/ngx_http_hashpay_module.so
+# is never touched): a recursive make with BUILD pointing elsewhere.
+#   build/asan/        -fsanitize=address,undefined, for make test-asan
+#   build/plant/       the plain flags + the planted off-by-one read
+#   build/asan-plant/  the sanitizer flags + the planted off-by-one read
+SAN_FLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer
+SAN_CC_OPT   := -g -O1 $(SAN_FLAGS) -Wall -Werror
+PLANT        := -DNGX_HTTP_HASHPAY_PLANT_BUG
+
+$(BUILD)/asan/ngx_http_hashpay_module.so: $(SRCS)
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan \
+	    NGX_CC_OPT="$(SAN_CC_OPT)" NGX_LD_OPT="$(SAN_FLAGS)" all
+
+$(BUILD)/asan-plant/ngx_http_hashpay_module.so: $(SRCS)
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan-plant \
+	    NGX_CC_OPT="$(SAN_CC_OPT) $(PLANT)" NGX_LD_OPT="$(SAN_FLAGS)" all
+
+$(BUILD)/plant/ngx_http_hashpay_module.so: $(SRCS)
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/plant \
+	    NGX_CC_OPT="$(NGX_CC_OPT) $(PLANT)" all
+
+test-asan:
+	@sh util/deps.sh libasan8 libubsan1
+	@$(MAKE) --no-print-directory $(BUILD)/asan/ngx_http_hashpay_module.so
+	@sh util/sanitize.sh asan $(BUILD)/asan/ngx_http_hashpay_module.so
+
+test-valgrind:
+	@sh util/deps.sh valgrind
+	@$(MAKE) --no-print-directory all
+	@sh util/sanitize.sh valgrind $(MODULE)
+
+test-sanitizers-can-fail:
+	@sh util/deps.sh libasan8 libubsan1 valgrind
+	@$(MAKE) --no-print-directory \
+	    $(BUILD)/asan-plant/ngx_http_hashpay_module.so \
+	    $(BUILD)/plant/ngx_http_hashpay_module.so
+	@sh util/sanitize.sh can-fail \
+	    $(BUILD)/asan-plant/ngx_http_hashpay_module.so \
+	    $(BUILD)/plant/ngx_http_hashpay_module.so

@@ -1973,4 +1973,5 @@ static void
 ngx_http_hashpay_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_hashpay_redis_exit_process(cycle);
+    ngx_http_hashpay_sig_exit();
 }

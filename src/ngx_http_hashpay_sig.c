@@ -27,6 +27,15 @@ static ngx_int_t ngx_http_hashpay_sw_mac(ngx_http_hashpay_sw_msg_t *m,
 static ngx_uint_t ngx_http_hashpay_crc_char(u_char c);
 
 
+/*
+ * the "HMAC" EVP_MAC of the Standard Webhooks check, fetched on first use
+ * in a process and freed by ngx_http_hashpay_sig_exit(): once nginx
+ * unloads the module at exit, a pointer kept only here would be lost (and
+ * with it libcrypto's object, which this reference keeps alive)
+ */
+static EVP_MAC  *ngx_http_hashpay_sw_hmac;
+
+
 static const u_char  ngx_http_hashpay_b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -519,16 +528,14 @@ ngx_http_hashpay_sw_mac(ngx_http_hashpay_sw_msg_t *m, ngx_str_t *key,
     OSSL_PARAM     params[2];
     EVP_MAC_CTX   *ctx;
 
-    static EVP_MAC  *mac;
-
-    if (mac == NULL) {
-        mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-        if (mac == NULL) {
+    if (ngx_http_hashpay_sw_hmac == NULL) {
+        ngx_http_hashpay_sw_hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+        if (ngx_http_hashpay_sw_hmac == NULL) {
             return NGX_ERROR;
         }
     }
 
-    ctx = EVP_MAC_CTX_new(mac);
+    ctx = EVP_MAC_CTX_new(ngx_http_hashpay_sw_hmac);
     if (ctx == NULL) {
         return NGX_ERROR;
     }
@@ -655,4 +662,16 @@ ngx_http_hashpay_crc_char(u_char c)
            || (c >= 'a' && c <= 'z')
            || (c >= '0' && c <= '9')
            || c == '+' || c == '/' || c == '-' || c == '_';
+}
+
+
+/* a process is exiting: what sig.c fetched from libcrypto goes back */
+
+void
+ngx_http_hashpay_sig_exit(void)
+{
+    if (ngx_http_hashpay_sw_hmac != NULL) {
+        EVP_MAC_free(ngx_http_hashpay_sw_hmac);
+        ngx_http_hashpay_sw_hmac = NULL;
+    }
 }

@@ -29,6 +29,9 @@
 #define NGX_HTTP_HASHPAY_SW_MAX_KEYS     16
 
 
+/* a process is exiting: frees what the checks cached (the HMAC EVP_MAC) */
+void ngx_http_hashpay_sig_exit(void);
+
 /* HMAC-SHA256(key, msg) into md (32 bytes); NGX_OK or NGX_ERROR */
 ngx_int_t ngx_http_hashpay_hmac_sha256(const u_char *key, size_t key_len,
     const u_char *msg, size_t len, u_char *md);

@@ -144,6 +144,10 @@ ngx_http_hashpay_crc(ngx_http_request_t *r, ngx_http_hashpay_loc_conf_t *hlcf)
     u_char                  *p;
     ngx_str_t                value, token, json, *secret;
     ngx_http_hashpay_ctx_t  *ctx;
+#if (NGX_HTTP_HASHPAY_PLANT_BUG)
+    u_char                  *copy;
+    volatile u_char          past;
+#endif
 
     if (ngx_http_arg(r, (u_char *) "crc_token", 9, &value) != NGX_OK) {
         return ngx_http_hashpay_send_error(r, NGX_HTTP_BAD_REQUEST,
@@ -160,6 +164,29 @@ ngx_http_hashpay_crc(ngx_http_request_t *r, ngx_http_hashpay_loc_conf_t *hlcf)
         return ngx_http_hashpay_send_error(r, NGX_HTTP_BAD_REQUEST,
                                            "invalid_value", "crc_token");
     }
+
+#if (NGX_HTTP_HASHPAY_PLANT_BUG)
+
+    /*
+     * TEST-ONLY, never in a real build: the bug make
+     * test-sanitizers-can-fail plants to prove that make test-asan and
+     * make test-valgrind fail on it, a read one byte past the end of a
+     * malloc'd copy of the token (util/sanitize.sh)
+     */
+
+    copy = ngx_alloc(token.len, r->connection->log);
+    if (copy == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(copy, token.data, token.len);
+    past = copy[token.len];
+    ngx_free(copy);
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "hashpay crc: planted bug read %d", (int) past);
+
+#endif
 
     json.len = sizeof("{\"response_token\":\"\"}") - 1
                + NGX_HTTP_HASHPAY_X_SIG_LEN;

@@ -222,7 +222,7 @@ SKIP: {
     $conf =~ s{listen\s+(\d+)}{listen 127.0.0.1:$1}g;
     write_file('example.conf', $conf);
 
-    my $o = `$nginx -t -p $dir/ -c $dir/example.conf 2>&1`;
+    my $o = `$nginx_env$nginx -t -p $dir/ -c $dir/example.conf 2>&1`;
     is($? >> 8, 0, 'conf.example: nginx -t succeeds') or diag $o;
     like($o, qr/test is successful/, 'conf.example: test is successful');
 }

@@ -11,6 +11,7 @@ package HashpayConf;
 #   accepted($http, $what)    nginx -t succeeds
 #   write_file($name, $text)  a file in $dir (its path)
 #   $dir, $module, $nginx, $redis_port
+#   $nginx_env                what goes before $nginx on a command line
 
 use strict;
 use warnings;
@@ -21,12 +22,21 @@ use Cwd qw(getcwd);
 use Exporter 'import';
 
 our @EXPORT = qw(nginx_t refused accepted write_file
-                 $dir $module $nginx $redis_port);
+                 $dir $module $nginx $nginx_env $redis_port);
 
 our $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
 our $module = $ENV{TEST_NGINX_LOAD_MODULES}
               || getcwd() . '/build/ngx_http_hashpay_module.so';
 our $redis_port = $ENV{TEST_NGINX_REDIS_PORT} || 6379;
+
+# what goes in front of $nginx on a command line: LD_PRELOAD as the runner
+# sets it for TEST_NGINX_LD_PRELOAD (make test-asan preloads libasan)
+our $nginx_env = '';
+if (defined $ENV{TEST_NGINX_LD_PRELOAD} && length $ENV{TEST_NGINX_LD_PRELOAD}) {
+    $nginx_env = qq{LD_PRELOAD="$ENV{TEST_NGINX_LD_PRELOAD}}
+                 . (defined $ENV{LD_PRELOAD} ? " $ENV{LD_PRELOAD}" : '')
+                 . '" ';
+}
 
 Test::More::plan(skip_all => "module not built ($module)") unless -f $module;
 
@@ -58,7 +68,7 @@ http {
 $http
 }
 CONF
-    my $out = `$nginx -t -p $dir/ -c $dir/nginx.conf 2>&1`;
+    my $out = `$nginx_env$nginx -t -p $dir/ -c $dir/nginx.conf 2>&1`;
     return ($? >> 8, $out);
 }
 

@@ -481,6 +481,26 @@ location = /ping {
 CONFIG
     }
 
+    # under a memory checker (make test-valgrind, make test-asan: nginx
+    # under valgrind, or the module built with ASan on a loaded machine) a
+    # fresh nginx's first connect, handshake and replies can take seconds
+    # (valgrind translates code on first use) where the defaults give
+    # 200 ms (connect_timeout=) and 1 s (timeout=): a request would get
+    # 503 redis_unavailable.  A Redis line that does not choose its own
+    # gets 30 s for each; one that sets it keeps it (it tests that
+    # timeout).  HASHPAY_TEST_SLOW=1 asks for it without valgrind
+    # (util/sanitize.sh sets it for make test-asan).
+    if ($ENV{TEST_NGINX_USE_VALGRIND} || $ENV{HASHPAY_TEST_SLOW}) {
+        my $http = $block->http_config;
+        $http =~ s{(\bhashpay_redis(?:_sentinel|_cluster)?\s[^;]*)}{
+            my $d = $1;
+            $d .= ' connect_timeout=30s' if $d !~ /\bconnect_timeout=/;
+            $d .= ' timeout=30s' if $d !~ /\btimeout=/;
+            $d;
+        }ge;
+        $block->set_value('http_config', $http);
+    }
+
     my $init = $block->init;
     $block->set_value('init', "HashpayTest::before_requests($id);"
                               . (defined $init ? "\n$init" : ''));

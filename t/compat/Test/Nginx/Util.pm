@@ -8,7 +8,8 @@ package Test::Nginx::Util;
 # tests rely on (the list of sections is at the top of Socket.pm):
 # server root layout, nginx.conf generation, starting/stopping nginx per
 # block, $TEST_NGINX_* expansion, error/access log slicing, skip/todo
-# sections, must_die, init, user_files, shutdown_error_log.
+# sections, must_die, init, user_files, shutdown_error_log, and
+# TEST_NGINX_USE_VALGRIND as upstream runs it (see _valgrind_cmd).
 
 use strict;
 use warnings;
@@ -75,6 +76,11 @@ our $EventType            = $ENV{TEST_NGINX_EVENT_TYPE};
 our $PostponeOutput       = $ENV{TEST_NGINX_POSTPONE_OUTPUT};
 our $WorkerUser           = $ENV{TEST_NGINX_WORKER_USER};
 our $Randomize            = $ENV{TEST_NGINX_RANDOMIZE};
+our $UseValgrind          = $ENV{TEST_NGINX_USE_VALGRIND};
+our $ValgrindExitOnFirstErr = $ENV{TEST_NGINX_VALGRIND_EXIT_ON_FIRST_ERR};
+# nginx under valgrind starts and exits (leak check) slowly: how long to
+# wait for its pid file, and for it to be gone after SIGQUIT
+our $ValgrindWait         = $ENV{TEST_NGINX_VALGRIND_WAIT} || 120;
 our $NoLongString;
 our $ConfigPreamble       = '';
 our $FilterHttpConfig;
@@ -99,6 +105,10 @@ our $RandPorts = {};
 our $FirstTime = 1;
 our $InSubprocess;
 our $ChildPid;
+
+# as upstream: under valgrind nginx stays in the foreground, our child
+# (valgrind must see it exit); master_process stays what the test says
+$DaemonEnabled = 'off' if $UseValgrind;
 
 if (defined $WorkerUser && $WorkerUser !~ /^\w[-\w]+(?:\s+\w[-\w]+)?$/) {
     die "Bad value in the env TEST_NGINX_WORKER_USER: $WorkerUser\n";
@@ -361,7 +371,9 @@ sub kill_process ($$$) {
 
     if ($wait) {
         kill($ENV{TEST_NGINX_FAST_SHUTDOWN} ? SIGTERM : SIGQUIT, $pid);
-        return if _wait_gone($pid, timeout());
+        # valgrind's leak check at exit takes seconds: not a hang
+        return if _wait_gone($pid, $UseValgrind ? $ValgrindWait
+                                                : timeout());
         warn "$name - timeout when waiting for the process $pid to exit\n";
     }
 
@@ -392,6 +404,8 @@ sub _stop_nginx {
     if ($pid ne '' && is_running($pid)) {
         kill_process($pid, 1, $name);
     }
+    undef $ChildPid if defined $ChildPid && $pid ne ''
+                       && $ChildPid == $pid && !is_running($pid);
     unlink $PidFile if -f $PidFile;
 }
 
@@ -639,7 +653,102 @@ sub _nginx_cmd {
         $pre .= " $ENV{LD_PRELOAD}" if defined $ENV{LD_PRELOAD};
         $cmd = qq{LD_PRELOAD="$pre" $cmd};
     }
-    return $cmd;
+    return $UseValgrind ? _valgrind_cmd($cmd) : $cmd;
+}
+
+# TEST_NGINX_USE_VALGRIND, as upstream Test::Nginx::Util does it: a number
+# means its memcheck options, plus --suppressions=valgrind.suppress when
+# that file is in the current directory (this project keeps it in t/ and
+# links it from the top); any other value is the whole option string.
+# TEST_NGINX_VALGRIND_EXIT_ON_FIRST_ERR adds --exit-on-first-error.
+sub _valgrind_cmd {
+    my $cmd = shift;
+    my $env = '';
+    $env = $1 if $cmd =~ s/^(LD_PRELOAD="[^"]*" )//;
+
+    if ($UseValgrind =~ /^\d+$/) {
+        my $opts = "--tool=memcheck --leak-check=full --keep-debuginfo=yes"
+                   . " --show-possibly-lost=no";
+        if ($ValgrindExitOnFirstErr) {
+            $opts .= " --exit-on-first-error=yes --error-exitcode=1";
+        }
+        $opts .= " --gen-suppressions=all";
+        $opts .= " --suppressions=valgrind.suppress" if -f 'valgrind.suppress';
+        return "${env}valgrind --num-callers=100 -q $opts $cmd";
+    }
+
+    return "${env}valgrind -q $UseValgrind $cmd";
+}
+
+# Under valgrind nginx runs in the foreground as our child (upstream forks
+# and execs it the same way); it is up when its pid file names it (nginx
+# writes it after opening the listening sockets, as a daemon does before
+# system() returns).  A busy port is retried as in _start_nginx.
+sub _start_nginx_child {
+    my ($name, $cmd) = @_;
+    my $waited = 0;
+    my $tries = 0;
+
+    while (1) {
+        my $log_size = -s $ErrLogFile || 0;
+        my $pid = fork();
+        bail_out("$name - fork() failed: $!") unless defined $pid;
+
+        if ($pid == 0) {
+            setpgrp;
+            $InSubprocess = 1;
+            Test::More->builder->no_ending(1);
+            exec("exec $cmd") or POSIX::_exit(127);
+        }
+
+        $ChildPid = $pid;
+        my $status;
+        my $t = 0;
+
+        while ($t < $ValgrindWait) {
+            if (waitpid($pid, WNOHANG) == $pid) {
+                $status = $?;
+                undef $ChildPid;
+                last;
+            }
+            if (-s $PidFile) {
+                my $p = get_pid_from_pidfile($name);
+                if ($p eq $pid) {
+                    Time::HiRes::sleep($TestNginxSleep);
+                    return 0;
+                }
+            }
+            Time::HiRes::sleep(0.05);
+            $t += 0.05;
+        }
+
+        if (!defined $status) {
+            kill_process($pid, 0, $name);
+            undef $ChildPid;
+            bail_out("$name - nginx under valgrind did not write its pid "
+                     . "file within ${ValgrindWait}s: \"$cmd\"");
+        }
+
+        if (_error_log_has(qr/Address already in use/, $log_size)
+            && $waited < 30)
+        {
+            $tries++;
+            my $delay = 0.1 * $tries;
+            $delay = 1 if $delay > 1;
+            Time::HiRes::sleep($delay);
+            $waited += $delay;
+            next;
+        }
+
+        my $tail = '';
+        if (open my $in, '<', $ErrLogFile) {
+            my @l = <$in>;
+            close $in;
+            $tail = join '', grep { /\[(?:emerg|alert|crit)\]/ } @l;
+        }
+        bail_out("$name - Cannot start nginx using command \"$cmd\" "
+                 . "(status code $status).\n$tail");
+    }
 }
 
 sub _exit_info {
@@ -677,9 +786,15 @@ sub _start_nginx {
                  . "environment");
     }
 
-    my $cmd = _nginx_cmd($block);
     my $must_die = $block->must_die;
+    # as upstream: a block whose nginx must die runs without valgrind
+    local $UseValgrind = defined $must_die ? undef : $UseValgrind;
+    my $cmd = _nginx_cmd($block);
     $ErrLogFilePos = 0;
+
+    if ($UseValgrind) {
+        return _start_nginx_child($name, $cmd);
+    }
 
     if (defined $must_die) {
         for my $i (0 .. $RepeatEach - 1) {
