@@ -256,6 +256,9 @@ $o{server}
 CONF
     close $fh;
 
+    # as Test::Nginx does: the ASan build's module needs libasan first
+    local $ENV{LD_PRELOAD} = $ENV{TEST_NGINX_LD_PRELOAD}
+        if defined $ENV{TEST_NGINX_LD_PRELOAD};
     my $out = `$bin -p $dir/ -c $dir/conf/nginx.conf 2>&1`;
     die "nginx did not start: $out" if $?;
 

@@ -213,6 +213,9 @@ sub start_nginx {
 
 sub nginx_signal {
     my ($n, $sig) = @_;
+    # nginx -s loads the modules too: the ASan build's needs libasan first
+    local $ENV{LD_PRELOAD} = $ENV{TEST_NGINX_LD_PRELOAD}
+        if defined $ENV{TEST_NGINX_LD_PRELOAD};
     my $out = `$NGINX -p $n->{dir}/ -c $n->{dir}/nginx.conf -s $sig 2>&1`;
     return ($? >> 8, $out);
 }
