@@ -675,12 +675,17 @@ ngx_http_hashpay_webhook_respond(ngx_http_request_t *r, void *data)
         olen += res[i].outcome.len + 1;
     }
 
-    p = ngx_pnalloc(r->pool, len);
-    o = ngx_pnalloc(r->pool, olen + 1);
+    /*
+     * one allocation: the answer, then $hashpay_outcome when there are
+     * several tweets; one tweet's outcome is the script's word itself
+     */
 
-    if (p == NULL || o == NULL) {
+    p = ngx_pnalloc(r->pool, len + (n > 1 ? olen : 0));
+    if (p == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    o = p + len;
 
     json.data = p;
     p = ngx_cpymem(p, "{\"results\":[", sizeof("{\"results\":[") - 1);
@@ -713,14 +718,22 @@ ngx_http_hashpay_webhook_respond(ngx_http_request_t *r, void *data)
 
         *p++ = '}';
 
-        o = ngx_cpymem(o, res[i].outcome.data, res[i].outcome.len);
+        if (n > 1) {
+            o = ngx_cpymem(o, res[i].outcome.data, res[i].outcome.len);
+        }
     }
 
     *p++ = ']';
     *p++ = '}';
 
     json.len = p - json.data;
-    ctx->outcome.len = o - ctx->outcome.data;
+
+    if (n == 1) {
+        ctx->outcome = res[0].outcome;
+
+    } else {
+        ctx->outcome.len = o - ctx->outcome.data;
+    }
 
     return ngx_http_hashpay_send_json(r, NGX_HTTP_OK, &json);
 }
