@@ -47,6 +47,17 @@ $ENV{TEST_NGINX_SENTINEL_PORT} = $SentinelPort;
 $ENV{TEST_NGINX_DEAD_PORT} = $Dead;
 $ENV{TEST_NGINX_LIAR_PORT} = $LiarPort;
 
+# connect_timeout=500ms, so that a failover is seen within the deadlines
+# below; under valgrind (make test-valgrind) none, so that
+# t/lib/HashpayTest.pm gives 30 s: a valgrind worker's first connect and
+# handshake take about 2 s.  No block here tests a timeout: a dead node
+# refuses the connect at once, a sentinel that does not know the master
+# answers it.
+$ENV{TEST_NGINX_TIMEOUTS_2S} = $ENV{TEST_NGINX_USE_VALGRIND}
+    ? '' : 'connect_timeout=500ms timeout=2s';
+$ENV{TEST_NGINX_TIMEOUTS_1S} = $ENV{TEST_NGINX_USE_VALGRIND}
+    ? '' : 'connect_timeout=500ms timeout=1s';
+
 END {
     local $?;
 
@@ -238,7 +249,7 @@ The delivery acts on the primary (its tweet record is there), and the
 sentinel that answered is asked first the next time (the module's
 connection is killed, the next delivery reconnects).
 --- http_config
-hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_DEAD_PORT 127.0.0.1:$TEST_NGINX_SENTINEL_PORT master=m connect_timeout=500ms timeout=2s;
+hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_DEAD_PORT 127.0.0.1:$TEST_NGINX_SENTINEL_PORT master=m $TEST_NGINX_TIMEOUTS_2S;
 --- delivery eval
 [ main::tweet('1500000000000000001') ]
 --- error_code: 200
@@ -288,7 +299,7 @@ be 503 during the switch, never 200 without the effect; the one answered
 delivery, on the old primary before the switch, is on the new one too
 (replicated).
 --- http_config
-hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_SENTINEL_PORT master=m connect_timeout=500ms timeout=2s;
+hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_SENTINEL_PORT master=m $TEST_NGINX_TIMEOUTS_2S;
 --- delivery eval
 [ main::tweet('1500000000000000002') ]
 --- error_code: 200
@@ -348,7 +359,7 @@ sentinel sees it down after 1 s and promotes P.  Deliveries are sent
 until one is answered 200 (503 meanwhile, never 200 without the effect);
 it is on P.
 --- http_config
-hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_SENTINEL_PORT master=m connect_timeout=500ms timeout=2s;
+hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_SENTINEL_PORT master=m $TEST_NGINX_TIMEOUTS_2S;
 --- delivery eval
 [ main::tweet('1500000000000000008') ]
 --- error_code: 200
@@ -385,7 +396,7 @@ main::unknown('1500000000000000008')
 
 === TEST 4: a master name that no sentinel knows: 503 and a clear log
 --- http_config
-hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_SENTINEL_PORT master=nope connect_timeout=500ms timeout=1s;
+hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_SENTINEL_PORT master=nope $TEST_NGINX_TIMEOUTS_1S;
 --- delivery eval
 [ main::tweet('1500000000000000005') ]
 --- error_code: 503
@@ -408,7 +419,7 @@ the sentinel again, connects to A, and ROLE says it is a replica: it
 drops it and asks again.  Once the sentinel gives B, the same delivery
 again is answered 200 and acts on B.
 --- http_config
-hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_LIAR_PORT master=m connect_timeout=500ms timeout=2s;
+hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_LIAR_PORT master=m $TEST_NGINX_TIMEOUTS_2S;
 --- delivery eval
 [ main::tweet('1500000000000000006') ]
 --- error_code: 200

@@ -66,6 +66,13 @@ $ENV{TEST_NGINX_KEY} = $PKI->{key};
 $ENV{TEST_NGINX_SENTINEL_PORT} = $Sentinel->{port};
 $ENV{TEST_NGINX_CLUSTER_PORT} = $Cluster[0]{port};
 
+# TEST 10 and 11: short timeouts, so that the test is quick; under
+# valgrind (make test-valgrind) none, so that t/lib/HashpayTest.pm gives
+# 30 s: a valgrind worker's first TLS connects (sentinel, then primary;
+# node, then owner) take longer than 1 s.  Neither block tests a timeout.
+$ENV{TEST_NGINX_HA_TIMEOUTS} = $ENV{TEST_NGINX_USE_VALGRIND}
+    ? '' : 'connect_timeout=1s timeout=2s';
+
 END {
     local $?;
 
@@ -407,7 +414,7 @@ over TLS (tls-replication); the module asks it over TLS, connects to the
 primary it gives over TLS (the address verified against the certificate),
 and subscribes to +switch-master over TLS.
 --- http_config
-hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_SENTINEL_PORT master=m tls tls_ca=$TEST_NGINX_CA connect_timeout=1s timeout=2s;
+hashpay_redis_sentinel 127.0.0.1:$TEST_NGINX_SENTINEL_PORT master=m tls tls_ca=$TEST_NGINX_CA $TEST_NGINX_HA_TIMEOUTS;
 --- delivery eval
 ::dl(::tw(id => '5810', tags => ['BuyTls10']))
 --- error_code: 200
@@ -440,7 +447,7 @@ Three primaries with tls-cluster yes and no clear-text port: CLUSTER
 SHARDS gives "tls-port" only, which is where the module connects.
 --- http_config
 hashpay_prefix "{hashpay}";
-hashpay_redis_cluster 127.0.0.1:$TEST_NGINX_CLUSTER_PORT tls tls_ca=$TEST_NGINX_CA connect_timeout=1s timeout=2s;
+hashpay_redis_cluster 127.0.0.1:$TEST_NGINX_CLUSTER_PORT tls tls_ca=$TEST_NGINX_CA $TEST_NGINX_HA_TIMEOUTS;
 --- delivery eval
 ::dl(::tw(id => '5811', tags => ['BuyTls11']))
 --- error_code: 200
