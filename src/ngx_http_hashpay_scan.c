@@ -447,6 +447,9 @@ static ngx_int_t ngx_http_hashpay_scan_hashtags_copy(
 static void ngx_http_hashpay_scan_repost_confirm(
     ngx_http_hashpay_tweet_conf_t *conf, ngx_array_t *tags,
     ngx_http_hashpay_tweet_t *t);
+static void ngx_http_hashpay_scan_hashtags_read(
+    ngx_http_hashpay_tweet_conf_t *conf, ngx_array_t *tags,
+    ngx_http_hashpay_tweet_t *t);
 static ngx_int_t ngx_http_hashpay_scan_first_code(ngx_array_t *tags,
     ngx_str_t *prefix, u_char *code);
 static ngx_int_t ngx_http_hashpay_scan_aaa_revoke(ngx_http_hashpay_jv_t *root,
@@ -1898,19 +1901,7 @@ ngx_http_hashpay_scan_tweet_read(ngx_http_hashpay_jv_t *ev,
         goto malformed;
     }
 
-    if (tags->nelts == 0) {
-        t->state = NGX_HTTP_HASHPAY_TWEET_NO_HASHTAG;
-        return NGX_OK;
-    }
-
-    t->state = NGX_HTTP_HASHPAY_TWEET_ACT;
-    t->hashtags = tags;
-
-    if (ngx_http_hashpay_scan_first_code(tags, &conf->confirm_prefix, t->code)
-        == NGX_OK)
-    {
-        t->has_code = 1;
-    }
+    ngx_http_hashpay_scan_hashtags_read(conf, tags, t);
 
     return NGX_OK;
 
@@ -2179,19 +2170,7 @@ ngx_http_hashpay_scan_post_read(ngx_http_hashpay_jv_t *post,
         goto bad;
     }
 
-    if (tags->nelts == 0) {
-        t->state = NGX_HTTP_HASHPAY_TWEET_NO_HASHTAG;
-        return NGX_OK;
-    }
-
-    t->state = NGX_HTTP_HASHPAY_TWEET_ACT;
-    t->hashtags = tags;
-
-    if (ngx_http_hashpay_scan_first_code(tags, &conf->confirm_prefix, t->code)
-        == NGX_OK)
-    {
-        t->has_code = 1;
-    }
+    ngx_http_hashpay_scan_hashtags_read(conf, tags, t);
 
     return NGX_OK;
 
@@ -2549,6 +2528,28 @@ ngx_http_hashpay_scan_repost_confirm(ngx_http_hashpay_tweet_conf_t *conf,
     t->hashtags = tags;
     t->has_code = 1;
     t->retweet_confirm = 1;
+}
+
+
+/* a post's hashtags read: none, or it acts (with a confirmation code?) */
+
+static void
+ngx_http_hashpay_scan_hashtags_read(ngx_http_hashpay_tweet_conf_t *conf,
+    ngx_array_t *tags, ngx_http_hashpay_tweet_t *t)
+{
+    if (tags->nelts == 0) {
+        t->state = NGX_HTTP_HASHPAY_TWEET_NO_HASHTAG;
+        return;
+    }
+
+    t->state = NGX_HTTP_HASHPAY_TWEET_ACT;
+    t->hashtags = tags;
+
+    if (ngx_http_hashpay_scan_first_code(tags, &conf->confirm_prefix, t->code)
+        == NGX_OK)
+    {
+        t->has_code = 1;
+    }
 }
 
 
