@@ -296,10 +296,20 @@ sub migrate_slot {
     my $fid = node_id($from);
     my $tid = node_id($to);
 
-    reply($to, 'CLUSTER', 'SETSLOT', $SLOT, 'IMPORTING', $fid) eq 'OK'
-        or die "IMPORTING";
-    reply($from, 'CLUSTER', 'SETSLOT', $SLOT, 'MIGRATING', $tid) eq 'OK'
-        or die "MIGRATING";
+    # right after a failover a node may not yet see the new owner (or
+    # the target) the way the cluster does: each step is asked again
+    # until the node agrees, 20 s at most, and the last answer is shown
+    for my $step ([ $to, 'IMPORTING', $fid ], [ $from, 'MIGRATING', $tid ])
+    {
+        my ($port, $state, $id) = @$step;
+        my $r;
+
+        wait_until(sub {
+            $r = eval { reply($port, 'CLUSTER', 'SETSLOT', $SLOT, $state,
+                              $id) } // "$@";
+            $r eq 'OK';
+        }, 20) or die "SETSLOT $SLOT $state on $port: $r";
+    }
 
     my $moved = 0;
 
@@ -509,7 +519,7 @@ sub load_mode {
             && ($now - $t_promo > 8
                 || (eval { reply($owner, 'ROLE')->[0] } // '') eq 'slave'))
         {
-            ($to) = grep { $_ != $new } primaries();
+            ($to) = grep { $_ != $new && $_ != $owner } primaries();
             $moved = migrate_slot($new, $to, 100, 0.01);
             $t_moved = Time::HiRes::time();
             $sample_port = $to;
