@@ -5,10 +5,10 @@
  * Unit tests of src/ngx_http_hashpay_sig.c: HMAC-SHA256, base64,
  * constant-time comparison, X signatures with secret rotation, the CRC
  * token, Standard Webhooks secrets and signatures, and what a refusal
- * costs: OpenSSL's HMAC() and EVP_MAC_init() are wrapped here (the calls
- * of src/ngx_http_hashpay_sig.c bind to these definitions, which count
- * and call OpenSSL's own), so a test can tell how many HMACs a
- * verification computed.
+ * costs: OpenSSL's EVP_MAC_init(), where every HMAC of sig.c begins, is
+ * wrapped here (the calls of src/ngx_http_hashpay_sig.c bind to this
+ * definition, which counts and calls OpenSSL's own), so a test can tell
+ * how many HMACs a verification computed.
  */
 
 
@@ -162,9 +162,8 @@ static const sw_vector_t  sw_vectors[] = {
 #define SW_B0           "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 
 
-/* HMACs computed: EVP_MAC_init() (Standard Webhooks), HMAC() (X) */
-static unsigned long  sw_macs;
-static unsigned long  x_hmacs;
+/* HMACs begun (EVP_MAC_init()), for the Standard Webhooks and X tests */
+static unsigned long  hmacs;
 
 
 static void test_hmac(void);
@@ -229,7 +228,9 @@ main(void)
 static void
 test_hmac(void)
 {
-    u_char  md[NGX_HTTP_HASHPAY_SHA256_LEN], key[20], h[65];
+    u_char      md[NGX_HTTP_HASHPAY_SHA256_LEN], key[20], h[65];
+    u_char      md2[NGX_HTTP_HASHPAY_SHA256_LEN], big[131];
+    ngx_uint_t  i;
 
     /* RFC 4231, test case 1 */
 
@@ -250,6 +251,55 @@ test_hmac(void)
     hex(h, md, sizeof(md));
     CHECK_STR(h, 64, "5bdcc146bf60754e6a042426089575c7"
                      "5a003f089d2739839dec58b964ec3843", "hmac rfc4231 #2");
+
+    /*
+     * the process's context begun again: the same key twice in a row
+     * (its pads kept), then the key of case 1 after the one of case 2
+     */
+
+    CHECK_INT(ngx_http_hashpay_hmac_sha256((u_char *) "Jefe", 4,
+                  (u_char *) "what do ya want for nothing?", 28, md),
+              NGX_OK, "hmac rfc4231 #2 again rc");
+    hex(h, md, sizeof(md));
+    CHECK_STR(h, 64, "5bdcc146bf60754e6a042426089575c7"
+                     "5a003f089d2739839dec58b964ec3843", "hmac rfc4231 #2 "
+                     "again, same key");
+
+    CHECK_INT(ngx_http_hashpay_hmac_sha256(key, sizeof(key),
+                                           (u_char *) "Hi There", 8, md),
+              NGX_OK, "hmac rfc4231 #1 again rc");
+    hex(h, md, sizeof(md));
+    CHECK_STR(h, 64, "b0344c61d8db38535ca8afceaf0bf12b"
+                     "881dc200c9833da726e9376c2e32cff7", "hmac rfc4231 #1 "
+                     "after #2");
+
+    /* RFC 4231, test case 6: a 131-byte key (hashed first), twice */
+
+    ngx_memset(big, 0xaa, sizeof(big));
+
+    for (i = 0; i < 2; i++) {
+        CHECK_INT(ngx_http_hashpay_hmac_sha256(big, sizeof(big),
+                      (u_char *) "Test Using Larger Than Block-Size Key "
+                      "- Hash Key First", 54, md),
+                  NGX_OK, "hmac rfc4231 #6 rc");
+        hex(h, md, sizeof(md));
+        CHECK_STR(h, 64, "60e431591ee0b67f0d8a26aacbf5b77f"
+                         "8e0bc6213728c5140546040f0ee37f54", "hmac rfc4231 #6");
+    }
+
+    /* a key that differs from the last one only in its last byte */
+
+    ngx_memset(big, 0x0b, sizeof(key));
+    big[sizeof(key) - 1] = 0x0c;
+
+    CHECK_INT(ngx_http_hashpay_hmac_sha256(key, sizeof(key),
+                                           (u_char *) "Hi There", 8, md),
+              NGX_OK, "hmac rfc4231 #1 third rc");
+    CHECK_INT(ngx_http_hashpay_hmac_sha256(big, sizeof(key),
+                                           (u_char *) "Hi There", 8, md2),
+              NGX_OK, "hmac near key rc");
+    CHECK(ngx_memcmp(md, md2, sizeof(md)) != 0,
+          "hmac: a key one byte apart is not taken for the last one");
 
     /* empty key, empty message, NULL pointers with zero lengths */
 
@@ -1455,12 +1505,12 @@ test_sw_cost(void)
     /* malformed values: refused before any HMAC */
 
     for (i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
-        sw_macs = 0;
+        hmacs = 0;
         rc = sw(SW_ID, SW_TS, malformed[i], (u_char *) SW_BODY,
                 sizeof(SW_BODY) - 1, SW_NOW, k, 3, &why);
         sw_refused(rc, why, "no valid v1 signature", malformed[i]);
-        CHECK(sw_macs == 0, "sw cost \"%s\": %lu HMACs, want 0",
-              malformed[i], sw_macs);
+        CHECK(hmacs == 0, "sw cost \"%s\": %lu HMACs, want 0",
+              malformed[i], hmacs);
     }
 
     /* 2000 entries, none well-formed, over a 16 KB body */
@@ -1473,35 +1523,35 @@ test_sw_cost(void)
 
     p[-1] = '\0';
 
-    sw_macs = 0;
+    hmacs = 0;
     rc = sw(SW_ID, SW_TS, buf, (u_char *) buf, sizeof(buf), SW_NOW, k, 3,
             &why);
     sw_refused(rc, why, "no valid v1 signature", "sw cost, 2000 bad entries");
-    CHECK(sw_macs == 0, "sw cost, 2000 bad entries: %lu HMACs, want 0",
-          sw_macs);
+    CHECK(hmacs == 0, "sw cost, 2000 bad entries: %lu HMACs, want 0",
+          hmacs);
 
     /* a timestamp out of the tolerance, a missing header: none either */
 
-    sw_macs = 0;
+    hmacs = 0;
     rc = sw(SW_ID, "1614264000", SW_V1, (u_char *) SW_BODY,
             sizeof(SW_BODY) - 1, SW_NOW, k, 3, &why);
     sw_refused(rc, why, "webhook-timestamp too old", "sw cost, old");
-    CHECK(sw_macs == 0, "sw cost, old timestamp: %lu HMACs", sw_macs);
+    CHECK(hmacs == 0, "sw cost, old timestamp: %lu HMACs", hmacs);
 
-    sw_macs = 0;
+    hmacs = 0;
     rc = sw("", SW_TS, SW_V1, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
             SW_NOW, k, 3, &why);
     sw_refused(rc, why, "no webhook-id header", "sw cost, no id");
-    CHECK(sw_macs == 0, "sw cost, no id: %lu HMACs", sw_macs);
+    CHECK(hmacs == 0, "sw cost, no id: %lu HMACs", hmacs);
 
     /* one well-formed entry that is wrong: one HMAC per key */
 
-    sw_macs = 0;
+    hmacs = 0;
     rc = sw(SW_ID, SW_TS, "v1," SW_B0, (u_char *) SW_BODY,
             sizeof(SW_BODY) - 1, SW_NOW, k, 3, &why);
     sw_refused(rc, why, "no valid v1 signature", "sw cost, wrong entry");
-    CHECK(sw_macs == 3, "sw cost, wrong entry, 3 keys: %lu HMACs, want 3",
-          sw_macs);
+    CHECK(hmacs == 3, "sw cost, wrong entry, 3 keys: %lu HMACs, want 3",
+          hmacs);
 
     /* 300 well-formed entries: still one HMAC per key */
 
@@ -1513,30 +1563,30 @@ test_sw_cost(void)
 
     sprintf(p, "%s", SW_V1);
 
-    sw_macs = 0;
+    hmacs = 0;
     rc = sw(SW_ID, SW_TS, buf, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
             SW_NOW, k, 3, &why);
     CHECK(rc == NGX_OK, "sw cost, 301 entries: got %d", (int) rc);
-    CHECK(sw_macs == 3, "sw cost, 301 entries, 3 keys: %lu HMACs, want 3",
-          sw_macs);
+    CHECK(hmacs == 3, "sw cost, 301 entries, 3 keys: %lu HMACs, want 3",
+          hmacs);
 
     /* the valid one: one HMAC per key; more keys than allowed: the cap */
 
-    sw_macs = 0;
+    hmacs = 0;
     rc = sw(SW_ID, SW_TS, SW_V1, (u_char *) SW_BODY, sizeof(SW_BODY) - 1,
             SW_NOW, k, 3, &why);
     CHECK(rc == NGX_OK, "sw cost, valid: got %d", (int) rc);
-    CHECK(sw_macs == 3, "sw cost, valid, 3 keys: %lu HMACs, want 3",
-          sw_macs);
+    CHECK(hmacs == 3, "sw cost, valid, 3 keys: %lu HMACs, want 3",
+          hmacs);
 
-    sw_macs = 0;
+    hmacs = 0;
     rc = sw(SW_ID, SW_TS, "v1," SW_B0, (u_char *) SW_BODY,
             sizeof(SW_BODY) - 1, SW_NOW, k, NGX_HTTP_HASHPAY_SW_MAX_KEYS + 1,
             &why);
     sw_refused(rc, why, "no valid v1 signature", "sw cost, 17 keys");
-    CHECK(sw_macs == NGX_HTTP_HASHPAY_SW_MAX_KEYS,
+    CHECK(hmacs == NGX_HTTP_HASHPAY_SW_MAX_KEYS,
           "sw cost, %d keys given: %lu HMACs, want %d",
-          NGX_HTTP_HASHPAY_SW_MAX_KEYS + 1, sw_macs,
+          NGX_HTTP_HASHPAY_SW_MAX_KEYS + 1, hmacs,
           NGX_HTTP_HASHPAY_SW_MAX_KEYS);
 }
 
@@ -1563,32 +1613,32 @@ test_x_cost(void)
     ngx_str_set(&s[1], "test");
 
     for (i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
-        x_hmacs = 0;
+        hmacs = 0;
         rc = verify(malformed[i], s, 2, vectors[0].body);
         CHECK(rc == NGX_DECLINED, "x cost \"%s\": refused", malformed[i]);
-        CHECK(x_hmacs == 0, "x cost \"%s\": %lu HMACs, want 0",
-              malformed[i], x_hmacs);
+        CHECK(hmacs == 0, "x cost \"%s\": %lu HMACs, want 0",
+              malformed[i], hmacs);
     }
 
-    x_hmacs = 0;
+    hmacs = 0;
     rc = verify(vectors[0].sig, s, 2, vectors[0].body);
     CHECK(rc == NGX_OK, "x cost, valid: got %d", (int) rc);
-    CHECK(x_hmacs == 2, "x cost, valid, 2 secrets: %lu HMACs, want 2",
-          x_hmacs);
+    CHECK(hmacs == 2, "x cost, valid, 2 secrets: %lu HMACs, want 2",
+          hmacs);
 
-    x_hmacs = 0;
+    hmacs = 0;
     rc = verify("sha256=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", s, 2,
                 vectors[0].body);
     CHECK(rc == NGX_DECLINED, "x cost, wrong: refused");
-    CHECK(x_hmacs == 2, "x cost, wrong, 2 secrets: %lu HMACs, want 2",
-          x_hmacs);
+    CHECK(hmacs == 2, "x cost, wrong, 2 secrets: %lu HMACs, want 2",
+          hmacs);
 }
 
 
 /*
- * The counting wrappers: src/ngx_http_hashpay_sig.c is linked into this
- * program, so its calls bind to these; OpenSSL's own functions are found
- * with dlsym(RTLD_NEXT).
+ * The counting wrapper: src/ngx_http_hashpay_sig.c is linked into this
+ * program, so its calls bind to it; OpenSSL's own function is found with
+ * dlsym(RTLD_NEXT).
  */
 
 int
@@ -1607,33 +1657,9 @@ EVP_MAC_init(EVP_MAC_CTX *ctx, const unsigned char *key, size_t keylen,
         }
     }
 
-    sw_macs++;
+    hmacs++;
 
     return real(ctx, key, keylen, params);
-}
-
-
-unsigned char *
-HMAC(const EVP_MD *evp_md, const void *key, int key_len,
-    const unsigned char *data, size_t data_len, unsigned char *md,
-    unsigned int *md_len)
-{
-    static unsigned char *(*real)(const EVP_MD *, const void *, int,
-                                  const unsigned char *, size_t,
-                                  unsigned char *, unsigned int *);
-
-    if (real == NULL) {
-        *(void **) &real = dlsym(RTLD_NEXT, "HMAC");
-
-        if (real == NULL) {
-            fprintf(stderr, "no HMAC in OpenSSL\n");
-            abort();
-        }
-    }
-
-    x_hmacs++;
-
-    return real(evp_md, key, key_len, data, data_len, md, md_len);
 }
 
 
