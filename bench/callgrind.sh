@@ -160,10 +160,17 @@ perl bench/post.pl "$NGINX_PORT" "$SECRET" "$WORK/body.tmpl" \
 
 callgrind_control -i off "$NGINX_PID" > /dev/null
 
-# QUIT: nginx exits and callgrind writes its file (which takes a while)
+# QUIT: nginx exits and callgrind writes its file (which takes a while).
+# Under valgrind the signal may only be seen once epoll_wait() returns,
+# and an idle worker has no timer to end it (it waited 25 min once): a
+# request now and then wakes the loop, which then exits.
 kill -QUIT "$NGINX_PID" 2>/dev/null
 i=0
 while kill -0 "$NGINX_PID" 2>/dev/null && [ $i -lt 600 ]; do
+    if [ $((i % 5)) = 0 ]; then
+        curl -s --max-time 1 -o /dev/null \
+            "http://127.0.0.1:$NGINX_PORT/ping" 2>/dev/null
+    fi
     sleep 0.2
     i=$((i + 1))
 done
