@@ -14,6 +14,11 @@
 #include <errno.h>
 #include <math.h>
 
+#if (defined __SSE2__)
+#include <emmintrin.h>
+#define NGX_HTTP_HASHPAY_SCAN_SSE2  1
+#endif
+
 #include "ngx_http_hashpay_tweet.h"
 #include "ngx_http_hashpay_scan.h"
 
@@ -1096,6 +1101,10 @@ ngx_http_hashpay_scan_string(ngx_http_hashpay_scan_t *s, ngx_uint_t key,
     uint64_t       w, q, b;
     ngx_int_t      u, u2;
     const u_char  *p, *end;
+#if (NGX_HTTP_HASHPAY_SCAN_SSE2)
+    int            m;
+    __m128i        x;
+#endif
 
     p = s->p;
     end = s->end;
@@ -1104,6 +1113,38 @@ ngx_http_hashpay_scan_string(ngx_http_hashpay_scan_t *s, ngx_uint_t key,
     *escaped = 0;
 
     for ( ;; ) {
+
+#if (NGX_HTTP_HASHPAY_SCAN_SSE2)
+
+        /*
+         * 16 bytes at a time while none is '"', '\\', a control character
+         * or part of a UTF-8 sequence: a signed "less than 0x20" takes
+         * both the bytes below 0x20 and those from 0x80 on
+         */
+
+        m = 0;
+
+        while (end - p >= 16) {
+            x = _mm_loadu_si128((const __m128i *) p);
+
+            m = _mm_movemask_epi8(
+                    _mm_or_si128(
+                        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+                                     _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                        _mm_cmplt_epi8(x, _mm_set1_epi8(0x20))));
+
+            if (m) {
+                p += __builtin_ctz(m);
+                break;
+            }
+
+            p += 16;
+        }
+
+        /* fewer than 16 bytes left: 8 at a time below, then one by one */
+
+        if (m == 0)
+#endif
 
         /*
          * 8 bytes at a time while none is '"', '\\', a control character
