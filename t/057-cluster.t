@@ -316,9 +316,15 @@ sub migrate_slot {
     while (1) {
         my $keys = reply($from, 'CLUSTER', 'GETKEYSINSLOT', $SLOT, $batch);
         last unless ref $keys eq 'ARRAY' && @$keys;
-        my $r = reply($from, 'MIGRATE', '127.0.0.1', $to, '', 0, 5000,
-                      'KEYS', @$keys);
-        die "MIGRATE: $r" unless $r eq 'OK' || $r eq 'NOKEY';
+        my $r;
+
+        # a batch refused for a moment (an I/O error under load) is sent
+        # again, 20 s at most; keys already moved answer NOKEY
+        wait_until(sub {
+            $r = eval { reply($from, 'MIGRATE', '127.0.0.1', $to, '', 0,
+                              5000, 'KEYS', @$keys) } // "$@";
+            $r eq 'OK' || $r eq 'NOKEY';
+        }, 20) or die "MIGRATE: $r";
         $moved += @$keys;
         Time::HiRes::sleep($pause);
     }
