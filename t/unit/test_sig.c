@@ -230,61 +230,46 @@ test_hmac(void)
 {
     u_char      md[NGX_HTTP_HASHPAY_SHA256_LEN], key[20], h[65];
     u_char      md2[NGX_HTTP_HASHPAY_SHA256_LEN], big[131];
-    ngx_uint_t  i;
+    ngx_int_t   rc;
+    ngx_uint_t  i, n, round;
 
-    /* RFC 4231, test case 1 */
+    /* RFC 4231, test cases 1, 2 and 6 (a 131-byte key, hashed first) */
+
+    struct {
+        u_char      *key;
+        size_t       key_len;
+        const char  *msg;
+        const char  *want;
+    } rfc[] = {
+        { key, sizeof(key), "Hi There",
+          "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7" },
+        { (u_char *) "Jefe", 4, "what do ya want for nothing?",
+          "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843" },
+        { big, sizeof(big),
+          "Test Using Larger Than Block-Size Key - Hash Key First",
+          "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54" },
+    };
 
     ngx_memset(key, 0x0b, sizeof(key));
-
-    CHECK_INT(ngx_http_hashpay_hmac_sha256(key, sizeof(key),
-                                           (u_char *) "Hi There", 8, md),
-              NGX_OK, "hmac rfc4231 #1 rc");
-    hex(h, md, sizeof(md));
-    CHECK_STR(h, 64, "b0344c61d8db38535ca8afceaf0bf12b"
-                     "881dc200c9833da726e9376c2e32cff7", "hmac rfc4231 #1");
-
-    /* RFC 4231, test case 2 */
-
-    CHECK_INT(ngx_http_hashpay_hmac_sha256((u_char *) "Jefe", 4,
-                  (u_char *) "what do ya want for nothing?", 28, md),
-              NGX_OK, "hmac rfc4231 #2 rc");
-    hex(h, md, sizeof(md));
-    CHECK_STR(h, 64, "5bdcc146bf60754e6a042426089575c7"
-                     "5a003f089d2739839dec58b964ec3843", "hmac rfc4231 #2");
-
-    /*
-     * the process's context begun again: the same key twice in a row
-     * (its pads kept), then the key of case 1 after the one of case 2
-     */
-
-    CHECK_INT(ngx_http_hashpay_hmac_sha256((u_char *) "Jefe", 4,
-                  (u_char *) "what do ya want for nothing?", 28, md),
-              NGX_OK, "hmac rfc4231 #2 again rc");
-    hex(h, md, sizeof(md));
-    CHECK_STR(h, 64, "5bdcc146bf60754e6a042426089575c7"
-                     "5a003f089d2739839dec58b964ec3843", "hmac rfc4231 #2 "
-                     "again, same key");
-
-    CHECK_INT(ngx_http_hashpay_hmac_sha256(key, sizeof(key),
-                                           (u_char *) "Hi There", 8, md),
-              NGX_OK, "hmac rfc4231 #1 again rc");
-    hex(h, md, sizeof(md));
-    CHECK_STR(h, 64, "b0344c61d8db38535ca8afceaf0bf12b"
-                     "881dc200c9833da726e9376c2e32cff7", "hmac rfc4231 #1 "
-                     "after #2");
-
-    /* RFC 4231, test case 6: a 131-byte key (hashed first), twice */
-
     ngx_memset(big, 0xaa, sizeof(big));
 
-    for (i = 0; i < 2; i++) {
-        CHECK_INT(ngx_http_hashpay_hmac_sha256(big, sizeof(big),
-                      (u_char *) "Test Using Larger Than Block-Size Key "
-                      "- Hash Key First", 54, md),
-                  NGX_OK, "hmac rfc4231 #6 rc");
-        hex(h, md, sizeof(md));
-        CHECK_STR(h, 64, "60e431591ee0b67f0d8a26aacbf5b77f"
-                         "8e0bc6213728c5140546040f0ee37f54", "hmac rfc4231 #6");
+    /*
+     * each case twice in a row (the process's context begun again with the
+     * key it holds), each after another key, and the whole list twice
+     */
+
+    for (round = 0; round < 2; round++) {
+        for (i = 0; i < sizeof(rfc) / sizeof(rfc[0]); i++) {
+            for (n = 0; n < 2; n++) {
+                rc = ngx_http_hashpay_hmac_sha256(rfc[i].key,
+                         rfc[i].key_len, (u_char *) rfc[i].msg,
+                         strlen(rfc[i].msg), md);
+                hex(h, md, sizeof(md));
+                CHECK(rc == NGX_OK && ngx_strcmp(h, rfc[i].want) == 0,
+                      "hmac rfc4231 case %d, round %d, call %d: rc %d, %s",
+                      (int) i, (int) round, (int) n, (int) rc, h);
+            }
+        }
     }
 
     /* a key that differs from the last one only in its last byte */
