@@ -43,11 +43,17 @@ $ENV{TEST_NGINX_TRACED_PORT} = $Traced->{port};
 # Under valgrind (make test-valgrind) a worker's first connect and
 # handshake take about 2 s.  TEST 1 then has no timeouts of its own
 # (t/lib/HashpayTest.pm gives 30 s; its 503 comes from SELECT, not from a
-# timeout).  TEST 2 and 3 are skipped there: their point is a request
-# that outlives timeout= (2 s, 500 ms) while Redis is paused (2.6 s, 3 s),
-# a schedule that 30 s timeouts cannot keep.  TEST 4 and 5 run as they are.
+# timeout).  TEST 2 and 3 (a request that outlives timeout= while Redis
+# is paused) run there on a schedule stretched $K times (5 under the
+# memory checkers, 1 otherwise): timeout=, the pauses, the times between
+# requests and the bounds on when an answer came, so that a worker that
+# takes a second or two for a delivery keeps the same order of events.
+# TEST 4 and 5 run as they are.
 $ENV{TEST_NGINX_PROXY_TIMEOUTS} = $ENV{TEST_NGINX_USE_VALGRIND}
     ? '' : 'connect_timeout=5s timeout=3s';
+# (timeout= is written out in an http_config eval: t/lib/HashpayTest.pm
+# looks for "timeout=" in the text before $TEST_NGINX_* is expanded).
+our $K = $ENV{TEST_NGINX_USE_VALGRIND} || $ENV{HASHPAY_TEST_SLOW} ? 5 : 1;
 
 # the scripts the module loads: src/lua/*.lua but the _libraries
 our $NSCRIPTS = grep { !m{/_[^/]*$} } glob 'src/lua/*.lua';
@@ -288,25 +294,26 @@ is sent at once, B 1 s later, on the same worker and connection.  A is
 answered 503 after 2 s; B, queued behind A, is answered 200 when Redis
 answers again at 2.6 s; A's late reply is thrown away.  The connection is
 kept (2.6 s without a reply is less than twice timeout=), and A's script
-did run: redelivered, A would be a duplicate.  Not under valgrind: see
-TEST_NGINX_PROXY_TIMEOUTS.
---- skip_eval
-1: $ENV{TEST_NGINX_USE_VALGRIND}
---- http_config
-hashpay_redis 127.0.0.1:$TEST_NGINX_SLOW_PORT timeout=2s;
+did run: redelivered, A would be a duplicate.  Every time here is $K
+times longer under the memory checkers (see $K).
+--- http_config eval
+"hashpay_redis 127.0.0.1:$ENV{TEST_NGINX_SLOW_PORT} timeout="
+. (2000 * $main::K) . "ms;"
 --- delivery eval
 [ main::tweet('1500000000000000001', 'ConfirmK7Q2XD'),
   main::tweet('1500000000000000004', 'ConfirmK7Q2XD') ]
---- timeout: 8
+--- timeout eval
+8 * $main::K
 --- after_each eval
 [ sub {
+    my $k = $main::K;
     my $r = { port => $main::Slow->{port} };
     $main::Client = main::module_client($main::Slow);
-    HashpayTest::redis_reply($r, 'CLIENT', 'PAUSE', '2600', 'ALL');
+    HashpayTest::redis_reply($r, 'CLIENT', 'PAUSE', 2600 * $k, 'ALL');
     my $t0 = Time::HiRes::time();
     $main::ChildA = HashpayTest::background_post(
         main::tweet('1500000000000000002', 'ConfirmK7Q2XD'), $main::FileA);
-    Time::HiRes::sleep(1.0);
+    Time::HiRes::sleep(1.0 * $k);
     $main::ChildB = HashpayTest::background_post(
         main::tweet('1500000000000000003', 'ConfirmK7Q2XD'), $main::FileB);
 
@@ -319,15 +326,16 @@ hashpay_redis 127.0.0.1:$TEST_NGINX_SLOW_PORT timeout=2s;
                    '200', 'B, behind A on the connection: 200');
     my $b_at = Time::HiRes::time() - $t0;
 
-    Test::More::cmp_ok($a_at, '<', 2.5, sprintf('A waited timeout= (%.2f s)',
-                                                $a_at));
-    Test::More::cmp_ok($b_at, '>', 2.4, sprintf('B was answered when Redis '
-                                                . 'answered (%.2f s)', $b_at));
+    Test::More::cmp_ok($a_at, '<', 2.5 * $k,
+                       sprintf('A waited timeout= (%.2f s)', $a_at));
+    Test::More::cmp_ok($b_at, '>', 2.4 * $k,
+                       sprintf('B was answered when Redis answered (%.2f s)',
+                               $b_at));
     Test::More::ok(HashpayTest::wait_log(
                        qr/hashpay redis: reply 0 of a batch that stopped waiting discarded$/m),
                    "A's reply was discarded");
     Test::More::is(scalar HashpayTest::log_lines(
-                       'did not answer within 2000 ms'), 1,
+                       'did not answer within ' . (2000 * $k) . ' ms'), 1,
                    'its timeout is logged');
   },
   sub {
@@ -355,36 +363,43 @@ connection lost
 === TEST 3: Redis that stops answering altogether: the connection is dropped after twice timeout=
 Redis paused for 3 s, timeout=500ms: the delivery is 503 after 500 ms;
 with no reply for 1 s the connection is dropped, and the worker
-reconnects by itself once Redis answers again.  Not under valgrind: see
-TEST_NGINX_PROXY_TIMEOUTS.
---- skip_eval
-1: $ENV{TEST_NGINX_USE_VALGRIND}
---- http_config
-hashpay_redis 127.0.0.1:$TEST_NGINX_STALLED_PORT timeout=500ms;
+reconnects by itself once Redis answers again.  Every time here is $K
+times longer under the memory checkers (see $K).
+--- http_config eval
+"hashpay_redis 127.0.0.1:$ENV{TEST_NGINX_STALLED_PORT} timeout="
+. (500 * $main::K) . "ms;"
 --- delivery eval
 [ main::tweet('1500000000000000001', 'ConfirmK7Q2XD'),
   main::tweet('1500000000000000002', 'ConfirmK7Q2XD'),
   main::tweet('1500000000000000003', 'ConfirmK7Q2XD') ]
---- timeout: 5
+--- timeout eval
+5 * $main::K
 --- after_each eval
 [ sub {
     HashpayTest::redis_reply({ port => $main::Stalled->{port} },
-                             'CLIENT', 'PAUSE', '3000', 'ALL');
+                             'CLIENT', 'PAUSE', 3000 * $main::K, 'ALL');
   },
   sub {
+    my $k = $main::K;
     my $t0 = Time::HiRes::time();
     Test::More::is(scalar HashpayTest::log_lines(
-                       'did not answer within 500 ms'), 1,
+                       'did not answer within ' . (500 * $k) . ' ms'), 1,
                    'the timeout is logged');
     Test::More::ok(HashpayTest::wait_log(
-        qr/no reply for 1000 ms with 1 commands outstanding, closing the connection/,
-        2), 'the silent connection is dropped');
-    Test::More::cmp_ok(Time::HiRes::time() - $t0, '<', 1,
-                       'about 1 s after the command was sent');
-    # the pause ends at 3 s; a reconnection delay is at most 2 s
-    Time::HiRes::sleep(5);
-    my @at = main::in_order(qr/no reply for 1000 ms/,
-                            qr/hashpay redis: preparing -> ready$/);
+        qr/no reply for ${\(1000 * $k)} ms with 1 commands outstanding, closing the connection/,
+        2 * $k), 'the silent connection is dropped');
+    Test::More::cmp_ok(Time::HiRes::time() - $t0, '<', 1 * $k,
+                       'about twice timeout= after the command was sent');
+    # the pause ends at 3 s; a reconnection delay is at most 2 s: polled
+    # for up to 5 s (25 s under the memory checkers)
+    my @at;
+    my $until = Time::HiRes::time() + 5 * $k;
+    while (1) {
+        @at = main::in_order(qr/no reply for ${\(1000 * $k)} ms/,
+                             qr/hashpay redis: preparing -> ready$/);
+        last if $at[1] > 0 || Time::HiRes::time() > $until;
+        Time::HiRes::sleep(0.1);
+    }
     Test::More::cmp_ok($at[1], '>', 0, 'the worker reconnected by itself');
   } ]
 --- error_code eval

@@ -52,17 +52,12 @@ ROOT=$(pwd)
 OUT="$ROOT/build/sanitize"
 
 # Files that cannot run under valgrind, with the reason.  Keep it short.
-#   t/057-cluster.t        its failover flows (TEST 2, 6) assert that no
-#                          request waited past timeout=2s plus a margin
-#                          while the owner died: that is their point, and
-#                          a valgrind worker's first connect and handshake
-#                          take about 2 s; its other blocks were not
-#                          checked under valgrind (make test-asan runs it)
-# Blocks skipped under valgrind (--- skip_eval, each says why): t/050-redis.t
-# TEST 6, t/053-redis-faults.t TEST 2 and 3.  The other blocks of those
-# files, and t/055-sentinel.t, run with 30 s timeouts under valgrind
-# (TEST_NGINX_*TIMEOUTS* in each file; t/lib/HashpayTest.pm).
-VALGRIND_SKIP="t/057-cluster.t"
+# None now: the blocks with short timeouts take longer ones under valgrind
+# (TEST_NGINX_*TIMEOUT* or $K/$Slow in each file; t/lib/HashpayTest.pm
+# gives 30 s to Redis lines without their own).  Blocks skipped under
+# valgrind (--- skip_eval, each says why): t/057-cluster.t TEST 6 (its
+# load runs on two nginx of its own, never under valgrind).
+VALGRIND_SKIP=""
 
 libasan() {
     readlink -f "$(gcc -print-file-name=libasan.so)"

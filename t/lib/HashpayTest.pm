@@ -174,7 +174,10 @@ sub free_port {
 # A signed webhook POST sent by a child process while the test goes on
 # (Test::Nginx sends its requests one after the other).  The child writes
 # the status line it got, or "none" if the connection closed without one,
-# to $file.  With close_after => seconds it hangs up before any answer.
+# to $file.  With close_after => seconds it hangs up before any answer;
+# with close_when => sub { ... } it hangs up once the sub returns true
+# (polled every 50 ms; at most close_within => seconds, 30 by default),
+# e.g. once the error log shows the request reached a given point.
 sub background_post {
     my ($body, $file, %o) = @_;
     my $port = Test::Nginx::Util::server_port_for_client();
@@ -196,7 +199,15 @@ sub background_post {
                                      PeerPort => $port, Proto => 'tcp');
     if ($sock) {
         print $sock $req;
-        if ($o{close_after}) {
+        if ($o{close_when}) {
+            my $until = Time::HiRes::time() + ($o{close_within} || 30);
+            until (eval { $o{close_when}->() }
+                   || Time::HiRes::time() > $until)
+            {
+                Time::HiRes::sleep(0.05);
+            }
+            $status = 'closed';
+        } elsif ($o{close_after}) {
             select(undef, undef, undef, $o{close_after});
             $status = 'closed';
         } else {

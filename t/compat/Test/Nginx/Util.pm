@@ -370,10 +370,27 @@ sub kill_process ($$$) {
     return unless defined $pid && is_running($pid);
 
     if ($wait) {
-        kill($ENV{TEST_NGINX_FAST_SHUTDOWN} ? SIGTERM : SIGQUIT, $pid);
-        # valgrind's leak check at exit takes seconds: not a hang
-        return if _wait_gone($pid, $UseValgrind ? $ValgrindWait
-                                                : timeout());
+        my $sig = $ENV{TEST_NGINX_FAST_SHUTDOWN} ? SIGTERM : SIGQUIT;
+        kill($sig, $pid);
+        # valgrind's leak check at exit takes seconds: not a hang.  The
+        # signal is sent again every 2 s under valgrind: nginx looks at
+        # ngx_quit only after epoll_wait() returns, so a signal that
+        # arrives while a slow (valgrind) nginx is still starting (before
+        # its first epoll_wait(), e.g. a block that sends no request) is
+        # noticed only when some event comes, and an idle nginx has none
+        # (its timer is -1): seen, a 120 s wait and a SIGKILL.  A signal
+        # that arrives during epoll_wait() interrupts it (EINTR).  A
+        # second SIGQUIT during a graceful exit changes nothing.
+        if ($UseValgrind) {
+            my $left = $ValgrindWait;
+            while ($left > 0) {
+                return if _wait_gone($pid, $left < 2 ? $left : 2);
+                $left -= 2;
+                kill($sig, $pid) if $left > 0;
+            }
+        } elsif (_wait_gone($pid, timeout())) {
+            return;
+        }
         warn "$name - timeout when waiting for the process $pid to exit\n";
     }
 
