@@ -8,8 +8,8 @@
 #
 # Every <name>.lua is a script; files whose name starts with "_" are shared
 # helpers, put in front of a script in name order: _lib.lua always, and
-# any other that defines a function hp.<name> the script (or a helper it
-# takes) calls, so that no script runs definitions it never uses.  A script's header
+# any other that defines a function hp_<name> (a local; hp.<name> in an
+# older tree) the script (or a helper it takes) calls, so that no script runs definitions it never uses.  A script's header
 # comment (its first --[[ ... ]] block) declares its arguments, one line
 # each, in order, with a name:
 #
@@ -28,7 +28,7 @@
 # The build fails when a header line names no argument, when the slots are
 # not numbered 1, 2, ... in order, when the script's code reads a KEYS[n]
 # or ARGV[n] its header does not declare, when it never calls the slot
-# probe (hp.probe() or hp.moving(), _lib.lua), or when the Lua does not compile
+# probe (hp_probe() or hp_moving(), _lib.lua), or when the Lua does not compile
 # (luac5.1 -p, the Lua of Redis, when it is installed; HASHPAY_LUAC=required
 # makes its absence an error too).
 
@@ -62,21 +62,23 @@ upper() {
 }
 
 # the helpers a script needs, in name order: _lib.lua always (it makes
-# the table hp), any other _*.lua that defines a function hp.<name> the
-# script calls, or that a helper already chosen calls
+# the helpers hp_<name>), any other _*.lua that defines a function
+# hp_<name> the script calls, or that a helper already chosen calls
 helpers_of() {
     awk '
         FNR == 1 { file = FILENAME; files[++n] = file }
-        /^function hp\.[a-z_0-9]+/ {
-            name = $2
+        /^(local )?function hp[._][a-z_0-9]+/ {
+            name = $0
+            sub(/^(local )?function hp[._]/, "", name)
             sub(/\(.*/, "", name)
             defines[name] = defines[name] " " file
         }
         {
             line = $0
             sub(/--.*/, "", line)
-            while (match(line, /hp\.[a-z_0-9]+/)) {
-                uses[file] = uses[file] " " substr(line, RSTART, RLENGTH)
+            while (match(line, /hp[._][a-z_0-9]+/)) {
+                uses[file] = uses[file] " " substr(line, RSTART + 3,
+                                                   RLENGTH - 3)
                 line = substr(line, RSTART + RLENGTH)
             }
         }
@@ -169,7 +171,7 @@ slots_of() {
             }
             next
         }
-        body && /hp\.(probe|moving)\(/ { probed = 1 }
+        body && /hp[._](probe|moving)\(/ { probed = 1 }
         body {
             line = $0
             sub(/--.*/, "", line)
@@ -189,8 +191,8 @@ slots_of() {
             if (err) { exit 1 }
             if (header) { bad("the header comment is not closed") }
             if (!probed) {
-                bad("the script never probes its slot: hp.probe() or " \
-                    "hp.moving() (_lib.lua), before anything else")
+                bad("the script never probes its slot: hp_probe() or " \
+                    "hp_moving() (_lib.lua), before anything else")
             }
             print "keys", k + 0
             print "argv", m + 0
@@ -210,6 +212,12 @@ for f in "$dir"/*.lua; do
         source_of "$f" > "$tmp.lua"
         "$luac" -p -o /dev/null "$tmp.lua" 2> "$tmp.err" \
             || fail "$f does not compile: $(cat "$tmp.err")"
+        # a helper is a local: one used before its definition would be
+        # read as a global, which Redis refuses at run time
+        "$luac" -l -p "$tmp.lua" 2> /dev/null \
+            | awk '/[GS]ETGLOBAL.*; hp_/ { print $NF; bad = 1 }
+                   END { exit bad }' > "$tmp.err" \
+            || fail "$f: a helper used before its definition:" $(cat "$tmp.err")
     fi
 
     slots_of "$f"

@@ -4,14 +4,14 @@
   of their own), so a script's line N is reported as N + the length of
   this file.
 
-  hp.now()                      Redis's clock, unix ms: the only clock
-  hp.null                       JSON null
-  hp.object(keys, t)            a JSON object of t's fields, in the order of
+  hp_now()                      Redis's clock, unix ms: the only clock
+  hp_null                       JSON null
+  hp_object(keys, t)            a JSON object of t's fields, in the order of
                                 the list keys (a nil field is null)
-  hp.array(list)                a JSON array of the values of list
-  hp.json(v)                    the JSON text of a value (string, integer,
-                                boolean, hp.null, hp.object, hp.array)
-  hp.emit(events, policy, prefix, now, type, keys, data)
+  hp_array(list)                a JSON array of the values of list
+  hp_json(v)                    the JSON text of a value (string, integer,
+                                boolean, hp_null, hp_object, hp_array)
+  hp_emit(events, policy, prefix, now, type, keys, data)
                                 XADD the event: data gets event_id (from
                                 <prefix>:event_seq) and at (now) in front.
                                 policy is the scripts' ARGV[2]: "<maxlen>",
@@ -20,19 +20,19 @@
                                 XADD ... MAXLEN ~ maxlen (unread events
                                 can be trimmed); with one, a plain XADD,
                                 and every TRIM_EVERY-th event (event_id a
-                                multiple of it) hp.trim()
-  hp.guard(events, policy, prefix, emits)
+                                multiple of it) hp_trim()
+  hp_guard(events, policy, prefix, emits)
                                 the first statement of every script that
                                 may append an event (before anything
                                 changes: Redis does not roll a script
                                 back).  With a group: creates it if it is
                                 missing (XGROUP CREATE ... $ MKSTREAM), and
-                                when hp.unacked() >= maxlen raises an
+                                when hp_unacked() >= maxlen raises an
                                 error with "EVENTS_BACKLOG ..." in it (the
                                 module answers 503 events_backlog) unless
                                 emits(prefix), called only then, says
                                 that this call appends no event
-  hp.unacked(events, group, create)
+  hp_unacked(events, group, create)
                                 what the group has not acknowledged: its
                                 pending entries (delivered, not XACKed)
                                 plus the entries after its
@@ -41,26 +41,26 @@
                                 at or past that id, XLEN is counted
                                 instead: an upper bound).  0 for a missing
                                 group, created first if create
-  hp.trim(events, group)        XTRIM MINID: the entries older than the
+  hp_trim(events, group)        XTRIM MINID: the entries older than the
                                 oldest one the group still needs (its
                                 oldest pending entry, else its
                                 last-delivered-id) go, exactly; never one
                                 it has not acknowledged
 
-  hp.probe()                    the slot probe (below), the first statement
+  hp_probe()                    the slot probe (below), the first statement
                                 of every script: "local moving =
-                                hp.probe() if moving then return moving
+                                hp_probe() if moving then return moving
                                 end"; nil, or the TRYAGAIN error reply to
                                 return while hashpay_prefix's slot is
                                 being migrated (the module answers 503)
-  hp.PROBE1, hp.PROBE2          its two keys, for a script that folds the
+  hp_PROBE1, hp_PROBE2          its two keys, for a script that folds the
                                 probe into its own first read (EXISTS,
-                                MGET) and then calls hp.moving(reply)
-  hp.moving(reply)              the TRYAGAIN error reply if that read
+                                MGET) and then calls hp_moving(reply)
+  hp_moving(reply)              the TRYAGAIN error reply if that read
                                 failed, else nil
 ]]
 
-local hp = {}
+-- the helpers are locals (hp_<name>): a table of them costs a call more
 
 --[[
   The slot probe.  The scripts read and write keys that they do not
@@ -77,10 +77,10 @@ local hp = {}
   cluster it is one EXISTS, or no call at all where a script reads the
   two keys in its own first command (tweet.lua, transaction.lua).
 ]]
-hp.PROBE1 = KEYS[1] .. ':hashpay-slot-probe:1'
-hp.PROBE2 = KEYS[1] .. ':hashpay-slot-probe:2'
+local hp_PROBE1 = KEYS[1] .. ':hashpay-slot-probe:1'
+local hp_PROBE2 = KEYS[1] .. ':hashpay-slot-probe:2'
 
-function hp.moving(reply)
+local function hp_moving(reply)
   if type(reply) == 'table' and reply.err then
     return redis.error_reply('TRYAGAIN hashpay: the slot is being '
                              .. 'migrated (' .. reply.err .. ')')
@@ -88,15 +88,16 @@ function hp.moving(reply)
   return nil
 end
 
-function hp.probe()
-  return hp.moving(redis.pcall('EXISTS', hp.PROBE1, hp.PROBE2))
+local function hp_probe()
+  return hp_moving(redis.pcall('EXISTS', hp_PROBE1, hp_PROBE2))
 end
 
-hp.null = { json = 'null' }
+local hp_null = { json = 'null' }
 
-function hp.now()
+local function hp_now()
   local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  -- arithmetic converts the strings: tonumber() converts them twice
+  return t[1] * 1000 + math.floor(t[2] / 1000)
 end
 
 -- a string that needs no escape in JSON is quoted as it is, exactly as
@@ -104,7 +105,7 @@ end
 -- costs more than the rest of an event together
 local NEEDS_ESCAPE = '[%c"\\/\128-\255]'
 
-function hp.json(v)
+local function hp_json(v)
   local t = type(v)
 
   if v == nil then
@@ -130,27 +131,27 @@ function hp.json(v)
 end
 
 -- the field names are the scripts' own constants ([a-z_]): no escape
-function hp.object(keys, t)
+local function hp_object(keys, t)
   local parts = {}
   for i, k in ipairs(keys) do
-    parts[i] = '"' .. k .. '":' .. hp.json(t[k])
+    parts[i] = '"' .. k .. '":' .. hp_json(t[k])
   end
   return { json = '{' .. table.concat(parts, ',') .. '}' }
 end
 
-function hp.array(list)
+local function hp_array(list)
   local parts = {}
   for i, v in ipairs(list) do
-    parts[i] = hp.json(v)
+    parts[i] = hp_json(v)
   end
   return { json = '[' .. table.concat(parts, ',') .. ']' }
 end
 
--- events: see hp.emit; TRIM_EVERY is documented in src/lua/README.md
+-- events: see hp_emit; TRIM_EVERY is documented in src/lua/README.md
 local TRIM_EVERY = 100
 
 -- "<maxlen>" or "<maxlen> <group>": maxlen (a string), group or nil
-function hp.policy(policy)
+local function hp_policy(policy)
   local maxlen, group = string.match(policy, '^(%d+) (%S+)$')
   if maxlen then
     return maxlen, group
@@ -176,7 +177,7 @@ local function group_info(events, group)
   return nil
 end
 
-function hp.unacked(events, group, create)
+local function hp_unacked(events, group, create)
   local g = group_info(events, group)
   if not g then
     if create then
@@ -191,12 +192,12 @@ function hp.unacked(events, group, create)
   return g.pending + lag
 end
 
-function hp.guard(events, policy, prefix, emits)
-  local maxlen, group = hp.policy(policy)
+local function hp_guard(events, policy, prefix, emits)
+  local maxlen, group = hp_policy(policy)
   if not group then
     return
   end
-  local unacked = hp.unacked(events, group, true)
+  local unacked = hp_unacked(events, group, true)
   if unacked < tonumber(maxlen) then
     return
   end
@@ -209,7 +210,7 @@ function hp.guard(events, policy, prefix, emits)
         .. ' unacknowledged events, hashpay_events_maxlen ' .. maxlen, 0)
 end
 
-function hp.trim(events, group)
+local function hp_trim(events, group)
   local g = group_info(events, group)
   if not g then
     return 0
@@ -222,7 +223,7 @@ function hp.trim(events, group)
   return redis.call('XTRIM', events, 'MINID', minid)
 end
 
-function hp.emit(events, policy, prefix, now, etype, keys, data)
+local function hp_emit(events, policy, prefix, now, etype, keys, data)
   local all = { 'event_id', 'at' }
   for _, k in ipairs(keys) do
     all[#all + 1] = k
@@ -230,8 +231,8 @@ function hp.emit(events, policy, prefix, now, etype, keys, data)
   local seq = redis.call('INCR', prefix .. ':event_seq')
   data.event_id = tostring(seq)
   data.at = now
-  local maxlen, group = hp.policy(policy)
-  local json = hp.object(all, data).json
+  local maxlen, group = hp_policy(policy)
+  local json = hp_object(all, data).json
   if not group then
     redis.call('XADD', events, 'MAXLEN', '~', maxlen, '*',
                'type', etype, 'data', json)
@@ -239,6 +240,6 @@ function hp.emit(events, policy, prefix, now, etype, keys, data)
   end
   redis.call('XADD', events, '*', 'type', etype, 'data', json)
   if seq % TRIM_EVERY == 0 then
-    hp.trim(events, group)
+    hp_trim(events, group)
   end
 end

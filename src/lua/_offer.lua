@@ -7,23 +7,23 @@
     text     the JSON body when status < 300, else the error code
     field    the field the error is about, "" for none
 
-  hp.offer_view(prefix, tag, now)
-                 the offer <prefix>:offer:<tag> as GET shows it (hp.object),
+  hp_offer_view(prefix, tag, now)
+                 the offer <prefix>:offer:<tag> as GET shows it (hp_object),
                  or nil when there is none
-  hp.link_view(link)
+  hp_link_view(link)
                  a link (a table of its hash fields) as GET shows it
-  hp.int(s)      a stored integer field: a number, or hp.null for "" / nil
-  hp.hash(key)   HGETALL as a table, or nil when the key does not exist
+  hp_int(s)      a stored integer field: a number, or hp_null for "" / nil
+  hp_hash(key)   HGETALL as a table, or nil when the key does not exist
 ]]
 
-function hp.int(s)
+local function hp_int(s)
   if s == nil or s == false or s == '' then
-    return hp.null
+    return hp_null
   end
   return tonumber(s)
 end
 
-function hp.hash(key)
+local function hp_hash(key)
   local flat = redis.call('HGETALL', key)
   if #flat == 0 then
     return nil
@@ -51,13 +51,13 @@ local offer_cashback_keys = {
 }
 
 -- live holds: members whose expires_at (ms) is still ahead of now
-function hp.held(prefix, tag, now)
+local function hp_held(prefix, tag, now)
   return redis.call('ZCOUNT', prefix .. ':holds:' .. tag,
                     '(' .. now, '+inf')
 end
 
-function hp.offer_view(prefix, tag, now)
-  local o = hp.hash(prefix .. ':offer:' .. tag)
+local function hp_offer_view(prefix, tag, now)
+  local o = hp_hash(prefix .. ':offer:' .. tag)
   if o == nil then
     return nil
   end
@@ -76,13 +76,13 @@ function hp.offer_view(prefix, tag, now)
                        'starts_at', 'ends_at', 'min_account_age_days',
                        'cashback_cents', 'min_spend_cents', 'ended_at',
                        'created_at', 'updated_at' }) do
-    v[k] = hp.int(o[k])
+    v[k] = hp_int(o[k])
   end
 
   v.active = o.active ~= '0'
 
   local count = tonumber(cashback and o.claimed or o.sold) or 0
-  local held = hp.held(prefix, tag, now)
+  local held = hp_held(prefix, tag, now)
   local stock = tonumber(o.stock) or 0
   local available = stock - count - held
   if available < 0 then
@@ -95,14 +95,14 @@ function hp.offer_view(prefix, tag, now)
   v.available = available
   v.redeemed = tonumber(o.redeemed) or 0
 
-  return hp.object(keys, v)
+  return hp_object(keys, v)
 end
 
-function hp.link_view(link)
-  return hp.object({ 'user_id', 'screen_name', 'card_token_last4',
+local function hp_link_view(link)
+  return hp_object({ 'user_id', 'screen_name', 'card_token_last4',
                      'linked_at' },
                    { user_id = link.user_id,
                      screen_name = link.screen_name or '',
                      card_token_last4 = string.sub(link.card_token or '', -4),
-                     linked_at = hp.int(link.linked_at) })
+                     linked_at = hp_int(link.linked_at) })
 end

@@ -9,15 +9,15 @@
   or { 404, "not_found", "" }.
 ]]
 
-local moving = hp.probe()
+local moving = hp_probe()
 if moving then
   return moving
 end
 
-local link = hp.hash(KEYS[1])
+local link = hp_hash(KEYS[1])
 
 if link == nil then
   return { 404, 'not_found', '' }
 end
 
-return { 200, hp.link_view(link).json, '' }
+return { 200, hp_link_view(link).json, '' }

@@ -14,7 +14,7 @@
   or { 422, "card_already_linked", "card_token" }.
 ]]
 
-local moving = hp.probe()
+local moving = hp_probe()
 if moving then
   return moving
 end
@@ -23,7 +23,7 @@ local key = KEYS[1]
 local prefix = ARGV[1]
 local user = ARGV[2]
 local token = ARGV[3]
-local now = hp.now()
+local now = hp_now()
 
 local owner = redis.call('GET', prefix .. ':card:' .. token)
 
@@ -48,6 +48,6 @@ redis.call('HSET', key, 'user_id', user, 'card_token', token,
 redis.call('SET', prefix .. ':card:' .. token, user)
 
 return { exists and 200 or 201,
-         hp.link_view({ user_id = user, card_token = token,
+         hp_link_view({ user_id = user, card_token = token,
                         screen_name = ARGV[4],
                         linked_at = linked_at }).json, '' }

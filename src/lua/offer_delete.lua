@@ -10,13 +10,13 @@
   Answers { 200, offer JSON } or { 404, "not_found", "" }.
 ]]
 
-local moving = hp.probe()
+local moving = hp_probe()
 if moving then
   return moving
 end
 
 local key = KEYS[1]
-local now = hp.now()
+local now = hp_now()
 
 if redis.call('EXISTS', key) == 0 then
   return { 404, 'not_found', '' }
@@ -27,4 +27,4 @@ if redis.call('HGET', key, 'active') ~= '0' then
              'ended_at', math.floor(now / 1000), 'updated_at', now)
 end
 
-return { 200, hp.offer_view(ARGV[1], ARGV[2], now).json, '' }
+return { 200, hp_offer_view(ARGV[1], ARGV[2], now).json, '' }

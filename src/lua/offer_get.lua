@@ -8,12 +8,12 @@
   Answers { 200, offer JSON } or { 404, "not_found", "" }.
 ]]
 
-local moving = hp.probe()
+local moving = hp_probe()
 if moving then
   return moving
 end
 
-local view = hp.offer_view(ARGV[1], ARGV[2], hp.now())
+local view = hp_offer_view(ARGV[1], ARGV[2], hp_now())
 
 if view == nil then
   return { 404, 'not_found', '' }

@@ -18,7 +18,7 @@
   holds: proportional to limit, not to the number of offers.
 ]]
 
-local moving = hp.probe()
+local moving = hp_probe()
 if moving then
   return moving
 end
@@ -26,24 +26,24 @@ end
 local prefix = ARGV[1]
 local limit = tonumber(ARGV[2])
 local cursor = ARGV[3]
-local now = hp.now()
+local now = hp_now()
 local tags = redis.call('ZRANGEBYLEX', KEYS[1],
                         cursor == '' and '-' or '(' .. cursor, '+',
                         'LIMIT', 0, limit + 1)
 local list = {}
-local next_cursor = hp.null
+local next_cursor = hp_null
 
 if #tags > limit then
   next_cursor = tags[limit]
 end
 
 for i = 1, math.min(#tags, limit) do
-  local view = hp.offer_view(prefix, tags[i], now)
+  local view = hp_offer_view(prefix, tags[i], now)
   if view ~= nil then
     list[#list + 1] = view
   end
 end
 
-return { 200, hp.object({ 'offers', 'next_cursor' },
-                        { offers = hp.array(list),
+return { 200, hp_object({ 'offers', 'next_cursor' },
+                        { offers = hp_array(list),
                           next_cursor = next_cursor }).json, '' }

@@ -28,7 +28,7 @@
   { 422, "stock_below_committed", "stock" } (stock < sold + live holds).
 ]]
 
-local moving = hp.probe()
+local moving = hp_probe()
 if moving then
   return moving
 end
@@ -38,7 +38,7 @@ local prefix = ARGV[1]
 local tag = ARGV[2]
 local kind = ARGV[4]
 local stock = tonumber(ARGV[8])
-local now = hp.now()
+local now = hp_now()
 
 local old = redis.call('HMGET', key, 'kind', 'sold', 'claimed')
 local exists = redis.call('EXISTS', key) == 1
@@ -50,7 +50,7 @@ if exists then
 
   local count = tonumber(kind == 'cashback' and old[3] or old[2]) or 0
 
-  if stock < count + hp.held(prefix, tag, now) then
+  if stock < count + hp_held(prefix, tag, now) then
     return { 422, 'stock_below_committed', 'stock' }
   end
 end
@@ -72,4 +72,4 @@ end
 -- the list's index (offer_list.lua): every tag, score 0, in tag order
 redis.call('ZADD', prefix .. ':offers', 0, tag)
 
-return { exists and 200 or 201, hp.offer_view(prefix, tag, now).json, '' }
+return { exists and 200 or 201, hp_offer_view(prefix, tag, now).json, '' }

@@ -5,7 +5,7 @@
 
   KEYS[1]    events: <prefix>:events
   ARGV[1]    prefix: hashpay_prefix
-  ARGV[2]    events_policy: maxlen, or "maxlen group" (_lib.lua hp.emit)
+  ARGV[2]    events_policy: maxlen, or "maxlen group" (_lib.lua hp_emit)
   ARGV[3]    dedupe_ttl: ms (hashpay_dedupe_ttl)
   ARGV[4]    webhook_id: webhook-id (Standard Webhooks message id)
   ARGV[5]    txn_id: the card network's transaction id
@@ -34,18 +34,17 @@
 
   With hashpay_events_group, an error reply with "EVENTS_BACKLOG" (503
   events_backlog) before anything changes while the group has maxlen
-  events unacknowledged (_lib.lua hp.guard), unless the transaction
+  events unacknowledged (_lib.lua hp_guard), unless the transaction
   cannot append an event: a duplicate, or a card linked to nobody.
 ]]
 
 local prefix = ARGV[1]
 local maxlen = ARGV[2]
-local dedupe_ttl = tonumber(ARGV[3])
+local dedupe_ttl = ARGV[3] + 0       -- digits: no tonumber() (twice)
 local webhook_id = ARGV[4]
 local txn_id = ARGV[5]
 local card_token = ARGV[6]
 local merchant_id = ARGV[7]
-local amount = tonumber(ARGV[8])
 local currency = ARGV[9]
 local at = ARGV[10]
 
@@ -54,9 +53,9 @@ local txn_key = prefix .. ':txn:' .. txn_id
 
 -- a duplicate answers what the first delivery answered
 
--- the first read is also the slot probe (_lib.lua hp.probe)
-local seen = redis.pcall('MGET', webhook_key, txn_key, hp.PROBE1, hp.PROBE2)
-local moving = hp.moving(seen)
+-- the first read is also the slot probe (_lib.lua hp_probe)
+local seen = redis.pcall('MGET', webhook_key, txn_key, hp_PROBE1, hp_PROBE2)
+local moving = hp_moving(seen)
 
 if moving then
   return moving
@@ -68,7 +67,7 @@ for i = 1, 2 do
   end
 end
 
-local now = hp.now()
+local now = hp_now()
 
 local function record(outcome, cents)
   local v = outcome .. ':' .. cents
@@ -88,8 +87,9 @@ end
 -- is behind (a duplicate, or a card linked to nobody, never appends one:
 -- answered above without the guard's reads)
 
-hp.guard(KEYS[1], maxlen, prefix)
+hp_guard(KEYS[1], maxlen, prefix)
 
+local amount = tonumber(ARGV[8])
 local claims_key = prefix .. ':claims:' .. user
 local index_key = claims_key .. ':' .. merchant_id .. ':' .. currency
 local offers = {}
@@ -127,7 +127,7 @@ for _, id in ipairs(redis.call('ZRANGE', index_key, 0, -1)) do
     redis.call('ZREM', index_key, id)
     redis.call('HINCRBY', prefix .. ':offer:' .. tag, 'redeemed', 1)
 
-    hp.emit(KEYS[1], maxlen, prefix, now, 'cashback.credited',
+    hp_emit(KEYS[1], maxlen, prefix, now, 'cashback.credited',
             { 'claim_id', 'offer', 'user_id', 'card_token', 'txn_id',
               'cashback_cents' },
             { claim_id = id, offer = offer, user_id = user,

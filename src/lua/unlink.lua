@@ -6,7 +6,7 @@
 
   KEYS[1]    events: <prefix>:events
   ARGV[1]    prefix: hashpay_prefix
-  ARGV[2]    events_policy: maxlen, or "maxlen group" (_lib.lua hp.emit)
+  ARGV[2]    events_policy: maxlen, or "maxlen group" (_lib.lua hp_emit)
   ARGV[3]    user: user id_str
   ARGV[4]    by: "revoke" (the platform) or "admin" (DELETE links/<user_id>)
   ARGV[5]    date_time: revoke only: unix ms ("" or absent: unknown)
@@ -37,21 +37,21 @@
 
   With hashpay_events_group, an error reply with "EVENTS_BACKLOG" (503
   events_backlog) before anything changes while the group has maxlen
-  events unacknowledged (_lib.lua hp.guard), when the call may append an
+  events unacknowledged (_lib.lua hp_guard), when the call may append an
   event: the user has a link, and it is a revoke or the user has pending
   purchases.  An admin DELETE that can emit nothing proceeds.
 ]]
 
-local moving = hp.probe()
+local moving = hp_probe()
 if moving then
   return moving
 end
 
-hp.guard(KEYS[1], ARGV[2], ARGV[1], function (p)
+hp_guard(KEYS[1], ARGV[2], ARGV[1], function (p)
   return redis.call('EXISTS', p .. ':link:' .. ARGV[3]) == 1
          and (ARGV[4] == 'revoke'
               or redis.call('ZCOUNT', p .. ':user_pending:' .. ARGV[3],
-                            '(' .. hp.now(), '+inf') > 0)
+                            '(' .. hp_now(), '+inf') > 0)
 end)
 
 local prefix = ARGV[1]
@@ -83,7 +83,7 @@ if how == 'revoke' and revoked_at then
   end
 end
 
-local now = hp.now()
+local now = hp_now()
 
 local card_token = redis.call('HGET', link_key, 'card_token')
 
@@ -97,7 +97,7 @@ end
 redis.call('DEL', link_key)
 
 if how == 'revoke' then
-  hp.emit(KEYS[1], maxlen, prefix, now, 'link.revoked', { 'user_id' },
+  hp_emit(KEYS[1], maxlen, prefix, now, 'link.revoked', { 'user_id' },
           { user_id = user })
 
   if revoke_key then
@@ -140,7 +140,7 @@ for _, id in ipairs(ids) do
       redis.call('DEL', pending_key)
     end
 
-    hp.emit(KEYS[1], maxlen, prefix, now, 'intent.cancelled',
+    hp_emit(KEYS[1], maxlen, prefix, now, 'intent.cancelled',
             { 'purchase_id', 'offer', 'user_id', 'reason' },
             { purchase_id = id, offer = offer, user_id = user,
               reason = 'unlinked' })
