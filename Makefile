@@ -12,6 +12,8 @@ SHELL := /bin/bash
 #   make bench-scripts  Redis CPU and calls per script call, per outcome
 #   make bench-reader   ns per delivery: the jansson reader vs the one-pass
 #                 one (bench/reader.c)
+#   make bench-json-alloc  ns per admin/transaction body, jansson's memory
+#                 from malloc() or from the request's pool (bench/json_alloc.c)
 #   make bench-callgrind  instructions per ignored signed delivery, split
 #                 into HMAC, JSON, nginx and the rest (bench/callgrind.sh)
 #   make bench-commands Redis commands per webhook per outcome through
@@ -53,7 +55,7 @@ UNIT_CFLAGS := -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
 
 .PHONY: all deps test test-ha unit run bench bench-purchase \
         bench-transactions bench-soak bench-scripts bench-commands \
-        bench-reader bench-callgrind clean fuzz deb test-asan \
+        bench-reader bench-json-alloc bench-callgrind clean fuzz deb test-asan \
         test-valgrind test-sanitizers-can-fail
 
 all: $(MODULE)
@@ -104,6 +106,7 @@ UNIT_SRCS_test_delivery_diff := src/ngx_http_hashpay_scan.c \
                                 src/ngx_http_hashpay_tweet.c
 UNIT_SRCS_test_code    := src/ngx_http_hashpay_code.c
 UNIT_SRCS_test_json    := src/ngx_http_hashpay_json.c
+UNIT_SRCS_test_json_alloc := src/ngx_http_hashpay_json_alloc.c
 UNIT_SRCS_test_backoff := src/ngx_http_hashpay_backoff.c
 UNIT_SRCS_test_cluster := src/ngx_http_hashpay_redis_cluster.c
 UNIT_SRCS_test_scripts := $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_scripts.c
@@ -149,6 +152,17 @@ bench-reader: $(NGX_BUILD)/objs/Makefile
 	    src/ngx_http_hashpay_scan.c src/ngx_http_hashpay_tweet.c \
 	    -ljansson $$([ $$yajl = 1 ] && echo -lyajl)
 	$(BUILD)/bench/reader $(BENCH_READER_BODIES)
+
+# ns per admin/transaction body with jansson's memory from malloc(), from
+# the allocator of src/ngx_http_hashpay_json_alloc.c without and with an
+# arena (bench/json_alloc.c)
+bench-json-alloc: $(NGX_BUILD)/objs/Makefile
+	mkdir -p $(BUILD)/bench
+	$(CC) -O2 -g -Wall -Werror $(UNIT_INCS) \
+	    -o $(BUILD)/bench/json_alloc bench/json_alloc.c \
+	    src/ngx_http_hashpay_json.c src/ngx_http_hashpay_json_alloc.c \
+	    -ljansson
+	$(BUILD)/bench/json_alloc
 
 bench-callgrind: deps
 	@sh util/deps.sh valgrind

@@ -13,6 +13,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_hashpay.h"
+#include "ngx_http_hashpay_json_alloc.h"
 #include "ngx_http_hashpay_redis.h"
 #include "ngx_http_hashpay_redis_cluster.h"
 #include "ngx_http_hashpay_redis_conf.h"
@@ -1281,6 +1282,14 @@ ngx_http_hashpay_init_process(ngx_cycle_t *cycle)
 
     ngx_log_error(NGX_LOG_INFO, cycle->log, 0,
                   "hashpay " NGX_HTTP_HASHPAY_VERSION " worker started");
+
+    /* before any jansson call: request bodies parsed on their pool */
+
+    if (ngx_http_hashpay_json_alloc_init() != NGX_OK) {
+        ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                      "hashpay: jansson has another module's allocator: "
+                      "request bodies parsed with it, not on the pool");
+    }
 
     mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_hashpay_module);
 

@@ -16,6 +16,8 @@
 #include <ngx_http.h>
 #include <jansson.h>
 
+#include "ngx_http_hashpay_json.h"
+
 
 /* a sentinel of hashpay_redis_sentinel */
 typedef struct {
@@ -153,7 +155,8 @@ ngx_int_t ngx_http_hashpay_send_error(ngx_http_request_t *r,
     ngx_uint_t status, char *code, char *field);
 ngx_int_t ngx_http_hashpay_refuse(ngx_http_request_t *r, ngx_uint_t status,
     char *code, char *header, char *value);
-ngx_int_t ngx_http_hashpay_json_cleanup_add(ngx_pool_t *pool, json_t *root);
+ngx_int_t ngx_http_hashpay_json_body_parse(ngx_pool_t *pool, ngx_str_t *body,
+    json_t **root, ngx_http_hashpay_json_err_t *err);
 
 
 #endif /* _NGX_HTTP_HASHPAY_H_INCLUDED_ */

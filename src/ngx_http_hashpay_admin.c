@@ -314,13 +314,13 @@ ngx_http_hashpay_admin_parse(ngx_http_request_t *r,
 
     ngx_memzero(&err, sizeof(ngx_http_hashpay_json_err_t));
 
-    ad->root = ngx_http_hashpay_json_parse(body->data, body->len, &err);
+    if (ngx_http_hashpay_json_body_parse(r->pool, body, &ad->root, &err)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     if (ad->root != NULL) {
-        if (ngx_http_hashpay_json_cleanup_add(r->pool, ad->root) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
         if (ad->route == NGX_HTTP_HASHPAY_ROUTE_OFFER) {
             rc = ngx_http_hashpay_offer_read(ad->root, &offer, &err);
 

@@ -12,6 +12,13 @@
 #include <ngx_http.h>
 
 #include "ngx_http_hashpay.h"
+#include "ngx_http_hashpay_json_alloc.h"
+
+
+typedef struct {
+    json_t                         *root;
+    ngx_http_hashpay_json_arena_t  *arena;   /* NULL: malloc() */
+} ngx_http_hashpay_json_doc_t;
 
 
 static void ngx_http_hashpay_json_free(void *data);
@@ -190,21 +197,52 @@ ngx_http_hashpay_refuse(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
-/* a parsed body lives as long as the request; on failure it is freed */
+/*
+ * A body parsed into a jansson document that lives as long as the request:
+ * its blocks come from an arena on the pool (src/ngx_http_hashpay_json_alloc.c)
+ * so that the pool frees them all at once, with no json_decref(); if some
+ * came from malloc() (no allocator of ours, the pool failed), the pool's
+ * cleanup does the json_decref().  NGX_OK with *root NULL: refused, err says
+ * why.
+ */
 
 ngx_int_t
-ngx_http_hashpay_json_cleanup_add(ngx_pool_t *pool, json_t *root)
+ngx_http_hashpay_json_body_parse(ngx_pool_t *pool, ngx_str_t *body,
+    json_t **root, ngx_http_hashpay_json_err_t *err)
 {
-    ngx_pool_cleanup_t  *cln;
+    ngx_pool_cleanup_t             *cln;
+    ngx_http_hashpay_json_doc_t    *doc;
+    ngx_http_hashpay_json_arena_t  *prev;
 
-    cln = ngx_pool_cleanup_add(pool, 0);
+    cln = ngx_pool_cleanup_add(pool, sizeof(ngx_http_hashpay_json_doc_t));
     if (cln == NULL) {
-        json_decref(root);
         return NGX_ERROR;
     }
 
+    doc = cln->data;
+    doc->root = NULL;
+    doc->arena = ngx_http_hashpay_json_arena_create(pool);
+
     cln->handler = ngx_http_hashpay_json_free;
-    cln->data = root;
+
+    prev = ngx_http_hashpay_json_arena_use(doc->arena);
+    doc->root = ngx_http_hashpay_json_parse(body->data, body->len, err);
+    (void) ngx_http_hashpay_json_arena_use(prev);
+
+    if (doc->arena != NULL) {
+        ngx_log_debug4(NGX_LOG_DEBUG_HTTP, pool->log, 0,
+                       "hashpay json: %uz bytes parsed in an arena: "
+                       "%ui blocks, %uz bytes of the pool, %ui malloc()",
+                       body->len, doc->arena->blocks, doc->arena->bytes,
+                       doc->arena->heap);
+
+    } else {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, pool->log, 0,
+                       "hashpay json: %uz bytes parsed with malloc()",
+                       body->len);
+    }
+
+    *root = doc->root;
 
     return NGX_OK;
 }
@@ -213,7 +251,17 @@ ngx_http_hashpay_json_cleanup_add(ngx_pool_t *pool, json_t *root)
 static void
 ngx_http_hashpay_json_free(void *data)
 {
-    json_t  *root = data;
+    ngx_http_hashpay_json_doc_t  *doc = data;
 
-    json_decref(root);
+    if (doc->root == NULL) {
+        return;
+    }
+
+    /* wholly in the arena: the pool frees it right after */
+
+    if (doc->arena != NULL && doc->arena->heap == 0) {
+        return;
+    }
+
+    json_decref(doc->root);
 }

@@ -135,13 +135,13 @@ ngx_http_hashpay_transactions_parse(ngx_http_request_t *r,
 
     ngx_memzero(&err, sizeof(ngx_http_hashpay_json_err_t));
 
-    tc->root = ngx_http_hashpay_json_parse(body->data, body->len, &err);
+    if (ngx_http_hashpay_json_body_parse(r->pool, body, &tc->root, &err)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     if (tc->root != NULL) {
-        if (ngx_http_hashpay_json_cleanup_add(r->pool, tc->root) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
         rc = ngx_http_hashpay_txn_read(tc->root, &txn, &err);
 
     } else {
