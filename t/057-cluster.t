@@ -474,7 +474,8 @@ sub load_mode {
     my $code = sub {
         my ($u) = @_;
         my $c;
-        wait_until(sub {
+        # the code once it reads as one (a reply such as MOVED is not)
+        return undef unless wait_until(sub {
             my $id = creply('GET', "{hashpay}:pending:hagift:$u");
             return 0 unless defined $id && $id =~ /^pur_/;
             $c = creply('HGET', "{hashpay}:purchase:$id", 'code');
