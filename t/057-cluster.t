@@ -303,25 +303,68 @@ sub audit {
 # Moves the slot from one primary to another as redis-cli --cluster
 # reshard does, keys in batches of $batch with $pause s between them
 # (so that the keys are split between the two for a while)
+# the port of the live primary that holds the slot in its own view
+# (CLUSTER NODES, its "myself" line), undef if none does; of two that
+# do (a killed owner back before it heard of the failover), the one of
+# the higher config epoch, as the cluster decides
+sub self_owner {
+    my ($slot) = @_;
+    my ($port, $epoch);
+
+    for my $n (grep { !$_->{dead} } @HashpayCluster::Nodes) {
+        my $nodes = eval { reply($n->{port}, 'CLUSTER', 'NODES') } // '';
+        my ($me) = grep { /\bmyself\b/ } split /\n/, $nodes;
+        next unless defined $me;
+        my ($id, $addr, $flags, @f) = split ' ', $me;
+        next unless $flags =~ /\bmaster\b/;
+        next if defined $epoch && $f[3] <= $epoch;
+
+        for my $range (@f[5 .. $#f]) {
+            my ($lo, $hi) = $range =~ /^(\d+)(?:-(\d+))?$/ or next;
+            $hi //= $lo;
+
+            if ($lo <= $slot && $slot <= $hi) {
+                ($port, $epoch) = ($n->{port}, $f[3]);
+                last;
+            }
+        }
+    }
+
+    return $port;
+}
+
+# the slot moved from its owner to $to, $batch keys a MIGRATE; $from is
+# the owner expected; answers the keys moved and the node they came from
 sub migrate_slot {
     my ($from, $to, $batch, $pause) = @_;
-    my $fid = node_id($from);
     my $tid = node_id($to);
+    my ($fid, $r);
 
-    # right after a failover a node may not yet see the new owner (or
-    # the target) the way the cluster does: each step is asked again
-    # until the node agrees, 20 s at most, and the last answer is shown
-    for my $step ([ $to, 'IMPORTING', $fid ], [ $from, 'MIGRATING', $tid ])
-    {
-        my ($port, $state, $id) = @$step;
-        my $r;
+    # right after a failover the nodes may not yet agree on the new
+    # owner: the owner is the node that holds the slot in its own view,
+    # asked again with each try, and both steps are asked again until
+    # accepted, 20 s at most; the last answer is shown
+    wait_until(sub {
+        my $f = self_owner($SLOT);
+        $r = 'no node holds the slot in its own view';
+        return 0 unless defined $f;
+        $r = "the slot is already on $to";
+        return 0 if $f == $to;
+        $from = $f;
+        $fid = node_id($from);
 
-        wait_until(sub {
+        for my $step ([ $to, 'IMPORTING', $fid ],
+                      [ $from, 'MIGRATING', $tid ])
+        {
+            my ($port, $state, $id) = @$step;
             $r = eval { reply($port, 'CLUSTER', 'SETSLOT', $SLOT, $state,
                               $id) } // "$@";
-            $r eq 'OK';
-        }, 20) or die "SETSLOT $SLOT $state on $port: $r";
-    }
+            $r = "SETSLOT $SLOT $state on $port: $r";
+            return 0 unless $r =~ /: OK$/;
+        }
+
+        1;
+    }, 20) or die "migrate_slot: $r";
 
     my $moved = 0;
 
@@ -350,7 +393,7 @@ sub migrate_slot {
     reply($to, 'CLUSTER', 'SETSLOT', $SLOT, 'NODE', $tid);
     reply($from, 'CLUSTER', 'SETSLOT', $SLOT, 'NODE', $tid);
 
-    return $moved;
+    return wantarray ? ($moved, $from) : $moved;
 }
 
 sub primaries {
@@ -486,7 +529,8 @@ sub load_mode {
     my $code = sub {
         my ($u) = @_;
         my $c;
-        wait_until(sub {
+        # the code once it reads as one (a reply such as MOVED is not)
+        return undef unless wait_until(sub {
             my $id = creply('GET', "{hashpay}:pending:hagift:$u");
             return 0 unless defined $id && $id =~ /^pur_/;
             $c = creply('HGET', "{hashpay}:purchase:$id", 'code');
@@ -537,8 +581,9 @@ sub load_mode {
             && ($now - $t_promo > 8
                 || (eval { reply($owner, 'ROLE')->[0] } // '') eq 'slave'))
         {
+            $new = self_owner($SLOT) // $new;
             ($to) = grep { $_ != $new && $_ != $owner } primaries();
-            $moved = migrate_slot($new, $to, 100, 0.01);
+            ($moved, $new) = migrate_slot($new, $to, 100, 0.01);
             $t_moved = Time::HiRes::time();
             $sample_port = $to;
             Test::More::note(sprintf("$mode: the slot moved to %d "

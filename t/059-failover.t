@@ -105,7 +105,8 @@ sub run_mode {
     my $code = sub {
         my ($u) = @_;
         my $c;
-        wait_until(sub {
+        # the code once it reads as one (a reply such as MOVED is not)
+        return undef unless wait_until(sub {
             my $port = primary_port(@sentinels) or return 0;
             my $id = reply($port, 'GET', "hashpay:pending:hagift:$u");
             return 0 unless defined $id && $id =~ /^pur_/;

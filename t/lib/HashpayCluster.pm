@@ -84,6 +84,10 @@ sub start_node {
     my ($n) = @_;
     my $bin = $ENV{REDIS_SERVER} || 'redis-server';
 
+    # a node killed with SIGKILL leaves its pidfile: the pid read below
+    # must be the new process's
+    unlink "$n->{dir}/redis.pid";
+
     system($bin, '--port', $n->{port}, '--bind', '127.0.0.1',
            '--cluster-enabled', 'yes',
            '--cluster-config-file', "$n->{dir}/nodes.conf",
@@ -96,9 +100,15 @@ sub start_node {
     wait_until(sub { (reply($n->{port}, 'PING') // '') eq 'PONG' }, 10)
         or die "cluster node $n->{port} did not come up";
 
-    open(my $fh, '<', "$n->{dir}/redis.pid") or die "$n->{dir}: $!";
-    chomp($n->{pid} = <$fh>);
-    close $fh;
+    # the daemon may answer before it has written its pidfile
+    my $pid;
+    wait_until(sub {
+        open(my $fh, '<', "$n->{dir}/redis.pid") or return 0;
+        $pid = <$fh>;
+        close $fh;
+        defined $pid && $pid =~ /^\d+/;
+    }, 10) or die "no pid in $n->{dir}/redis.pid";
+    ($n->{pid}) = $pid =~ /^(\d+)/;
 }
 
 sub spawn_cluster {
