@@ -347,7 +347,23 @@ sub migrate_slot {
     wait_until(sub {
         my $f = self_owner($SLOT);
         $r = 'no node holds the slot in its own view';
-        return 0 unless defined $f;
+
+        if (!defined $f) {
+            # seen under load after a failover: the promoted replica
+            # claimed its old primary's slots but for this one (it had
+            # not heard of the migration before: unassigned in its own
+            # view) while every other node gives it the slot; it is
+            # told that it holds it, as "redis-cli --cluster fix" would
+            my $o = owner($SLOT);
+            return 0 unless defined $o;
+            my $a = eval { reply($o, 'CLUSTER', 'SETSLOT', $SLOT, 'NODE',
+                                 node_id($o)) } // "$@";
+            Test::More::note("slot $SLOT unassigned in the view of $o, "
+                             . "the owner in the others': SETSLOT NODE "
+                             . "on it: $a");
+            return 0;
+        }
+
         $r = "the slot is already on $to";
         return 0 if $f == $to;
         $from = $f;
