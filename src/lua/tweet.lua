@@ -76,7 +76,6 @@ local maxlen = ARGV[2]
 -- as they came (ARGV[3], ARGV[4]): a Lua number given to redis.call is
 -- formatted with "%.17g" again, the dearest step of an argument
 local dedupe_ttl = ARGV[3] + 0
-local confirm_ttl = ARGV[4] + 0
 local tweet_id = ARGV[5]
 local author = ARGV[6]
 local screen_name = ARGV[7]
@@ -98,8 +97,7 @@ if root_id == '' then
 end
 
 local tweet_key = prefix .. ':tweet:' .. root_id
-local attempts_key = prefix .. ':attempts:' .. author
-local code_key, seen, offers
+local attempts_key, code_key, seen, offers
 
 -- The first read is also the slot probe (_lib.lua hp_probe), and reads
 -- what the first step needs.  A confirmation: MGET of the record, the
@@ -111,17 +109,32 @@ local code_key, seen, offers
 -- of all, costs this read and TIME
 
 if code ~= '' then
+  attempts_key = prefix .. ':attempts:' .. author
   code_key = prefix .. ':code:' .. code
   seen = redis.pcall('MGET', tweet_key, hp_PROBE1, hp_PROBE2,
                      attempts_key, code_key)
 else
+  -- the usual counts of hashtags without a table (a table and unpack
+  -- cost as much as a call)
   local ntags = #ARGV - first_tag + 1
-  local keys = { tweet_key, hp_PROBE1, hp_PROBE2 }
-  for i = 1, ntags do
-    keys[i + 3] = tweet_key
-    keys[i + 3 + ntags] = prefix .. ':offer:' .. ARGV[first_tag + i - 1]
+  local offer = prefix .. ':offer:'
+  if ntags == 0 then
+    seen = redis.pcall('EXISTS', tweet_key, hp_PROBE1, hp_PROBE2)
+  elseif ntags == 1 then
+    seen = redis.pcall('EXISTS', tweet_key, hp_PROBE1, hp_PROBE2,
+                       tweet_key, offer .. ARGV[first_tag])
+  elseif ntags == 2 then
+    seen = redis.pcall('EXISTS', tweet_key, hp_PROBE1, hp_PROBE2,
+                       tweet_key, tweet_key, offer .. ARGV[first_tag],
+                       offer .. ARGV[first_tag + 1])
+  else
+    local keys = { tweet_key, hp_PROBE1, hp_PROBE2 }
+    for i = 1, ntags do
+      keys[i + 3] = tweet_key
+      keys[i + 3 + ntags] = offer .. ARGV[first_tag + i - 1]
+    end
+    seen = redis.pcall('EXISTS', unpack(keys))
   end
-  seen = redis.pcall('EXISTS', unpack(keys))
 end
 
 local moving = hp_moving(seen)
@@ -197,13 +210,14 @@ local function record(outcome, reason)
   return { outcome, reason }
 end
 
--- the offer window, on Redis's clock (see README.md)
-local function offer_active(o)
-  if o.active ~= '1' then
+-- the offer window, on Redis's clock (see README.md): w is the offer's
+-- active, starts_at, ends_at (an HMGET reply: false when absent)
+local function offer_active(w)
+  if w[1] ~= '1' then
     return false
   end
-  local starts = tonumber(o.starts_at or '')
-  local ends = tonumber(o.ends_at or '')
+  local starts = tonumber(w[2] or '')
+  local ends = tonumber(w[3] or '')
   if starts and now < starts * 1000 then
     return false
   end
@@ -249,15 +263,12 @@ if code ~= '' then
 
   -- the fields this step reads (absent ones read nil, as in HGETALL)
   local purchase_key = prefix .. ':purchase:' .. id
-  local f = redis.call('HMGET', purchase_key, 'user_id', 'state',
+  local p = redis.call('HMGET', purchase_key, 'user_id', 'state',
                        'offer_key', 'expires_at', 'offer', 'price_cents',
                        'currency', 'tweet_id')
-  local p = { user_id = f[1] or nil, state = f[2] or nil,
-              offer_key = f[3] or nil, expires_at = f[4] or nil,
-              offer = f[5] or nil, price_cents = f[6] or nil,
-              currency = f[7] or nil, tweet_id = f[8] or nil }
+  local state, offer_tag = p[2], p[3]
 
-  if p.user_id ~= author then
+  if p[1] ~= author then
     return failed_attempt('not_owner')
   end
 
@@ -265,31 +276,31 @@ if code ~= '' then
   local card_token = redis.call('HGET', prefix .. ':link:' .. author,
                                 'card_token')
 
-  if p.state == 'cancelled' or not card_token then
+  if state == 'cancelled' or not card_token then
     return refuse('not_linked')
   end
 
-  if p.state == 'confirmed' then
+  if state == 'confirmed' then
     return refuse('already_confirmed')
   end
 
-  local holds_key = prefix .. ':holds:' .. p.offer_key
+  local holds_key = prefix .. ':holds:' .. offer_tag
 
   -- the hold stopped counting at expires_at; and a hold that is gone
   -- from the offer's holds was trimmed by a clock that had passed
   -- expires_at (an NTP step back, a failover to a lagging replica): its
   -- unit may be sold already, so it never becomes a sale
-  if now >= tonumber(p.expires_at)
+  if now >= tonumber(p[4] or nil)
      or not redis.call('ZSCORE', holds_key, id) then
     redis.call('ZREM', holds_key, id)
     redis.call('ZREM', prefix .. ':user_pending:' .. author, id)
     return refuse('expired')
   end
 
-  local offer_key = prefix .. ':offer:' .. p.offer_key
-  local w = redis.call('HMGET', offer_key, 'active', 'starts_at', 'ends_at')
+  local offer_key = prefix .. ':offer:' .. offer_tag
 
-  if not offer_active({ active = w[1], starts_at = w[2], ends_at = w[3] })
+  if not offer_active(redis.call('HMGET', offer_key, 'active', 'starts_at',
+                                 'ends_at'))
   then
     return refuse('offer_inactive')
   end
@@ -302,17 +313,18 @@ if code ~= '' then
   redis.call('PERSIST', purchase_key)
   redis.call('ZREM', holds_key, id)
   redis.call('HINCRBY', offer_key, 'sold', '1')
-  redis.call('INCR', prefix .. ':bought:' .. p.offer_key .. ':' .. author)
-  redis.call('DEL', prefix .. ':pending:' .. p.offer_key .. ':' .. author)
+  redis.call('INCR', prefix .. ':bought:' .. offer_tag .. ':' .. author)
+  redis.call('DEL', prefix .. ':pending:' .. offer_tag .. ':' .. author)
   redis.call('ZREM', prefix .. ':user_pending:' .. author, id)
 
+  -- an absent field (false in an HMGET reply) is null
   emit('purchase.confirmed', ',"purchase_id":' .. hp_str(id)
-       .. ',"offer":' .. hp_json(p.offer)
+       .. ',"offer":' .. hp_json(p[5] or nil)
        .. ',"user_id":' .. hp_str(author)
        .. ',"card_token":' .. hp_str(card_token)
-       .. ',"price_cents":' .. hp_json(tonumber(p.price_cents))
-       .. ',"currency":' .. hp_json(p.currency)
-       .. ',"tweet_id":' .. hp_json(p.tweet_id)
+       .. ',"price_cents":' .. hp_json(tonumber(p[6] or nil))
+       .. ',"currency":' .. hp_json(p[7] or nil)
+       .. ',"tweet_id":' .. hp_json(p[8] or nil)
        .. ',"confirm_tweet_id":' .. hp_str(tweet_id))
 
   return record('confirmed', '')
@@ -322,19 +334,13 @@ end
 -- the first hashtag that names an offer acts (found above): the fields
 -- a purchase or a claim reads (absent ones read false: "or" defaults)
 
-local f = redis.call('HMGET', offer_key, 'tag', 'kind', 'active',
-                     'starts_at', 'ends_at', 'min_account_age_days',
-                     'per_user_limit', 'stock', 'sold', 'claimed',
-                     'price_cents', 'currency', 'merchant_id',
-                     'cashback_cents', 'min_spend_cents')
-local o = { tag = f[1], kind = f[2], active = f[3], starts_at = f[4],
-            ends_at = f[5], min_account_age_days = f[6],
-            per_user_limit = f[7], stock = f[8], sold = f[9],
-            claimed = f[10], price_cents = f[11], currency = f[12],
-            merchant_id = f[13], cashback_cents = f[14],
-            min_spend_cents = f[15] }
-local offer = o.tag or tag
-local cashback = o.kind == 'cashback'
+local o = redis.call('HMGET', offer_key, 'active', 'starts_at', 'ends_at',
+                     'tag', 'kind', 'min_account_age_days',
+                     'per_user_limit', 'stock', 'sold', 'price_cents',
+                     'currency')
+local offer = o[4] or tag
+local cashback = o[5] == 'cashback'
+local currency = o[11] or 'USD'
 local offer_json = hp_str(offer)
 local user_json = ',"user_id":' .. hp_str(author)
                   .. ',"screen_name":' .. hp_str(screen_name)
@@ -364,7 +370,7 @@ end
 
 -- account age at the tweet's time; an unknown age fails closed
 
-local min_age = tonumber(o.min_account_age_days or '') or 0
+local min_age = tonumber(o[6] or '') or 0
 
 if min_age > 0 then
   local at = timestamp or now
@@ -401,7 +407,7 @@ else
   bought = redis.call('GET', bought_key)
 end
 
-local limit = tonumber(o.per_user_limit or '') or 1
+local limit = tonumber(o[7] or '') or 1
 
 if tonumber(bought or '0') >= limit then
   return reject('limit_reached')
@@ -412,8 +418,11 @@ end
 -- saved with the claim, the card is the one linked now
 
 if cashback then
-  local stock = tonumber(o.stock or '') or 0
-  local claimed = tonumber(o.claimed or '') or 0
+  -- the terms only a claim reads
+  local c = redis.call('HMGET', offer_key, 'claimed', 'merchant_id',
+                       'cashback_cents', 'min_spend_cents')
+  local stock = tonumber(o[8] or '') or 0
+  local claimed = tonumber(c[1] or '') or 0
 
   if claimed >= stock then
     return reject('sold_out')
@@ -421,9 +430,8 @@ if cashback then
 
   local n = string.format('%d', redis.call('INCR', prefix .. ':claim_seq'))
   local id = 'clm_' .. n
-  local cents = hp_json(tonumber(o.cashback_cents or '') or 0)
-  local merchant_id = o.merchant_id or ''
-  local currency = o.currency or 'USD'
+  local cents = hp_json(tonumber(c[3] or '') or 0)
+  local merchant_id = c[2] or ''
 
   redis.call('HSET', prefix .. ':claim:' .. id,
              'id', id, 'offer', offer, 'offer_key', tag, 'user_id', author,
@@ -432,7 +440,7 @@ if cashback then
              'merchant_id', merchant_id,
              'currency', currency, 'cashback_cents', cents,
              'min_spend_cents',
-             hp_json(tonumber(o.min_spend_cents or '') or 0),
+             hp_json(tonumber(c[4] or '') or 0),
              'created_at', now_s, 'redeemed_at', '', 'voided_at', '',
              'txn_id', '')
   -- every saved claim of the user (for unlinking), and the index that
@@ -456,8 +464,8 @@ end
 -- a hold counts while its score (expires_at) > now
 
 local holds_key = prefix .. ':holds:' .. tag
-local stock = tonumber(o.stock or '') or 0
-local sold = tonumber(o.sold or '') or 0
+local stock = tonumber(o[8] or '') or 0
+local sold = tonumber(o[9] or '') or 0
 
 redis.call('ZREMRANGEBYSCORE', holds_key, '-inf', now_s)
 
@@ -487,12 +495,12 @@ end
 
 local id = string.format('pur_%d',
                          redis.call('INCR', prefix .. ':purchase_seq'))
+local confirm_ttl = ARGV[4] + 0
 local expires_at = now + confirm_ttl
 local expires_s = string.format('%d', expires_at)
 local code_ttl = string.format('%d', confirm_ttl + dedupe_ttl)
 local confirm_tag = '#' .. confirm_prefix .. fresh
-local price_cents = hp_json(tonumber(o.price_cents or '') or 0)
-local currency = o.currency or 'USD'
+local price_cents = hp_json(tonumber(o[10] or '') or 0)
 
 local purchase_key = prefix .. ':purchase:' .. id
 local user_pending_key = prefix .. ':user_pending:' .. author
