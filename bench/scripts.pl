@@ -17,6 +17,12 @@
 #   no_claim      a card transaction of a card linked to nobody
 # Prints one line per scenario: calls, usec_per_call, Redis calls per
 # script call (from the commandstats of every other command).
+#
+# CALLGRIND=1 runs the redis-server under valgrind --tool=callgrind and
+# adds the instructions it executed per script call (reading the
+# command, the script, its calls, the reply): a count that does not
+# depend on what else the machine runs, where time on a shared machine
+# does (about 50 times slower: use fewer calls, e.g. 1000).
 
 use strict;
 use warnings;
@@ -46,14 +52,17 @@ my $pid = fork // die "fork: $!";
 if ($pid == 0) {
     open STDOUT, '>', "$dir/redis.log";
     open STDERR, '>&', \*STDOUT;
-    exec 'redis-server', '--port', $port, '--bind', '127.0.0.1',
+    my @vg = $ENV{CALLGRIND}
+        ? ('valgrind', '--tool=callgrind', "--callgrind-out-file=$dir/cg.%p")
+        : ();
+    exec @vg, 'redis-server', '--port', $port, '--bind', '127.0.0.1',
          '--save', '', '--appendonly', 'no', '--dir', $dir;
     die "redis-server: $!";
 }
 END { if ($pid) { kill 'TERM', $pid; waitpid $pid, 0 } }
 
 my $sock;
-for (1 .. 100) {
+for (1 .. ($ENV{CALLGRIND} ? 600 : 100)) {
     $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port)
         and last;
     sleep 0.05;
@@ -190,12 +199,32 @@ sub stats {
 
 my @rows;
 
+# callgrind: zero the counts before a scenario, dump them after it and
+# read the total (the newest dump file)
+sub callgrind {
+    my ($what) = @_;
+    system("callgrind_control -$what $pid > /dev/null 2>&1") == 0
+        or die "callgrind_control -$what failed\n";
+    return 0 if $what eq 'z';
+    my ($f) = sort { -M $a <=> -M $b } glob("$dir/cg.$pid.*");
+    open my $fh, '<', $f or die "$f: $!";
+    my $ir = 0;
+    while (<$fh>) {
+        $ir = $1 if /^(?:summary|totals): (\d+)/;
+    }
+    close $fh;
+    unlink $f;
+    return $ir;
+}
+
 sub measure {
     my ($name, $want, $cmds) = @_;
     cmd('CONFIG', 'RESETSTAT');
+    callgrind('z') if $ENV{CALLGRIND};
     my $cpu = cpu_usec();
     my @r = many(@$cmds);
     $cpu = cpu_usec() - $cpu;
+    my $ir = $ENV{CALLGRIND} ? callgrind('d') : 0;
     my $s = stats();
     my $bad = 0;
     for my $r (@r) {
@@ -217,6 +246,8 @@ sub measure {
         $name, $e->{calls}, $e->{usec} / $e->{calls}, $cpu / $e->{calls},
         $inner / $e->{calls},
         $bad ? "  ($bad wrong answers)" : '';
+    $rows[-1] .= sprintf ' %6.0f kIr/call', $ir / 1000 / @$cmds
+        if $ENV{CALLGRIND};
     push @rows, "    " . join(', ', @what) if $ENV{VERBOSE};
 }
 

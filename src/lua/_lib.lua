@@ -11,9 +11,19 @@
   hp_array(list)                a JSON array of the values of list
   hp_json(v)                    the JSON text of a value (string, integer,
                                 boolean, hp_null, hp_object, hp_array)
+  hp_str(s)                     the JSON text of a string, exactly as
+                                cjson.encode writes it
+  hp_append(events, policy, prefix, at, type, fields)
+                                XADD the event {"event_id":"<n>","at":<at>
+                                <fields>}: n from <prefix>:event_seq, at
+                                the time (unix ms, digits), fields the
+                                JSON text of the others, each
+                                ',"<name>":<value>' (hp_str, hp_json): an
+                                event written by one concatenation, no
+                                table
   hp_emit(events, policy, prefix, now, type, keys, data)
-                                XADD the event: data gets event_id (from
-                                <prefix>:event_seq) and at (now) in front.
+                                hp_append of data's fields in the order
+                                of the list keys (hp_json of each).
                                 policy is the scripts' ARGV[2]: "<maxlen>",
                                 or "<maxlen> <group>" with
                                 hashpay_events_group.  Without a group,
@@ -100,10 +110,19 @@ local function hp_now()
   return t[1] * 1000 + math.floor(t[2] / 1000)
 end
 
--- a string that needs no escape in JSON is quoted as it is, exactly as
--- cjson.encode would write it (cjson also escapes "/"): cjson.encode
--- costs more than the rest of an event together
-local NEEDS_ESCAPE = '[%c"\\/\128-\255]'
+-- a string that needs no escape in JSON (no control character, '"',
+-- '\\', '/' or byte >= 128) is quoted as it is, exactly as cjson.encode
+-- would write it (cjson also escapes "/"): cjson.encode costs more than
+-- the rest of an event together.  Anchored, the pattern is one match
+-- over the string (unanchored, string.find tries it at every offset)
+local NO_ESCAPE = '^[^%c"\\/\128-\255]*$'
+
+local function hp_str(s)
+  if string.find(s, NO_ESCAPE) then
+    return '"' .. s .. '"'
+  end
+  return cjson.encode(s)
+end
 
 local function hp_json(v)
   local t = type(v)
@@ -111,10 +130,7 @@ local function hp_json(v)
   if v == nil then
     return 'null'
   elseif t == 'string' then
-    if not string.find(v, NEEDS_ESCAPE) then
-      return '"' .. v .. '"'
-    end
-    return cjson.encode(v)
+    return hp_str(v)
   elseif t == 'number' then
     if v == math.floor(v) and v >= -9007199254740992
        and v <= 9007199254740992 then
@@ -152,6 +168,10 @@ local TRIM_EVERY = 100
 
 -- "<maxlen>" or "<maxlen> <group>": maxlen (a string), group or nil
 local function hp_policy(policy)
+  -- a plain find first: without a group (the default) no pattern runs
+  if not string.find(policy, ' ', 1, true) then
+    return policy, nil
+  end
   local maxlen, group = string.match(policy, '^(%d+) (%S+)$')
   if maxlen then
     return maxlen, group
@@ -223,16 +243,11 @@ local function hp_trim(events, group)
   return redis.call('XTRIM', events, 'MINID', minid)
 end
 
-local function hp_emit(events, policy, prefix, now, etype, keys, data)
-  local all = { 'event_id', 'at' }
-  for _, k in ipairs(keys) do
-    all[#all + 1] = k
-  end
+local function hp_append(events, policy, prefix, at, etype, fields)
   local seq = redis.call('INCR', prefix .. ':event_seq')
-  data.event_id = tostring(seq)
-  data.at = now
+  local json = '{"event_id":"' .. string.format('%d', seq) .. '","at":'
+               .. at .. fields .. '}'
   local maxlen, group = hp_policy(policy)
-  local json = hp_object(all, data).json
   if not group then
     redis.call('XADD', events, 'MAXLEN', '~', maxlen, '*',
                'type', etype, 'data', json)
@@ -242,4 +257,13 @@ local function hp_emit(events, policy, prefix, now, etype, keys, data)
   if seq % TRIM_EVERY == 0 then
     hp_trim(events, group)
   end
+end
+
+local function hp_emit(events, policy, prefix, now, etype, keys, data)
+  local parts = {}
+  for i, k in ipairs(keys) do
+    parts[i] = ',"' .. k .. '":' .. hp_json(data[k])
+  end
+  hp_append(events, policy, prefix, hp_json(now), etype,
+            table.concat(parts))
 end

@@ -40,7 +40,7 @@
 
 local prefix = ARGV[1]
 local maxlen = ARGV[2]
-local dedupe_ttl = ARGV[3] + 0       -- digits: no tonumber() (twice)
+local dedupe_ttl = ARGV[3]           -- digits, as SET PX takes them
 local webhook_id = ARGV[4]
 local txn_id = ARGV[5]
 local card_token = ARGV[6]
@@ -53,8 +53,10 @@ local txn_key = prefix .. ':txn:' .. txn_id
 
 -- a duplicate answers what the first delivery answered
 
--- the first read is also the slot probe (_lib.lua hp_probe)
-local seen = redis.pcall('MGET', webhook_key, txn_key, hp_PROBE1, hp_PROBE2)
+-- the first read is also the slot probe (_lib.lua hp_probe), and reads
+-- the card's user too
+local seen = redis.pcall('MGET', webhook_key, txn_key, hp_PROBE1, hp_PROBE2,
+                         prefix .. ':card:' .. card_token)
 local moving = hp_moving(seen)
 
 if moving then
@@ -67,16 +69,15 @@ for i = 1, 2 do
   end
 end
 
-local now = hp_now()
-
 local function record(outcome, cents)
-  local v = outcome .. ':' .. cents
+  -- 0 (no_claim) without formatting a number
+  local v = outcome .. ':' .. (cents == 0 and '0' or cents)
   redis.call('SET', webhook_key, v, 'PX', dedupe_ttl)
   redis.call('SET', txn_key, v, 'PX', dedupe_ttl)
   return { outcome, cents }
 end
 
-local user = redis.call('GET', prefix .. ':card:' .. card_token)
+local user = seen[5]
 
 if not user then
   return record('no_claim', 0)
@@ -89,6 +90,7 @@ end
 
 hp_guard(KEYS[1], maxlen, prefix)
 
+local now = hp_now()
 local amount = tonumber(ARGV[8])
 local claims_key = prefix .. ':claims:' .. user
 local index_key = claims_key .. ':' .. merchant_id .. ':' .. currency
@@ -108,7 +110,7 @@ local function offer_active(tag)
   return offers[tag]
 end
 
-for _, id in ipairs(redis.call('ZRANGE', index_key, 0, -1)) do
+for _, id in ipairs(redis.call('ZRANGE', index_key, '0', '-1')) do
   local claim_key = prefix .. ':claim:' .. id
   local c = redis.call('HMGET', claim_key, 'state', 'offer', 'offer_key',
                        'merchant_id', 'currency', 'cashback_cents',
@@ -120,19 +122,24 @@ for _, id in ipairs(redis.call('ZRANGE', index_key, 0, -1)) do
      and amount >= (tonumber(c[7]) or 0) and cents
      and offer_active(tag)
   then
-    redis.call('HSET', claim_key, 'state', 'redeemed', 'redeemed_at', now,
-               'txn_id', txn_id, 'txn_amount_cents', amount, 'txn_at', at,
+    local now_s = string.format('%d', now)
+
+    -- the module sends amount_cents as digits: Redis takes them as
+    -- they came (a Lua number would be formatted again)
+    redis.call('HSET', claim_key, 'state', 'redeemed', 'redeemed_at', now_s,
+               'txn_id', txn_id, 'txn_amount_cents', ARGV[8], 'txn_at', at,
                'txn_card_token', card_token)
     redis.call('ZREM', claims_key, id)
     redis.call('ZREM', index_key, id)
-    redis.call('HINCRBY', prefix .. ':offer:' .. tag, 'redeemed', 1)
+    redis.call('HINCRBY', prefix .. ':offer:' .. tag, 'redeemed', '1')
 
-    hp_emit(KEYS[1], maxlen, prefix, now, 'cashback.credited',
-            { 'claim_id', 'offer', 'user_id', 'card_token', 'txn_id',
-              'cashback_cents' },
-            { claim_id = id, offer = offer, user_id = user,
-              card_token = card_token, txn_id = txn_id,
-              cashback_cents = cents })
+    hp_append(KEYS[1], maxlen, prefix, now_s, 'cashback.credited',
+              ',"claim_id":' .. hp_str(id)
+              .. ',"offer":' .. hp_json(offer)
+              .. ',"user_id":' .. hp_str(user)
+              .. ',"card_token":' .. hp_str(card_token)
+              .. ',"txn_id":' .. hp_str(txn_id)
+              .. ',"cashback_cents":' .. hp_json(cents))
 
     return record('credited', cents)
   end

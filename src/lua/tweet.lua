@@ -72,9 +72,10 @@ local prefix = ARGV[1]
 local maxlen = ARGV[2]
 -- the module sends the numbers as digits (ttls, ncodes): arithmetic
 -- converts them at a third of tonumber()'s cost (it converts twice);
--- created_at is converted only where it is read
+-- created_at is converted only where it is read.  Redis takes the ttls
+-- as they came (ARGV[3], ARGV[4]): a Lua number given to redis.call is
+-- formatted with "%.17g" again, the dearest step of an argument
 local dedupe_ttl = ARGV[3] + 0
-local confirm_ttl = ARGV[4] + 0
 local tweet_id = ARGV[5]
 local author = ARGV[6]
 local screen_name = ARGV[7]
@@ -96,17 +97,62 @@ if root_id == '' then
 end
 
 local tweet_key = prefix .. ':tweet:' .. root_id
+local attempts_key, code_key, seen, offers
 
--- the first read is also the slot probe (_lib.lua hp_probe)
-local seen = redis.pcall('EXISTS', tweet_key, hp_PROBE1, hp_PROBE2)
+-- The first read is also the slot probe (_lib.lua hp_probe), and reads
+-- what the first step needs.  A confirmation: MGET of the record, the
+-- probe keys, the author's failed attempts and the code.  Otherwise one
+-- EXISTS counts the record and the offers the hashtags name: the record
+-- is named once more than there are hashtags, so the count is
+-- seen * (hashtags + 1) + offers (no duplicate hashtags: offers <=
+-- hashtags), and a post whose hashtags name no offer, the most frequent
+-- of all, costs this read and TIME
+
+if code ~= '' then
+  attempts_key = prefix .. ':attempts:' .. author
+  code_key = prefix .. ':code:' .. code
+  seen = redis.pcall('MGET', tweet_key, hp_PROBE1, hp_PROBE2,
+                     attempts_key, code_key)
+else
+  -- the usual counts of hashtags without a table (a table and unpack
+  -- cost as much as a call)
+  local ntags = #ARGV - first_tag + 1
+  local offer = prefix .. ':offer:'
+  if ntags == 0 then
+    seen = redis.pcall('EXISTS', tweet_key, hp_PROBE1, hp_PROBE2)
+  elseif ntags == 1 then
+    seen = redis.pcall('EXISTS', tweet_key, hp_PROBE1, hp_PROBE2,
+                       tweet_key, offer .. ARGV[first_tag])
+  elseif ntags == 2 then
+    seen = redis.pcall('EXISTS', tweet_key, hp_PROBE1, hp_PROBE2,
+                       tweet_key, tweet_key, offer .. ARGV[first_tag],
+                       offer .. ARGV[first_tag + 1])
+  else
+    local keys = { tweet_key, hp_PROBE1, hp_PROBE2 }
+    for i = 1, ntags do
+      keys[i + 3] = tweet_key
+      keys[i + 3 + ntags] = offer .. ARGV[first_tag + i - 1]
+    end
+    seen = redis.pcall('EXISTS', unpack(keys))
+  end
+end
+
 local moving = hp_moving(seen)
 
 if moving then
   return moving
 end
 
-if seen == 1 then
-  return { 'duplicate', '' }
+if code ~= '' then
+  if seen[1] then
+    return { 'duplicate', '' }
+  end
+else
+  local ntags = #ARGV - first_tag + 1
+  offers = seen % (ntags + 1)
+  if seen >= ntags + 1 then
+    return { 'duplicate', '' }
+  end
 end
 
 local now = hp_now()
@@ -130,17 +176,19 @@ end
 local tag, offer_key
 
 if code == '' then
+  if offers == 0 then
+    return { 'ignored', 'no_offer' }
+  end
+
+  -- one hashtag at least names an offer: the first one that does (the
+  -- last one without asking, when none before it does)
   for i = first_tag, #ARGV do
     local key = prefix .. ':offer:' .. ARGV[i]
-    if redis.call('EXISTS', key) == 1 then
+    if i == #ARGV or redis.call('EXISTS', key) == 1 then
       tag = ARGV[i]
       offer_key = key
       break
     end
-  end
-
-  if not offer_key then
-    return { 'ignored', 'no_offer' }
   end
 end
 
@@ -150,32 +198,26 @@ end
 
 hp_guard(KEYS[1], maxlen, prefix)
 
-local function emit(etype, keys, data)
-  hp_emit(KEYS[1], maxlen, prefix, now, etype, keys, data)
+local now_s = string.format('%d', now)
+
+-- fields: the event's JSON after event_id and at (_lib.lua hp_append)
+local function emit(etype, fields)
+  hp_append(KEYS[1], maxlen, prefix, now_s, etype, fields)
 end
 
 local function record(outcome, reason)
-  redis.call('SET', tweet_key, outcome .. ':' .. reason, 'PX', dedupe_ttl)
+  redis.call('SET', tweet_key, outcome .. ':' .. reason, 'PX', ARGV[3])
   return { outcome, reason }
 end
 
--- a hash as a table of its fields (empty when the key does not exist)
-local function hgetall(key)
-  local flat = redis.call('HGETALL', key)
-  local t = {}
-  for i = 1, #flat, 2 do
-    t[flat[i]] = flat[i + 1]
-  end
-  return t
-end
-
--- the offer window, on Redis's clock (see README.md)
-local function offer_active(o)
-  if o.active ~= '1' then
+-- the offer window, on Redis's clock (see README.md): w is the offer's
+-- active, starts_at, ends_at (an HMGET reply: false when absent)
+local function offer_active(w)
+  if w[1] ~= '1' then
     return false
   end
-  local starts = tonumber(o.starts_at or '')
-  local ends = tonumber(o.ends_at or '')
+  local starts = tonumber(w[2] or '')
+  local ends = tonumber(w[3] or '')
   if starts and now < starts * 1000 then
     return false
   end
@@ -185,57 +227,48 @@ local function offer_active(o)
   return true
 end
 
--- a pending purchase, as read now: its hash, or nil when it is not
--- pending any more (confirmed, cancelled, expired)
-local function live_purchase(id)
-  if not id then
-    return nil
-  end
-  local p = hgetall(prefix .. ':purchase:' .. id)
-  if p.state == 'pending' and tonumber(p.expires_at) > now then
-    return p
-  end
-  return nil
-end
-
 ----------------------------------------------------------------------------
 -- a confirmation hashtag wins over offer hashtags
 
 if code ~= '' then
   local confirm_tag = '#' .. confirm_prefix .. code
-  local attempts_key = prefix .. ':attempts:' .. author
 
   local function refuse(reason)
-    emit('confirm.rejected', { 'user_id', 'tweet_id', 'confirm_tag', 'reason' },
-         { user_id = author, tweet_id = tweet_id,
-           confirm_tag = confirm_tag, reason = reason })
+    emit('confirm.rejected', ',"user_id":' .. hp_str(author)
+         .. ',"tweet_id":' .. hp_str(tweet_id)
+         .. ',"confirm_tag":' .. hp_str(confirm_tag)
+         .. ',"reason":"' .. reason .. '"')
     return record('rejected', reason)
   end
 
   local function failed_attempt(reason)
     -- the lockout window starts at the first failure and is not extended
     if redis.call('INCR', attempts_key) == 1 then
-      redis.call('PEXPIRE', attempts_key, confirm_ttl)
+      redis.call('PEXPIRE', attempts_key, ARGV[4])
     end
     return refuse(reason)
   end
 
-  local attempts = tonumber(redis.call('GET', attempts_key) or '0')
+  -- read with the record (above)
+  local attempts = tonumber(seen[4] or '0')
+  local id = seen[5]
 
   if attempts >= MAX_ATTEMPTS then
     return refuse('too_many_attempts')
   end
 
-  local id = redis.call('GET', prefix .. ':code:' .. code)
-
   if not id then
     return failed_attempt('unknown_code')
   end
 
+  -- the fields this step reads (absent ones read nil, as in HGETALL)
   local purchase_key = prefix .. ':purchase:' .. id
-  local p = hgetall(purchase_key)
+  local p = redis.call('HMGET', purchase_key, 'user_id', 'state',
+                       'offer_key', 'expires_at', 'offer', 'price_cents',
+                       'currency', 'tweet_id')
+  local state, offer_tag = p[2], p[3]
 
-  if p.user_id ~= author then
+  if p[1] ~= author then
     return failed_attempt('not_owner')
   end
 
@@ -243,30 +276,32 @@ if code ~= '' then
   local card_token = redis.call('HGET', prefix .. ':link:' .. author,
                                 'card_token')
 
-  if p.state == 'cancelled' or not card_token then
+  if state == 'cancelled' or not card_token then
     return refuse('not_linked')
   end
 
-  if p.state == 'confirmed' then
+  if state == 'confirmed' then
     return refuse('already_confirmed')
   end
 
-  local holds_key = prefix .. ':holds:' .. p.offer_key
+  local holds_key = prefix .. ':holds:' .. offer_tag
 
   -- the hold stopped counting at expires_at; and a hold that is gone
   -- from the offer's holds was trimmed by a clock that had passed
   -- expires_at (an NTP step back, a failover to a lagging replica): its
   -- unit may be sold already, so it never becomes a sale
-  if now >= tonumber(p.expires_at)
+  if now >= tonumber(p[4] or nil)
      or not redis.call('ZSCORE', holds_key, id) then
     redis.call('ZREM', holds_key, id)
     redis.call('ZREM', prefix .. ':user_pending:' .. author, id)
     return refuse('expired')
   end
 
-  local offer_key = prefix .. ':offer:' .. p.offer_key
+  local offer_key = prefix .. ':offer:' .. offer_tag
 
-  if not offer_active(hgetall(offer_key)) then
+  if not offer_active(redis.call('HMGET', offer_key, 'active', 'starts_at',
+                                 'ends_at'))
+  then
     return refuse('offer_inactive')
   end
 
@@ -274,44 +309,58 @@ if code ~= '' then
   -- is a record of money from now on and never expires
 
   redis.call('HSET', purchase_key, 'state', 'confirmed',
-             'confirmed_at', now, 'confirm_tweet_id', tweet_id)
+             'confirmed_at', now_s, 'confirm_tweet_id', tweet_id)
   redis.call('PERSIST', purchase_key)
   redis.call('ZREM', holds_key, id)
-  redis.call('HINCRBY', offer_key, 'sold', 1)
-  redis.call('INCR', prefix .. ':bought:' .. p.offer_key .. ':' .. author)
-  redis.call('DEL', prefix .. ':pending:' .. p.offer_key .. ':' .. author)
+  redis.call('HINCRBY', offer_key, 'sold', '1')
+  redis.call('INCR', prefix .. ':bought:' .. offer_tag .. ':' .. author)
+  redis.call('DEL', prefix .. ':pending:' .. offer_tag .. ':' .. author)
   redis.call('ZREM', prefix .. ':user_pending:' .. author, id)
 
-  emit('purchase.confirmed',
-       { 'purchase_id', 'offer', 'user_id', 'card_token', 'price_cents',
-         'currency', 'tweet_id', 'confirm_tweet_id' },
-       { purchase_id = id, offer = p.offer, user_id = author,
-         card_token = card_token,
-         price_cents = tonumber(p.price_cents), currency = p.currency,
-         tweet_id = p.tweet_id, confirm_tweet_id = tweet_id })
+  -- an absent field (false in an HMGET reply) is null
+  emit('purchase.confirmed', ',"purchase_id":' .. hp_str(id)
+       .. ',"offer":' .. hp_json(p[5] or nil)
+       .. ',"user_id":' .. hp_str(author)
+       .. ',"card_token":' .. hp_str(card_token)
+       .. ',"price_cents":' .. hp_json(tonumber(p[6] or nil))
+       .. ',"currency":' .. hp_json(p[7] or nil)
+       .. ',"tweet_id":' .. hp_json(p[8] or nil)
+       .. ',"confirm_tweet_id":' .. hp_str(tweet_id))
 
   return record('confirmed', '')
 end
 
 ----------------------------------------------------------------------------
--- the first hashtag that names an offer acts (found above)
+-- the first hashtag that names an offer acts (found above): the fields
+-- a purchase or a claim reads (absent ones read false: "or" defaults)
 
-local o = hgetall(offer_key)
-local offer = o.tag or tag
-local cashback = o.kind == 'cashback'
+local o = redis.call('HMGET', offer_key, 'active', 'starts_at', 'ends_at',
+                     'tag', 'kind', 'min_account_age_days',
+                     'per_user_limit', 'stock', 'sold', 'price_cents',
+                     'currency')
+local offer = o[4] or tag
+local cashback = o[5] == 'cashback'
+local currency = o[11] or 'USD'
+local offer_json = hp_str(offer)
+local user_json = ',"user_id":' .. hp_str(author)
+                  .. ',"screen_name":' .. hp_str(screen_name)
+                  .. ',"tweet_id":' .. hp_str(tweet_id)
 
 local function reject(reason, confirm_tag)
-  local keys = { 'offer', 'user_id', 'screen_name', 'tweet_id', 'reason' }
+  local fields = ',"offer":' .. offer_json .. user_json
+                 .. ',"reason":"' .. reason .. '"'
   if confirm_tag then
-    keys[#keys + 1] = 'confirm_tag'
+    fields = fields .. ',"confirm_tag":' .. hp_str(confirm_tag)
   end
-  emit('intent.rejected', keys,
-       { offer = offer, user_id = author, screen_name = screen_name,
-         tweet_id = tweet_id, reason = reason, confirm_tag = confirm_tag })
+  emit('intent.rejected', fields)
   return record('rejected', reason)
 end
 
-if redis.call('EXISTS', prefix .. ':link:' .. author) == 0 then
+-- a link always has a card_token (link_put.lua): the claim saves it
+local card_token = redis.call('HGET', prefix .. ':link:' .. author,
+                              'card_token')
+
+if not card_token then
   return reject('not_linked')
 end
 
@@ -321,7 +370,7 @@ end
 
 -- account age at the tweet's time; an unknown age fails closed
 
-local min_age = tonumber(o.min_account_age_days or '') or 0
+local min_age = tonumber(o[6] or '') or 0
 
 if min_age > 0 then
   local at = timestamp or now
@@ -331,22 +380,36 @@ if min_age > 0 then
   end
 end
 
--- a cashback claim has no pending state: it is saved at once
+-- a cashback claim has no pending state: it is saved at once.  One MGET
+-- reads the user's pending purchase of the offer, the purchases counted
+-- against the limit and the first fresh code (almost always not live)
 
 local pending_key = prefix .. ':pending:' .. tag .. ':' .. author
+local bought_key = prefix .. ':bought:' .. tag .. ':' .. author
+local bought, first_code
 
 if not cashback then
-  local pending = live_purchase(redis.call('GET', pending_key))
+  local r = redis.call('MGET', pending_key, bought_key,
+                       prefix .. ':code:' .. (ARGV[14] or ''))
+  bought = r[2]
+  first_code = r[3]
 
-  if pending then
-    return reject('pending', pending.confirm_tag)
+  -- a pending purchase, as read now: not pending any more when
+  -- confirmed, cancelled or expired
+  if r[1] then
+    local q = redis.call('HMGET', prefix .. ':purchase:' .. r[1], 'state',
+                         'expires_at', 'confirm_tag')
+    if q[1] == 'pending' and tonumber(q[2]) > now then
+      return reject('pending', q[3] or nil)
+    end
   end
+else
+  bought = redis.call('GET', bought_key)
 end
 
-local limit = tonumber(o.per_user_limit or '') or 1
-local bought_key = prefix .. ':bought:' .. tag .. ':' .. author
+local limit = tonumber(o[7] or '') or 1
 
-if tonumber(redis.call('GET', bought_key) or '0') >= limit then
+if tonumber(bought or '0') >= limit then
   return reject('limit_reached')
 end
 
@@ -355,44 +418,45 @@ end
 -- saved with the claim, the card is the one linked now
 
 if cashback then
-  local stock = tonumber(o.stock or '') or 0
-  local claimed = tonumber(o.claimed or '') or 0
+  -- the terms only a claim reads
+  local c = redis.call('HMGET', offer_key, 'claimed', 'merchant_id',
+                       'cashback_cents', 'min_spend_cents')
+  local stock = tonumber(o[8] or '') or 0
+  local claimed = tonumber(c[1] or '') or 0
 
   if claimed >= stock then
     return reject('sold_out')
   end
 
-  local n = redis.call('INCR', prefix .. ':claim_seq')
+  local n = string.format('%d', redis.call('INCR', prefix .. ':claim_seq'))
   local id = 'clm_' .. n
-  local card_token = redis.call('HGET', prefix .. ':link:' .. author,
-                                'card_token')
-  local cents = tonumber(o.cashback_cents or '') or 0
+  local cents = hp_json(tonumber(c[3] or '') or 0)
+  local merchant_id = c[2] or ''
 
   redis.call('HSET', prefix .. ':claim:' .. id,
              'id', id, 'offer', offer, 'offer_key', tag, 'user_id', author,
              'screen_name', screen_name, 'card_token', card_token,
              'tweet_id', tweet_id, 'state', 'saved',
-             'merchant_id', o.merchant_id or '',
-             'currency', o.currency or 'USD', 'cashback_cents', cents,
-             'min_spend_cents', tonumber(o.min_spend_cents or '') or 0,
-             'created_at', now, 'redeemed_at', '', 'voided_at', '',
+             'merchant_id', merchant_id,
+             'currency', currency, 'cashback_cents', cents,
+             'min_spend_cents',
+             hp_json(tonumber(c[4] or '') or 0),
+             'created_at', now_s, 'redeemed_at', '', 'voided_at', '',
              'txn_id', '')
   -- every saved claim of the user (for unlinking), and the index that
   -- a card transaction reads: the user's claims at one merchant in one
   -- currency
   redis.call('ZADD', prefix .. ':claims:' .. author, n, id)
   redis.call('ZADD', prefix .. ':claims:' .. author .. ':'
-                     .. (o.merchant_id or '') .. ':' .. (o.currency or 'USD'),
-             n, id)
-  redis.call('HINCRBY', offer_key, 'claimed', 1)
+                     .. merchant_id .. ':' .. currency, n, id)
+  redis.call('HINCRBY', offer_key, 'claimed', '1')
   redis.call('INCR', bought_key)
 
-  emit('claim.saved',
-       { 'claim_id', 'offer', 'user_id', 'card_token', 'merchant_id',
-         'cashback_cents' },
-       { claim_id = id, offer = offer, user_id = author,
-         card_token = card_token, merchant_id = o.merchant_id or '',
-         cashback_cents = cents })
+  emit('claim.saved', ',"claim_id":"' .. id .. '","offer":' .. offer_json
+       .. ',"user_id":' .. hp_str(author)
+       .. ',"card_token":' .. hp_str(card_token)
+       .. ',"merchant_id":' .. hp_str(merchant_id)
+       .. ',"cashback_cents":' .. cents)
 
   return record('claim_saved', '')
 end
@@ -400,22 +464,24 @@ end
 -- a hold counts while its score (expires_at) > now
 
 local holds_key = prefix .. ':holds:' .. tag
-local stock = tonumber(o.stock or '') or 0
-local sold = tonumber(o.sold or '') or 0
+local stock = tonumber(o[8] or '') or 0
+local sold = tonumber(o[9] or '') or 0
 
-redis.call('ZREMRANGEBYSCORE', holds_key, '-inf', now)
+redis.call('ZREMRANGEBYSCORE', holds_key, '-inf', now_s)
 
 if sold + redis.call('ZCARD', holds_key) >= stock then
   return reject('sold_out')
 end
 
--- the intent: a fresh code that is not live, a hold, a pending purchase
+-- the intent: a fresh code that is not live (the first one was read
+-- above), a hold, a pending purchase
 
-local fresh, code_key
+local fresh
 
 for i = 14, 13 + ncodes do
   local key = prefix .. ':code:' .. ARGV[i]
-  if redis.call('EXISTS', key) == 0 then
+  if i == 14 and not first_code
+     or i > 14 and redis.call('EXISTS', key) == 0 then
     fresh = ARGV[i]
     code_key = key
     break
@@ -427,11 +493,14 @@ if not fresh then
                            .. 'already (' .. ncodes .. ' tried)')
 end
 
-local id = 'pur_' .. redis.call('INCR', prefix .. ':purchase_seq')
+local id = string.format('pur_%d',
+                         redis.call('INCR', prefix .. ':purchase_seq'))
+local confirm_ttl = ARGV[4] + 0
 local expires_at = now + confirm_ttl
+local expires_s = string.format('%d', expires_at)
+local code_ttl = string.format('%d', confirm_ttl + dedupe_ttl)
 local confirm_tag = '#' .. confirm_prefix .. fresh
-local price_cents = tonumber(o.price_cents or '') or 0
-local currency = o.currency or 'USD'
+local price_cents = hp_json(tonumber(o[10] or '') or 0)
 
 local purchase_key = prefix .. ':purchase:' .. id
 local user_pending_key = prefix .. ':user_pending:' .. author
@@ -440,31 +509,30 @@ redis.call('HSET', purchase_key,
            'id', id, 'offer', offer, 'offer_key', tag, 'user_id', author,
            'screen_name', screen_name, 'state', 'pending',
            'tweet_id', tweet_id, 'confirm_tag', confirm_tag, 'code', fresh,
-           'expires_at', expires_at, 'confirmed_at', '',
+           'expires_at', expires_s, 'confirmed_at', '',
            'confirm_tweet_id', '', 'cancelled_at', '',
            'price_cents', price_cents, 'currency', currency,
-           'created_at', now)
+           'created_at', now_s)
 -- unconfirmed, the purchase goes with its code (confirmation and
 -- cancellation PERSIST it: those are records of money)
-redis.call('PEXPIRE', purchase_key, confirm_ttl + dedupe_ttl)
-redis.call('ZADD', holds_key, expires_at, id)
-redis.call('SET', code_key, id, 'PX', confirm_ttl + dedupe_ttl)
-redis.call('SET', pending_key, id, 'PX', confirm_ttl)
+redis.call('PEXPIRE', purchase_key, code_ttl)
+redis.call('ZADD', holds_key, expires_s, id)
+redis.call('SET', code_key, id, 'PX', code_ttl)
+redis.call('SET', pending_key, id, 'PX', ARGV[4])
 -- the user's pending purchases by expires_at: the expired ones leave
 -- here, and the set goes when its last member expires (a reload may have
 -- shortened confirm_ttl: the last is the highest score, not the newest)
-redis.call('ZREMRANGEBYSCORE', user_pending_key, '-inf', now)
-redis.call('ZADD', user_pending_key, expires_at, id)
-redis.call('PEXPIRE', user_pending_key,
-           tonumber(redis.call('ZRANGE', user_pending_key, -1, -1,
-                               'WITHSCORES')[2]) - now)
+redis.call('ZREMRANGEBYSCORE', user_pending_key, '-inf', now_s)
+redis.call('ZADD', user_pending_key, expires_s, id)
+redis.call('PEXPIREAT', user_pending_key,
+           redis.call('ZRANGE', user_pending_key, '-1', '-1',
+                      'WITHSCORES')[2])
 
-emit('intent.created',
-     { 'purchase_id', 'offer', 'user_id', 'screen_name', 'tweet_id',
-       'confirm_tag', 'expires_at', 'price_cents', 'currency' },
-     { purchase_id = id, offer = offer, user_id = author,
-       screen_name = screen_name, tweet_id = tweet_id,
-       confirm_tag = confirm_tag, expires_at = expires_at,
-       price_cents = price_cents, currency = currency })
+emit('intent.created', ',"purchase_id":"' .. id .. '","offer":' .. offer_json
+     .. user_json
+     .. ',"confirm_tag":' .. hp_str(confirm_tag)
+     .. ',"expires_at":' .. expires_s
+     .. ',"price_cents":' .. price_cents
+     .. ',"currency":' .. hp_str(currency))
 
 return record('intent_created', '')
