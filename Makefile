@@ -148,7 +148,7 @@ bench-reader: $(NGX_BUILD)/objs/Makefile
 	mkdir -p $(BUILD)/bench
 	yajl=0; [ -f /usr/include/yajl/yajl_parse.h ] && yajl=1; \
 	$(CC) -O2 -g -Wall -Werror -DHASHPAY_HAVE_YAJL=$$yajl $(UNIT_INCS) \
-	    -o $(BUILD)/bench/reader bench/reader.c \
+	    -o $(BUILD)/bench/reader bench/reader.c bench/pool.c \
 	    src/ngx_http_hashpay_scan.c src/ngx_http_hashpay_tweet.c \
 	    -ljansson $$([ $$yajl = 1 ] && echo -lyajl)
 	$(BUILD)/bench/reader $(BENCH_READER_BODIES)
@@ -159,7 +159,7 @@ bench-reader: $(NGX_BUILD)/objs/Makefile
 bench-json-alloc: $(NGX_BUILD)/objs/Makefile
 	mkdir -p $(BUILD)/bench
 	$(CC) -O2 -g -Wall -Werror $(UNIT_INCS) \
-	    -o $(BUILD)/bench/json_alloc bench/json_alloc.c \
+	    -o $(BUILD)/bench/json_alloc bench/json_alloc.c bench/pool.c \
 	    src/ngx_http_hashpay_json.c src/ngx_http_hashpay_json_alloc.c \
 	    -ljansson
 	$(BUILD)/bench/json_alloc

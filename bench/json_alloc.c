@@ -33,76 +33,10 @@
 
 #include "ngx_http_hashpay_json.h"
 #include "ngx_http_hashpay_json_alloc.h"
+#include "pool.h"
 
 
 #define ARENA_SIZE  (1024 * 1024)
-
-static u_char      *arena;
-static size_t       arena_used;
-static ngx_pool_t   bench_pool;
-
-
-ngx_pool_t *
-ngx_create_pool(size_t size, ngx_log_t *log)
-{
-    arena_used = 0;
-    return &bench_pool;
-}
-
-
-void
-ngx_destroy_pool(ngx_pool_t *pool)
-{
-    arena_used = 0;
-}
-
-
-void *
-ngx_palloc(ngx_pool_t *pool, size_t size)
-{
-    void  *p;
-
-    arena_used = ngx_align(arena_used, NGX_ALIGNMENT);
-
-    if (arena_used + size > ARENA_SIZE) {
-        return NULL;
-    }
-
-    p = arena + arena_used;
-    arena_used += size;
-
-    return p;
-}
-
-
-void *
-ngx_pnalloc(ngx_pool_t *pool, size_t size)
-{
-    void  *p;
-
-    if (arena_used + size > ARENA_SIZE) {
-        return NULL;
-    }
-
-    p = arena + arena_used;
-    arena_used += size;
-
-    return p;
-}
-
-
-void *
-ngx_pcalloc(ngx_pool_t *pool, size_t size)
-{
-    void  *p;
-
-    p = ngx_palloc(pool, size);
-    if (p != NULL) {
-        ngx_memzero(p, size);
-    }
-
-    return p;
-}
 
 
 typedef enum {
@@ -220,9 +154,7 @@ main(int argc, char **argv)
     rounds = e ? strtoul(e, NULL, 10) : 7;
     only = getenv("BENCH_JSON_MODE");
 
-    arena = malloc(ARENA_SIZE);
-
-    if (arena == NULL
+    if (bench_pool_init(ARENA_SIZE) != NGX_OK
         || ngx_http_hashpay_json_alloc_init() != NGX_OK)
     {
         fprintf(stderr, "bench-json-alloc: no memory or no allocator\n");
