@@ -10,10 +10,13 @@
 # worker, hashpay_redis; the module's connection is set up first, so its
 # handshake is not counted), then for each outcome CONFIG RESETSTAT, N
 # signed requests through nginx, INFO commandstats: EVALSHA calls per
-# request (what the module sends), the calls made inside the scripts per
-# request (every other command: Redis counts commands that scripts call in
-# commandstats too), the total, the microseconds Redis spent in the
-# scripts per request (usec of evalsha), and the redis-server process CPU
+# request and the webhook's plain reads (the prefilter: one EXISTS per
+# post with hashtags and no confirmation code, and TIME: these posts
+# have a time), which is what the module sends, the calls made inside the
+# scripts per request (every other command: Redis counts commands that
+# scripts call in commandstats too), the total, the microseconds Redis
+# spent in the scripts per request (usec of evalsha; with no script, in
+# the reads), and the redis-server process CPU
 # per request (INFO cpu, user + sys: with the socket I/O and its event
 # loop; the requests are sent one at a time, so nothing is shared between
 # them and this is the most a request costs).  REPLCONF (the replica's
@@ -85,8 +88,9 @@ sub send_all {
     return join(', ', map { "$_ x$out{$_}" } sort keys %out);
 }
 
+# $reads: the plain commands the module sends per request besides EVALSHA
 sub measure {
-    my ($name, $node, $edge, @reqs) = @_;
+    my ($name, $reads, $node, $edge, @reqs) = @_;
     HashpayHA::reply($node->{port}, 'CONFIG', 'RESETSTAT');
     my $c0 = cpu_secs($node->{port});
     my $answers = send_all($edge, @reqs);
@@ -94,10 +98,12 @@ sub measure {
     my $s = commandstats($node->{port});
     my $n = @reqs;
     my $ev = $s->{evalsha} || { calls => 0, usec => 0 };
-    my $inside = 0;
+    my $inside = -$reads * $n;
+    my $all_usec = 0;
     my @detail;
 
     for my $cmd (sort keys %$s) {
+        $all_usec += $s->{$cmd}{usec};
         next if $cmd eq 'evalsha';
         next if $cmd eq 'wait';
         $inside += $s->{$cmd}{calls};
@@ -105,10 +111,12 @@ sub measure {
     }
 
     my $wait = $s->{wait} ? $s->{wait}{calls} / $n : 0;
-    printf "%-22s %7.2f %7.2f %6.2f %8.2f %8.1f %9.1f\n", $name,
-           $ev->{calls} / $n, $inside / $n, $wait,
-           ($ev->{calls} + $inside + ($s->{wait}{calls} // 0)) / $n,
-           $ev->{usec} / $n, 1e6 * ($c1 - $c0) / $n;
+    printf "%-22s %7.2f %6.2f %7.2f %6.2f %8.2f %8.1f %9.1f\n", $name,
+           $ev->{calls} / $n, $reads, $inside / $n, $wait,
+           ($ev->{calls} + $reads * $n + $inside
+            + ($s->{wait}{calls} // 0)) / $n,
+           ($ev->{calls} ? $ev->{usec} : $all_usec) / $n,
+           1e6 * ($c1 - $c0) / $n;
     print "    answers: $answers\n";
     print "    inside: @detail\n";
 }
@@ -139,12 +147,15 @@ for my $i (1 .. $N) {
 
 print "Redis commands per request, as Redis counts them (INFO "
     . "commandstats), $N requests each, through one nginx worker\n";
-printf "%-22s %7s %7s %6s %8s %8s %9s\n", 'outcome', 'EVALSHA',
-       'inside', 'WAIT', 'total', 'us/req', 'cpu us/req';
-print "  (inside: commands the scripts call; us/req: Redis time in the "
-    . "scripts; cpu: the redis-server process, socket I/O included)\n";
+printf "%-22s %7s %6s %7s %6s %8s %8s %9s\n", 'outcome', 'EVALSHA',
+       'reads', 'inside', 'WAIT', 'total', 'us/req', 'cpu us/req';
+print "  (reads: the webhook's EXISTS and TIME before any script; "
+    . "inside: commands the scripts call (the detail under each row counts "
+    . "the reads too); us/req: Redis time in the scripts, or in the reads "
+    . "when no script ran; cpu: the redis-server process, socket I/O "
+    . "included)\n";
 
-measure('intent_created', $node, $edge, @intent);
+measure('intent_created', 2, $node, $edge, @intent);
 
 for my $i (1 .. $N) {
     my $u = HashpayLoad::puser(1, $i);
@@ -155,28 +166,28 @@ for my $i (1 .. $N) {
     push @confirm, [ 'confirm', $id0 + 10 * $i + 1, $u, $code ];
 }
 
-measure('confirmed', $node, $edge, @confirm);
-measure('duplicate (intent)', $node, $edge, @intent);
+measure('confirmed', 0, $node, $edge, @confirm);
+measure('duplicate (intent)', 2, $node, $edge, @intent);
 
 # the stock ($N) is sold: the next users' intents are refused
 my @sold_out = map { [ 'intent', $id0 + 10 * $_, HashpayLoad::puser(1, $_),
                        '' ] } $N + 1 .. 2 * $N;
-measure('rejected (sold_out)', $node, $edge, @sold_out);
+measure('rejected (sold_out)', 2, $node, $edge, @sold_out);
 
 my @ignored = map {
     [ 'post', $id0 + 10 * $_ + 5, HashpayLoad::puser(1, $_), 'SummerVibes' ]
 } 1 .. $N;
-measure('ignored (no_offer)', $node, $edge, @ignored);
+measure('ignored (no_offer)', 2, $node, $edge, @ignored);
 
 @txn = map { [ 'txn', $id0 + 10 * $_ + 2, HashpayLoad::tuser(1, $_), $ts ] }
        1 .. $N;
-measure('credited', $node, $edge, @txn);
-measure('duplicate (txn)', $node, $edge, @txn);
+measure('credited', 0, $node, $edge, @txn);
+measure('duplicate (txn)', 0, $node, $edge, @txn);
 
 my @no_claim = map {
     [ 'txn', $id0 + 10 * $_ + 3, HashpayLoad::tuser(1, $_), $ts ]
 } 1 .. $N;
-measure('no_claim', $node, $edge, @no_claim);
+measure('no_claim', 0, $node, $edge, @no_claim);
 
 HashpayHA::stop_nginx($edge);
 
@@ -191,11 +202,11 @@ HashpayLoad::send_req($edge->{port}, HashpayLoad::request_of(
     'intent', 1590000000000000001, '1', ''));
 @txn = map { [ 'txn', $id0 + 10 * $_ + 4, HashpayLoad::tuser(1, $_ + $N),
                $ts ] } 1 .. $N;
-measure('credited, wait 1', $node, $edge, @txn);
+measure('credited, wait 1', 0, $node, $edge, @txn);
 @no_claim = map {
     [ 'txn', $id0 + 10 * $_ + 6, HashpayLoad::tuser(1, $_), $ts ]
 } 1 .. $N;
-measure('no_claim, wait 1', $node, $edge, @no_claim);
+measure('no_claim, wait 1', 0, $node, $edge, @no_claim);
 
 HashpayHA::stop_all();
 

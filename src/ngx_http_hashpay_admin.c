@@ -104,7 +104,8 @@ static ngx_http_hashpay_endpoint_t  ngx_http_hashpay_admin_endpoint = {
     ngx_http_hashpay_admin_parse,
     ngx_http_hashpay_admin_read,
     ngx_http_hashpay_admin_respond,
-    NGX_HTTP_INTERNAL_SERVER_ERROR
+    NGX_HTTP_INTERNAL_SERVER_ERROR,
+    NULL
 };
 
 

@@ -27,6 +27,8 @@ static void ngx_http_hashpay_handler_reply(ngx_http_hashpay_batch_t *b,
     ngx_uint_t index, redisReply *reply);
 static void ngx_http_hashpay_handler_done(ngx_http_hashpay_batch_t *b,
     ngx_int_t rc);
+static ngx_int_t ngx_http_hashpay_handler_next(ngx_http_request_t *r,
+    ngx_http_hashpay_ctx_t *ctx);
 static ngx_int_t ngx_http_hashpay_send_unavailable(ngx_http_request_t *r,
     char *who, const char *why);
 static ngx_int_t ngx_http_hashpay_send_backlog(ngx_http_request_t *r,
@@ -169,6 +171,7 @@ ngx_http_hashpay_handler_reply(ngx_http_hashpay_batch_t *b,
     ngx_uint_t index, redisReply *reply)
 {
     ngx_http_request_t           *r;
+    ngx_http_hashpay_cmd_t       *cmd;
     ngx_http_hashpay_ctx_t       *ctx;
     ngx_http_hashpay_endpoint_t  *ep;
 
@@ -186,9 +189,12 @@ ngx_http_hashpay_handler_reply(ngx_http_hashpay_batch_t *b,
     }
 
     if (reply->type == REDIS_REPLY_ERROR) {
+        cmd = b->cmds.elts;
+
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "hashpay: redis %s failed: %*s",
-                      ep->script, (size_t) reply->len, reply->str);
+                      cmd[index].script ? ep->script : "command",
+                      (size_t) reply->len, reply->str);
         ctx->failed = 1;
         return;
     }
@@ -232,12 +238,72 @@ ngx_http_hashpay_handler_done(ngx_http_hashpay_batch_t *b, ngx_int_t rc)
     } else if (ctx->backlog) {
         rc = ngx_http_hashpay_send_backlog(r, ep->name);
 
+    } else if (ep->next) {
+        rc = ngx_http_hashpay_handler_next(r, ctx);
+
+        if (rc == NGX_DONE) {
+            /* the next batch's done handler finalizes */
+            return;
+        }
+
     } else {
         rc = ep->answer(r, ctx->data);
     }
 
     ngx_http_finalize_request(r, rc);
     ngx_http_run_posted_requests(c);
+}
+
+
+/*
+ * the endpoint's next step, in a batch of its own under a timer of its
+ * own: NGX_DONE while Redis works, else the answer made now
+ */
+
+static ngx_int_t
+ngx_http_hashpay_handler_next(ngx_http_request_t *r,
+    ngx_http_hashpay_ctx_t *ctx)
+{
+    ngx_int_t                     rc;
+    ngx_http_hashpay_batch_t     *b;
+    ngx_http_hashpay_endpoint_t  *ep;
+
+    ep = ctx->endpoint;
+
+    b = ngx_http_hashpay_batch_create(r);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->data = ctx;
+    b->reply = ngx_http_hashpay_handler_reply;
+    b->done = ngx_http_hashpay_handler_done;
+
+    rc = ep->next(r, ctx->data, b);
+
+    if (rc == NGX_OK) {
+        return ep->answer(r, ctx->data);
+    }
+
+    if (rc != NGX_DONE) {
+        return rc;
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "hashpay %s: next step, sending %ui commands",
+                   ep->name, b->cmds.nelts);
+
+    rc = ngx_http_hashpay_batch_send(b);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_hashpay_send_unavailable(r, ep->name, b->error);
+    }
+
+    return NGX_DONE;
 }
 
 

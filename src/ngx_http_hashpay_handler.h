@@ -4,9 +4,10 @@
  *
  * What every Redis-backed endpoint (webhook, transactions, admin) does
  * the same way, written once: read the body, let the endpoint check and
- * parse it and queue its scripts, send the batch, wait, read each reply,
- * answer, with the error paths (503 redis_unavailable, 503
- * events_backlog, a failed script) and the finalization in one place.
+ * parse it and queue its scripts, send the batch, wait, read each reply
+ * (and the same for the endpoint's next step, if it has one), answer,
+ * with the error paths (503 redis_unavailable, 503 events_backlog, a
+ * failed script) and the finalization in one place.
  */
 
 
@@ -44,6 +45,15 @@ typedef ngx_int_t (*ngx_http_hashpay_read_pt)(ngx_http_request_t *r,
 typedef ngx_int_t (*ngx_http_hashpay_answer_pt)(ngx_http_request_t *r,
     void *data);
 
+/*
+ * every reply read, none failed: the commands of a next step queued in b
+ * (a new batch; b->durable set if they write), NGX_DONE to send them;
+ * NGX_OK when there is none (then the answer); anything else is the
+ * answer made now.  NULL: one step only.
+ */
+typedef ngx_int_t (*ngx_http_hashpay_next_pt)(ngx_http_request_t *r,
+    void *data, ngx_http_hashpay_batch_t *b);
+
 
 struct ngx_http_hashpay_endpoint_s {
     char                           *name;          /* "webhook": logs */
@@ -54,6 +64,8 @@ struct ngx_http_hashpay_endpoint_s {
 
     /* a script failed: 503 (the sender redelivers) or 500 */
     ngx_uint_t                      failed_status;
+
+    ngx_http_hashpay_next_pt        next;
 };
 
 

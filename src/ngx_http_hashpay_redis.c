@@ -2444,6 +2444,44 @@ ngx_http_hashpay_batch_eval(ngx_http_hashpay_batch_t *b,
 
 
 ngx_int_t
+ngx_http_hashpay_batch_command(ngx_http_hashpay_batch_t *b, ngx_str_t *args,
+    ngx_uint_t nargs)
+{
+    ngx_uint_t               i;
+    ngx_http_hashpay_cmd_t  *cmd;
+
+    if (nargs == 0) {
+        ngx_log_error(NGX_LOG_ALERT, b->request->connection->log, 0,
+                      "hashpay: a command without a name");
+        return NGX_ERROR;
+    }
+
+    cmd = ngx_array_push(&b->cmds);
+    if (cmd == NULL) {
+        return NGX_ERROR;
+    }
+
+    cmd->script = NULL;
+    cmd->retried = 0;
+    cmd->argc = nargs;
+
+    cmd->argv = ngx_palloc(b->request->pool, nargs * sizeof(char *));
+    cmd->argvlen = ngx_palloc(b->request->pool, nargs * sizeof(size_t));
+
+    if (cmd->argv == NULL || cmd->argvlen == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < nargs; i++) {
+        cmd->argv[i] = (const char *) args[i].data;
+        cmd->argvlen[i] = args[i].len;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
 ngx_http_hashpay_batch_send(ngx_http_hashpay_batch_t *b)
 {
     ngx_uint_t                 n;
@@ -2717,7 +2755,7 @@ ngx_http_hashpay_redis_reply(ngx_http_hashpay_rlink_t *lk, redisReply *reply,
     cmd = b->cmds.elts;
     cmd = &cmd[slot->index];
 
-    if (noscript && !cmd->retried) {
+    if (noscript && cmd->script != NULL && !cmd->retried) {
 
         /* behind the loads that ngx_http_hashpay_redis_reload() sent */
 

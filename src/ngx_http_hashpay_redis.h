@@ -47,7 +47,7 @@ typedef void (*ngx_http_hashpay_done_pt)(ngx_http_hashpay_batch_t *b,
 
 
 typedef struct {
-    ngx_http_hashpay_script_t      *script;
+    ngx_http_hashpay_script_t      *script;    /* NULL: a plain command */
     ngx_uint_t                      argc;
     const char                    **argv;
     size_t                         *argvlen;
@@ -114,6 +114,13 @@ ngx_http_hashpay_batch_t *ngx_http_hashpay_batch_create(
  */
 ngx_int_t ngx_http_hashpay_batch_eval(ngx_http_hashpay_batch_t *b,
     ngx_http_hashpay_script_e id, ngx_str_t *args, ngx_uint_t nargs);
+
+/*
+ * queues a plain command (args[0] is its name: "EXISTS"), for reads that
+ * need no script; args must outlive the batch
+ */
+ngx_int_t ngx_http_hashpay_batch_command(ngx_http_hashpay_batch_t *b,
+    ngx_str_t *args, ngx_uint_t nargs);
 
 /* a number as a script argument, or "" for a negative one (unset) */
 ngx_int_t ngx_http_hashpay_int_arg(ngx_pool_t *pool, int64_t v,

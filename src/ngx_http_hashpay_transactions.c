@@ -65,7 +65,8 @@ static ngx_http_hashpay_endpoint_t  ngx_http_hashpay_transactions_endpoint = {
     ngx_http_hashpay_transactions_parse,
     ngx_http_hashpay_transactions_read,
     ngx_http_hashpay_transactions_respond,
-    NGX_HTTP_SERVICE_UNAVAILABLE
+    NGX_HTTP_SERVICE_UNAVAILABLE,
+    NULL
 };
 
 

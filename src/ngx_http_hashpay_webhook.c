@@ -8,7 +8,11 @@
  *   GET  ?crc_token=T   answered here, without Redis
  *   POST                signature over the raw body (before any Redis
  *                       access), JSON, then every acting tweet and revoke
- *                       goes to Redis in one pipelined batch, in order
+ *                       goes to Redis in one pipelined batch, in order;
+ *                       first, when some post has hashtags and no
+ *                       confirmation code, one pipelined batch of reads
+ *                       (EXISTS per such post, TIME) answers the posts
+ *                       that need no script (src/ngx_http_hashpay_prefilter.h)
  */
 
 
@@ -25,9 +29,28 @@
 #include "ngx_http_hashpay_scan.h"
 #include "ngx_http_hashpay_code.h"
 #include "ngx_http_hashpay_handler.h"
+#include "ngx_http_hashpay_prefilter.h"
 
 
+/* what a command of the batch is for, besides a post (its index) */
 #define NGX_HTTP_HASHPAY_REVOKE  ((ngx_uint_t) -1)
+#define NGX_HTTP_HASHPAY_TIME    ((ngx_uint_t) -2)
+
+/*
+ * the prefilter asks about a delivery of at most this many posts (it
+ * compares each post's identity with those before it); a larger one goes
+ * to the scripts whole
+ */
+#define NGX_HTTP_HASHPAY_PREFILTER_MAX  64
+
+
+/* a post, before its script: what the prefilter made of it */
+typedef enum {
+    NGX_HTTP_HASHPAY_ASK_SCRIPT = 0,    /* not asked: the script decides */
+    NGX_HTTP_HASHPAY_ASK_SENT,          /* EXISTS sent */
+    NGX_HTTP_HASHPAY_ASK_FOUND,         /* a key exists: the script decides */
+    NGX_HTTP_HASHPAY_ASK_NONE           /* nothing exists: decided here */
+} ngx_http_hashpay_ask_e;
 
 
 typedef struct {
@@ -48,6 +71,11 @@ typedef struct {
     ngx_http_hashpay_delivery_t     delivery;
     ngx_http_hashpay_result_t      *results;     /* one per tweet */
     ngx_uint_t                     *cmd_tweet;   /* cmd index -> tweet */
+    u_char                         *ask;         /* one per tweet:
+                                                    ngx_http_hashpay_ask_e */
+    int64_t                         now;         /* TIME, unix ms */
+    unsigned                        asking:1;    /* the prefilter's batch */
+    unsigned                        has_now:1;
 } ngx_http_hashpay_webhook_t;
 
 
@@ -59,6 +87,16 @@ static ngx_int_t ngx_http_hashpay_check_signature(ngx_http_request_t *r,
     ngx_http_hashpay_loc_conf_t *hlcf, ngx_str_t *body);
 static ngx_int_t ngx_http_hashpay_check_header(ngx_http_request_t *r,
     ngx_table_elt_t *h, void *data);
+static ngx_int_t ngx_http_hashpay_webhook_ask(ngx_http_request_t *r,
+    ngx_http_hashpay_webhook_t *wh, ngx_http_hashpay_batch_t *b);
+static ngx_int_t ngx_http_hashpay_webhook_ask_post(ngx_http_request_t *r,
+    ngx_http_hashpay_batch_t *b, ngx_http_hashpay_tweet_t *t);
+static ngx_int_t ngx_http_hashpay_webhook_asked(ngx_http_request_t *r,
+    ngx_http_hashpay_webhook_t *wh, ngx_uint_t i, redisReply *reply);
+static ngx_int_t ngx_http_hashpay_webhook_next(ngx_http_request_t *r,
+    void *data, ngx_http_hashpay_batch_t *b);
+static ngx_int_t ngx_http_hashpay_webhook_queue(ngx_http_request_t *r,
+    ngx_http_hashpay_webhook_t *wh, ngx_http_hashpay_batch_t *b);
 static ngx_int_t ngx_http_hashpay_webhook_eval_tweet(ngx_http_request_t *r,
     ngx_http_hashpay_batch_t *b, ngx_http_hashpay_tweet_t *t);
 static ngx_int_t ngx_http_hashpay_webhook_eval_revoke(ngx_http_request_t *r,
@@ -70,6 +108,8 @@ static ngx_int_t ngx_http_hashpay_webhook_respond(ngx_http_request_t *r,
 
 
 static ngx_str_t  ngx_http_hashpay_ignored = ngx_string("ignored");
+static ngx_str_t  ngx_http_hashpay_stale = ngx_string("stale");
+static ngx_str_t  ngx_http_hashpay_no_offer = ngx_string("no_offer");
 
 static ngx_str_t  ngx_http_hashpay_ignored_reasons[] = {
     ngx_null_string,
@@ -101,7 +141,8 @@ static ngx_http_hashpay_endpoint_t  ngx_http_hashpay_webhook_endpoint = {
     ngx_http_hashpay_webhook_parse,
     ngx_http_hashpay_webhook_read,
     ngx_http_hashpay_webhook_respond,
-    NGX_HTTP_SERVICE_UNAVAILABLE
+    NGX_HTTP_SERVICE_UNAVAILABLE,
+    ngx_http_hashpay_webhook_next
 };
 
 
@@ -218,8 +259,9 @@ ngx_http_hashpay_crc(ngx_http_request_t *r, ngx_http_hashpay_loc_conf_t *hlcf)
 
 
 /*
- * The signature over the raw body, then the delivery: NGX_DONE with a
- * script per acting post and per revoke queued in b, in their order
+ * The signature over the raw body, then the delivery: NGX_DONE with the
+ * prefilter's reads queued in b, or else a script per acting post and
+ * per revoke, in their order
  */
 
 static ngx_int_t
@@ -227,10 +269,9 @@ ngx_http_hashpay_webhook_parse(ngx_http_request_t *r,
     ngx_http_hashpay_batch_t *b, ngx_str_t *body)
 {
     ngx_int_t                       rc;
-    ngx_uint_t                      i, j, n, nrv;
+    ngx_uint_t                      i, n, nrv;
     ngx_http_hashpay_ctx_t         *ctx;
     ngx_http_hashpay_tweet_t       *t;
-    ngx_http_hashpay_revoke_t      *rv;
     ngx_http_hashpay_webhook_t     *wh;
     ngx_http_hashpay_loc_conf_t    *hlcf;
     ngx_http_hashpay_tweet_conf_t   tconf;
@@ -307,7 +348,6 @@ ngx_http_hashpay_webhook_parse(ngx_http_request_t *r,
     n = wh->delivery.tweets->nelts;
     t = wh->delivery.tweets->elts;
     nrv = wh->delivery.revokes->nelts;
-    rv = wh->delivery.revokes->elts;
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "hashpay webhook: %s delivery, %ui posts, %ui revokes",
@@ -316,15 +356,281 @@ ngx_http_hashpay_webhook_parse(ngx_http_request_t *r,
     wh->results = ngx_pcalloc(r->pool,
                               (n + 1) * sizeof(ngx_http_hashpay_result_t));
     wh->cmd_tweet = ngx_pcalloc(r->pool,
-                                (n + nrv + 1) * sizeof(ngx_uint_t));
+                                (n + nrv + 2) * sizeof(ngx_uint_t));
+    wh->ask = ngx_pcalloc(r->pool, n + 1);
 
-    if (wh->results == NULL || wh->cmd_tweet == NULL) {
+    if (wh->results == NULL || wh->cmd_tweet == NULL || wh->ask == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b->durable = 1;
+    for (i = 0; i < n; i++) {
 
-    /* posts and revokes go to Redis in the order they were delivered */
+        if (t[i].state == NGX_HTTP_HASHPAY_TWEET_ACT) {
+            continue;
+        }
+
+        if (t[i].state == NGX_HTTP_HASHPAY_TWEET_MALFORMED) {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "hashpay: tweet #%ui \"%V\" ignored: "
+                          "malformed \"%s\"", i, &t[i].id,
+                          t[i].bad_field ? t[i].bad_field : "?");
+        }
+
+        ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "hashpay webhook: post #%ui \"%V\" ignored: %V",
+                       i, &t[i].id,
+                       &ngx_http_hashpay_ignored_reasons[t[i].state]);
+
+        wh->results[i].outcome = ngx_http_hashpay_ignored;
+        wh->results[i].reason = ngx_http_hashpay_ignored_reasons[t[i].state];
+    }
+
+    rc = ngx_http_hashpay_webhook_ask(r, wh, b);
+
+    if (rc == NGX_DONE || rc == NGX_ERROR) {
+        return rc == NGX_ERROR ? NGX_HTTP_INTERNAL_SERVER_ERROR : NGX_DONE;
+    }
+
+    /* nothing to ask: the scripts, if any */
+
+    rc = ngx_http_hashpay_webhook_queue(r, wh, b);
+
+    if (rc == NGX_OK) {
+        return ngx_http_hashpay_webhook_respond(r, wh);
+    }
+
+    return rc;
+}
+
+
+/*
+ * The prefilter's batch: EXISTS of every key the script would find for
+ * each post with hashtags and no confirmation code (its record, each
+ * hashtag's offer), and TIME when one of them has a time.  A post whose
+ * identity an earlier acting post of the delivery shares is not asked:
+ * the earlier one's script may record it, so its own script must come
+ * after.  NGX_DONE: queued (reads only, waits for no replica);
+ * NGX_DECLINED: nothing to ask; NGX_ERROR.
+ */
+
+static ngx_int_t
+ngx_http_hashpay_webhook_ask(ngx_http_request_t *r,
+    ngx_http_hashpay_webhook_t *wh, ngx_http_hashpay_batch_t *b)
+{
+    ngx_str_t                  *args;
+    ngx_uint_t                  i, j, n, timed;
+    ngx_http_hashpay_tweet_t   *t;
+
+    n = wh->delivery.tweets->nelts;
+    t = wh->delivery.tweets->elts;
+
+    if (n > NGX_HTTP_HASHPAY_PREFILTER_MAX) {
+        return NGX_DECLINED;
+    }
+
+    timed = 0;
+
+    for (i = 0; i < n; i++) {
+
+        if (t[i].state != NGX_HTTP_HASHPAY_TWEET_ACT || t[i].has_code) {
+            continue;
+        }
+
+        for (j = 0; j < i; j++) {
+            if (t[j].state == NGX_HTTP_HASHPAY_TWEET_ACT
+                && t[j].root_id.len == t[i].root_id.len
+                && ngx_strncmp(t[j].root_id.data, t[i].root_id.data,
+                               t[i].root_id.len)
+                   == 0)
+            {
+                break;
+            }
+        }
+
+        if (j < i) {
+            ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "hashpay webhook: post #%ui \"%V\" is not "
+                           "asked: an earlier post is the same post",
+                           i, &t[i].id);
+            continue;
+        }
+
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "hashpay webhook: post #%ui \"%V\": asking whether "
+                       "its record or an offer exists", i, &t[i].id);
+
+        wh->cmd_tweet[b->cmds.nelts] = i;
+        wh->ask[i] = NGX_HTTP_HASHPAY_ASK_SENT;
+
+        if (ngx_http_hashpay_webhook_ask_post(r, b, &t[i]) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        if (t[i].timestamp >= 0) {
+            timed = 1;
+        }
+    }
+
+    if (b->cmds.nelts == 0) {
+        return NGX_DECLINED;
+    }
+
+    if (timed) {
+        args = ngx_palloc(r->pool, sizeof(ngx_str_t));
+        if (args == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_str_set(&args[0], "TIME");
+
+        wh->cmd_tweet[b->cmds.nelts] = NGX_HTTP_HASHPAY_TIME;
+
+        if (ngx_http_hashpay_batch_command(b, args, 1) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    wh->asking = 1;
+
+    return NGX_DONE;
+}
+
+
+/* EXISTS <prefix>:tweet:<identity> <prefix>:offer:<tag> ... */
+
+static ngx_int_t
+ngx_http_hashpay_webhook_ask_post(ngx_http_request_t *r,
+    ngx_http_hashpay_batch_t *b, ngx_http_hashpay_tweet_t *t)
+{
+    u_char                        *p;
+    size_t                         len;
+    ngx_str_t                     *args, *tags, *root;
+    ngx_uint_t                     i, n;
+    ngx_http_hashpay_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_hashpay_module);
+
+    n = t->hashtags ? t->hashtags->nelts : 0;
+    tags = n ? t->hashtags->elts : NULL;
+
+    /* tweet.lua: an empty identity is the delivered id */
+    root = t->root_id.len ? &t->root_id : &t->id;
+
+    len = mcf->prefix.len + sizeof(":tweet:") - 1 + root->len;
+
+    for (i = 0; i < n; i++) {
+        len += mcf->prefix.len + sizeof(":offer:") - 1 + tags[i].len;
+    }
+
+    args = ngx_palloc(r->pool, (n + 2) * sizeof(ngx_str_t));
+    p = ngx_pnalloc(r->pool, len);
+
+    if (args == NULL || p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_str_set(&args[0], "EXISTS");
+
+    args[1].data = p;
+    p = ngx_cpymem(p, mcf->prefix.data, mcf->prefix.len);
+    p = ngx_cpymem(p, ":tweet:", sizeof(":tweet:") - 1);
+    p = ngx_cpymem(p, root->data, root->len);
+    args[1].len = p - args[1].data;
+
+    for (i = 0; i < n; i++) {
+        args[2 + i].data = p;
+        p = ngx_cpymem(p, mcf->prefix.data, mcf->prefix.len);
+        p = ngx_cpymem(p, ":offer:", sizeof(":offer:") - 1);
+        p = ngx_cpymem(p, tags[i].data, tags[i].len);
+        args[2 + i].len = p - args[2 + i].data;
+    }
+
+    return ngx_http_hashpay_batch_command(b, args, n + 2);
+}
+
+
+/*
+ * The prefilter has answered: each post none of whose keys exists is
+ * answered now, as tweet.lua would ("stale" by its time on Redis's
+ * clock, else "no_offer"); the others go to their scripts with the
+ * delivery's revokes and confirmations, in order.  After the scripts,
+ * nothing more.
+ */
+
+static ngx_int_t
+ngx_http_hashpay_webhook_next(ngx_http_request_t *r, void *data,
+    ngx_http_hashpay_batch_t *b)
+{
+    ngx_uint_t                    i, n;
+    ngx_http_hashpay_tweet_t     *t;
+    ngx_http_hashpay_webhook_t   *wh;
+    ngx_http_hashpay_loc_conf_t  *hlcf;
+
+    wh = data;
+
+    if (!wh->asking) {
+        return NGX_OK;
+    }
+
+    wh->asking = 0;
+
+    hlcf = ngx_http_get_module_loc_conf(r, ngx_http_hashpay_module);
+
+    n = wh->delivery.tweets->nelts;
+    t = wh->delivery.tweets->elts;
+
+    for (i = 0; i < n; i++) {
+
+        if (wh->ask[i] != NGX_HTTP_HASHPAY_ASK_NONE) {
+            continue;
+        }
+
+        if (t[i].timestamp >= 0 && !wh->has_now) {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "hashpay: no TIME for post #%ui", i);
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        wh->results[i].outcome = ngx_http_hashpay_ignored;
+
+        if (ngx_http_hashpay_post_stale(t[i].timestamp, wh->now,
+                                        hlcf->dedupe_ttl))
+        {
+            wh->results[i].reason = ngx_http_hashpay_stale;
+
+        } else {
+            wh->results[i].reason = ngx_http_hashpay_no_offer;
+        }
+
+        ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "hashpay webhook: post #%ui \"%V\" ignored: %V, "
+                       "without a script", i, &t[i].id,
+                       &wh->results[i].reason);
+    }
+
+    return ngx_http_hashpay_webhook_queue(r, wh, b);
+}
+
+
+/*
+ * The scripts: posts and revokes go to Redis in the order they were
+ * delivered, but for the posts answered already.  NGX_DONE: queued
+ * (they write: hashpay_redis_wait applies); NGX_OK: none to send;
+ * NGX_HTTP_INTERNAL_SERVER_ERROR.
+ */
+
+static ngx_int_t
+ngx_http_hashpay_webhook_queue(ngx_http_request_t *r,
+    ngx_http_hashpay_webhook_t *wh, ngx_http_hashpay_batch_t *b)
+{
+    ngx_uint_t                  i, j, n, nrv;
+    ngx_http_hashpay_tweet_t   *t;
+    ngx_http_hashpay_revoke_t  *rv;
+
+    n = wh->delivery.tweets->nelts;
+    t = wh->delivery.tweets->elts;
+    nrv = wh->delivery.revokes->nelts;
+    rv = wh->delivery.revokes->elts;
 
     j = 0;
 
@@ -354,23 +660,9 @@ ngx_http_hashpay_webhook_parse(ngx_http_request_t *r,
             break;
         }
 
-        if (t[i].state != NGX_HTTP_HASHPAY_TWEET_ACT) {
-
-            if (t[i].state == NGX_HTTP_HASHPAY_TWEET_MALFORMED) {
-                ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                              "hashpay: tweet #%ui \"%V\" ignored: "
-                              "malformed \"%s\"", i, &t[i].id,
-                              t[i].bad_field ? t[i].bad_field : "?");
-            }
-
-            ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                           "hashpay webhook: post #%ui \"%V\" ignored: %V",
-                           i, &t[i].id,
-                           &ngx_http_hashpay_ignored_reasons[t[i].state]);
-
-            wh->results[i].outcome = ngx_http_hashpay_ignored;
-            wh->results[i].reason =
-                                  ngx_http_hashpay_ignored_reasons[t[i].state];
+        if (t[i].state != NGX_HTTP_HASHPAY_TWEET_ACT
+            || wh->ask[i] == NGX_HTTP_HASHPAY_ASK_NONE)
+        {
             continue;
         }
 
@@ -388,8 +680,10 @@ ngx_http_hashpay_webhook_parse(ngx_http_request_t *r,
     }
 
     if (b->cmds.nelts == 0) {
-        return ngx_http_hashpay_webhook_respond(r, wh);
+        return NGX_OK;
     }
+
+    b->durable = 1;
 
     return NGX_DONE;
 }
@@ -616,6 +910,10 @@ ngx_http_hashpay_webhook_read(ngx_http_request_t *r, void *data,
     wh = data;
     i = wh->cmd_tweet[index];
 
+    if (wh->asking) {
+        return ngx_http_hashpay_webhook_asked(r, wh, i, reply);
+    }
+
     if (i == NGX_HTTP_HASHPAY_REVOKE) {
         /* { linked, purchases_cancelled, claims_voided }: nothing to say */
 
@@ -642,6 +940,42 @@ ngx_http_hashpay_webhook_read(ngx_http_request_t *r, void *data,
                       "hashpay: unexpected answer of the tweet script");
         return NGX_ERROR;
     }
+
+    return NGX_OK;
+}
+
+
+/* a reply of the prefilter: TIME, or the EXISTS of post i */
+
+static ngx_int_t
+ngx_http_hashpay_webhook_asked(ngx_http_request_t *r,
+    ngx_http_hashpay_webhook_t *wh, ngx_uint_t i, redisReply *reply)
+{
+    if (i == NGX_HTTP_HASHPAY_TIME) {
+
+        if (ngx_http_hashpay_time_reply(reply, &wh->now) != NGX_OK) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "hashpay: unexpected answer of TIME");
+            return NGX_ERROR;
+        }
+
+        wh->has_now = 1;
+
+        return NGX_OK;
+    }
+
+    if (reply->type != REDIS_REPLY_INTEGER || reply->integer < 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "hashpay: unexpected answer of EXISTS");
+        return NGX_ERROR;
+    }
+
+    wh->ask[i] = reply->integer ? NGX_HTTP_HASHPAY_ASK_FOUND
+                                : NGX_HTTP_HASHPAY_ASK_NONE;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "hashpay webhook: post #%ui: %i of its keys exist",
+                   i, (ngx_int_t) reply->integer);
 
     return NGX_OK;
 }
