@@ -110,6 +110,7 @@ UNIT_SRCS_test_json_alloc := src/ngx_http_hashpay_json_alloc.c
 UNIT_SRCS_test_backoff := src/ngx_http_hashpay_backoff.c
 UNIT_SRCS_test_cluster := src/ngx_http_hashpay_redis_cluster.c
 UNIT_SRCS_test_prefilter := src/ngx_http_hashpay_prefilter.c
+UNIT_SRCS_test_offer_cache := src/ngx_http_hashpay_offer_cache.c
 UNIT_SRCS_test_scripts := $(NGX_BUILD)/objs/addon/hashpay/ngx_http_hashpay_scripts.c
 
 # the script table is generated with the module

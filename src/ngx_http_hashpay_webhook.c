@@ -30,6 +30,7 @@
 #include "ngx_http_hashpay_code.h"
 #include "ngx_http_hashpay_handler.h"
 #include "ngx_http_hashpay_prefilter.h"
+#include "ngx_http_hashpay_offer_cache.h"
 
 
 /* what a command of the batch is for, besides a post (its index) */
@@ -89,6 +90,8 @@ static ngx_int_t ngx_http_hashpay_check_header(ngx_http_request_t *r,
     ngx_table_elt_t *h, void *data);
 static ngx_int_t ngx_http_hashpay_webhook_ask(ngx_http_request_t *r,
     ngx_http_hashpay_webhook_t *wh, ngx_http_hashpay_batch_t *b);
+static ngx_uint_t ngx_http_hashpay_webhook_known(ngx_http_request_t *r,
+    ngx_http_hashpay_tweet_t *t, ngx_uint_t i);
 static ngx_int_t ngx_http_hashpay_webhook_ask_post(ngx_http_request_t *r,
     ngx_http_hashpay_batch_t *b, ngx_http_hashpay_tweet_t *t);
 static ngx_int_t ngx_http_hashpay_webhook_asked(ngx_http_request_t *r,
@@ -406,11 +409,13 @@ ngx_http_hashpay_webhook_parse(ngx_http_request_t *r,
 /*
  * The prefilter's batch: EXISTS of every key the script would find for
  * each post with hashtags and no confirmation code (its record, each
- * hashtag's offer), and TIME when one of them has a time.  A post whose
- * identity an earlier acting post of the delivery shares is not asked:
- * the earlier one's script may record it, so its own script must come
- * after.  NGX_DONE: queued (reads only, waits for no replica);
- * NGX_DECLINED: nothing to ask; NGX_ERROR.
+ * hashtag's offer), and TIME when one of them has a time.  Not asked,
+ * so that their scripts decide: a post whose identity an earlier acting
+ * post of the delivery shares (the earlier one's script may record it,
+ * so its own script must come after), and a post with a hashtag that
+ * named an offer lately (src/ngx_http_hashpay_offer_cache.h).
+ * NGX_DONE: queued (reads only, waits for no replica); NGX_DECLINED:
+ * nothing to ask; NGX_ERROR.
  */
 
 static ngx_int_t
@@ -455,6 +460,10 @@ ngx_http_hashpay_webhook_ask(ngx_http_request_t *r,
             continue;
         }
 
+        if (ngx_http_hashpay_webhook_known(r, &t[i], i)) {
+            continue;
+        }
+
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "hashpay webhook: post #%ui \"%V\": asking whether "
                        "its record or an offer exists", i, &t[i].id);
@@ -496,7 +505,37 @@ ngx_http_hashpay_webhook_ask(ngx_http_request_t *r,
 }
 
 
-/* EXISTS <prefix>:tweet:<identity> <prefix>:offer:<tag> ... */
+/* a hashtag of the post named an offer lately: 1, else 0 */
+
+static ngx_uint_t
+ngx_http_hashpay_webhook_known(ngx_http_request_t *r,
+    ngx_http_hashpay_tweet_t *t, ngx_uint_t i)
+{
+    ngx_str_t   *tags;
+    ngx_uint_t   k, n;
+
+    n = t->hashtags ? t->hashtags->nelts : 0;
+    tags = n ? t->hashtags->elts : NULL;
+
+    for (k = 0; k < n; k++) {
+        if (ngx_http_hashpay_offer_cache_has(&tags[k], ngx_current_msec)) {
+            ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "hashpay webhook: post #%ui \"%V\" is not "
+                           "asked: \"%V\" named an offer lately",
+                           i, &t->id, &tags[k]);
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * EXISTS <prefix>:tweet:<identity> (n + 1 times) <prefix>:offer:<tag>
+ * (each of the n hashtags): the answer is seen * (n + 1) + offers, as
+ * tweet.lua counts (no hashtag twice: offers <= n)
+ */
 
 static ngx_int_t
 ngx_http_hashpay_webhook_ask_post(ngx_http_request_t *r,
@@ -522,7 +561,7 @@ ngx_http_hashpay_webhook_ask_post(ngx_http_request_t *r,
         len += mcf->prefix.len + sizeof(":offer:") - 1 + tags[i].len;
     }
 
-    args = ngx_palloc(r->pool, (n + 2) * sizeof(ngx_str_t));
+    args = ngx_palloc(r->pool, (2 * n + 2) * sizeof(ngx_str_t));
     p = ngx_pnalloc(r->pool, len);
 
     if (args == NULL || p == NULL) {
@@ -538,14 +577,18 @@ ngx_http_hashpay_webhook_ask_post(ngx_http_request_t *r,
     args[1].len = p - args[1].data;
 
     for (i = 0; i < n; i++) {
-        args[2 + i].data = p;
+        args[2 + i] = args[1];
+    }
+
+    for (i = 0; i < n; i++) {
+        args[n + 2 + i].data = p;
         p = ngx_cpymem(p, mcf->prefix.data, mcf->prefix.len);
         p = ngx_cpymem(p, ":offer:", sizeof(":offer:") - 1);
         p = ngx_cpymem(p, tags[i].data, tags[i].len);
-        args[2 + i].len = p - args[2 + i].data;
+        args[n + 2 + i].len = p - args[n + 2 + i].data;
     }
 
-    return ngx_http_hashpay_batch_command(b, args, n + 2);
+    return ngx_http_hashpay_batch_command(b, args, 2 * n + 2);
 }
 
 
@@ -945,12 +988,19 @@ ngx_http_hashpay_webhook_read(ngx_http_request_t *r, void *data,
 }
 
 
-/* a reply of the prefilter: TIME, or the EXISTS of post i */
+/*
+ * a reply of the prefilter: TIME, or the EXISTS of post i; a post every
+ * hashtag of which names an offer teaches them to the offer cache
+ */
 
 static ngx_int_t
 ngx_http_hashpay_webhook_asked(ngx_http_request_t *r,
     ngx_http_hashpay_webhook_t *wh, ngx_uint_t i, redisReply *reply)
 {
+    ngx_str_t                 *tags;
+    ngx_uint_t                 k, n;
+    ngx_http_hashpay_tweet_t  *t;
+
     if (i == NGX_HTTP_HASHPAY_TIME) {
 
         if (ngx_http_hashpay_time_reply(reply, &wh->now) != NGX_OK) {
@@ -974,8 +1024,20 @@ ngx_http_hashpay_webhook_asked(ngx_http_request_t *r,
                                 : NGX_HTTP_HASHPAY_ASK_NONE;
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "hashpay webhook: post #%ui: %i of its keys exist",
+                   "hashpay webhook: post #%ui: EXISTS %i",
                    i, (ngx_int_t) reply->integer);
+
+    t = wh->delivery.tweets->elts;
+    t = &t[i];
+
+    n = t->hashtags ? t->hashtags->nelts : 0;
+    tags = n ? t->hashtags->elts : NULL;
+
+    if (n && (ngx_uint_t) reply->integer % (n + 1) == n) {
+        for (k = 0; k < n; k++) {
+            ngx_http_hashpay_offer_cache_add(&tags[k], ngx_current_msec);
+        }
+    }
 
     return NGX_OK;
 }

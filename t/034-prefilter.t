@@ -275,3 +275,50 @@ hashpay_redis_wait 1 100ms;
 [::counted('65 posts', 65, 65, 65), ::counted('64 posts', 64, 1, 0)]
 --- redis_after eval
 [[['DBSIZE'], '0']]
+
+
+
+=== TEST 10: a live campaign: once a post showed that its hashtag names an offer, the next posts with it go straight to their scripts
+The first post naming Gift is asked (and teaches the worker that Gift
+names an offer); the next ones, with Gift alone or with another hashtag,
+are not asked: their scripts' own EXISTS and TIME only (a script asks
+for each hashtag before the last until one names an offer).  A post naming
+no offer is still asked.  A post whose hashtags all name offers teaches
+each of them (Other, Third).  The hint is only a hint: Gift's offer is
+removed behind the worker's back, the next post naming Gift goes to its
+script, which answers no_offer.
+--- delivery eval
+[::dl(::tw(id => '10001', tags => ['Gift'], user => $::ALICE)),
+ ::dl(::tw(id => '10002', tags => ['Gift'], user => $::BOB)),
+ ::dl(::tw(id => '10003', tags => ['Nothing', 'Gift'], user => $::CAROL)),
+ ::dl(::t('10004', 'Nothing')),
+ ::dl(::tw(id => '10005', tags => ['Other', 'Third'], user => $::ALICE)),
+ ::dl(::tw(id => '10006', tags => ['Third'], user => $::BOB)),
+ ::dl(::tw(id => '10007', tags => ['Gift'], user => $::ALICE))]
+--- redis_init eval
+::offer('Gift') . ::offer('Other') . ::offer('Third')
+. ::linked($::ALICE) . ::linked($::BOB, 'tok_2') . ::linked($::CAROL, 'tok_3')
+. $::RESET
+--- response_body eval
+[::results(['10001', 'intent_created']), ::results(['10002', 'intent_created']),
+ ::results(['10003', 'intent_created']), ::results(['10004', 'ignored', 'no_offer']),
+ ::results(['10005', 'intent_created']), ::results(['10006', 'intent_created']),
+ ::results(['10007', 'ignored', 'no_offer'])]
+--- after_each eval
+[::counted('the first: asked', 2, 2, 1),
+ ::counted('the second: straight to its script', 1, 1, 1),
+ ::counted('with another hashtag: straight (its script asks for Nothing)',
+           2, 1, 1),
+ ::counted('no offer: asked', 1, 1, 0),
+ ::counted('Other and Third, both unknown: asked (the script asks for Other)',
+           3, 2, 1),
+ sub {
+    ::counted('Third: straight', 1, 1, 1)->();
+    HashpayTest::redis('DEL', 'hashpay:offer:gift');
+    ::calls();
+ },
+ ::counted('Gift, its offer gone: straight, the script says no_offer', 1, 1, 1)]
+--- redis_after eval
+[[['MGET', 'hashpay:pending:gift:' . $::ALICE, 'hashpay:pending:gift:' . $::BOB,
+   'hashpay:pending:gift:' . $::CAROL, 'hashpay:pending:other:' . $::ALICE,
+   'hashpay:pending:third:' . $::BOB], "pur_1\npur_2\npur_3\npur_4\npur_5"]]
