@@ -27,6 +27,10 @@ static void ngx_http_hashpay_handler_reply(ngx_http_hashpay_batch_t *b,
     ngx_uint_t index, redisReply *reply);
 static void ngx_http_hashpay_handler_done(ngx_http_hashpay_batch_t *b,
     ngx_int_t rc);
+static ngx_http_hashpay_batch_t *ngx_http_hashpay_handler_batch(
+    ngx_http_request_t *r, ngx_http_hashpay_ctx_t *ctx);
+static ngx_int_t ngx_http_hashpay_handler_send(ngx_http_request_t *r,
+    ngx_http_hashpay_endpoint_t *ep, ngx_http_hashpay_batch_t *b);
 static ngx_int_t ngx_http_hashpay_handler_next(ngx_http_request_t *r,
     ngx_http_hashpay_ctx_t *ctx);
 static ngx_int_t ngx_http_hashpay_send_unavailable(ngx_http_request_t *r,
@@ -133,20 +137,49 @@ ngx_http_hashpay_handler_start(ngx_http_request_t *r,
 
     ep = ctx->endpoint;
 
-    b = ngx_http_hashpay_batch_create(r);
+    b = ngx_http_hashpay_handler_batch(r, ctx);
     if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    b->data = ctx;
-    b->reply = ngx_http_hashpay_handler_reply;
-    b->done = ngx_http_hashpay_handler_done;
 
     rc = ep->parse(r, b, body);
 
     if (rc != NGX_DONE) {
         return rc;
     }
+
+    return ngx_http_hashpay_handler_send(r, ep, b);
+}
+
+
+/* a batch whose replies and end come back here */
+
+static ngx_http_hashpay_batch_t *
+ngx_http_hashpay_handler_batch(ngx_http_request_t *r,
+    ngx_http_hashpay_ctx_t *ctx)
+{
+    ngx_http_hashpay_batch_t  *b;
+
+    b = ngx_http_hashpay_batch_create(r);
+    if (b == NULL) {
+        return NULL;
+    }
+
+    b->data = ctx;
+    b->reply = ngx_http_hashpay_handler_reply;
+    b->done = ngx_http_hashpay_handler_done;
+
+    return b;
+}
+
+
+/* NGX_DONE while Redis works, else the answer made now (503, 500) */
+
+static ngx_int_t
+ngx_http_hashpay_handler_send(ngx_http_request_t *r,
+    ngx_http_hashpay_endpoint_t *ep, ngx_http_hashpay_batch_t *b)
+{
+    ngx_int_t  rc;
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "hashpay %s: sending %ui commands",
@@ -270,14 +303,10 @@ ngx_http_hashpay_handler_next(ngx_http_request_t *r,
 
     ep = ctx->endpoint;
 
-    b = ngx_http_hashpay_batch_create(r);
+    b = ngx_http_hashpay_handler_batch(r, ctx);
     if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    b->data = ctx;
-    b->reply = ngx_http_hashpay_handler_reply;
-    b->done = ngx_http_hashpay_handler_done;
 
     rc = ep->next(r, ctx->data, b);
 
@@ -289,21 +318,10 @@ ngx_http_hashpay_handler_next(ngx_http_request_t *r,
         return rc;
     }
 
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "hashpay %s: next step, sending %ui commands",
-                   ep->name, b->cmds.nelts);
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "hashpay %s: next step", ep->name);
 
-    rc = ngx_http_hashpay_batch_send(b);
-
-    if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (rc == NGX_DECLINED) {
-        return ngx_http_hashpay_send_unavailable(r, ep->name, b->error);
-    }
-
-    return NGX_DONE;
+    return ngx_http_hashpay_handler_send(r, ep, b);
 }
 
 
