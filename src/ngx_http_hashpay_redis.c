@@ -255,6 +255,9 @@ static ngx_int_t ngx_http_hashpay_redis_send_cmd(ngx_http_hashpay_redis_t *rs,
 static void ngx_http_hashpay_redis_reply(ngx_http_hashpay_rlink_t *lk,
     redisReply *reply, void *privdata);
 static ngx_uint_t ngx_http_hashpay_reply_noscript(redisReply *reply);
+static ngx_http_hashpay_cmd_t *ngx_http_hashpay_batch_push(
+    ngx_http_hashpay_batch_t *b, ngx_http_hashpay_script_t *script,
+    ngx_uint_t head, ngx_str_t *args, ngx_uint_t nargs);
 static void ngx_http_hashpay_batch_wait(ngx_http_hashpay_batch_t *b,
     ngx_http_hashpay_slot_t *slot);
 static void ngx_http_hashpay_batch_waited(ngx_http_hashpay_batch_t *b,
@@ -2393,7 +2396,6 @@ ngx_http_hashpay_batch_eval(ngx_http_hashpay_batch_t *b,
     ngx_http_hashpay_script_e id, ngx_str_t *args, ngx_uint_t nargs)
 {
     u_char                     *p;
-    ngx_uint_t                  i;
     ngx_http_hashpay_cmd_t     *cmd;
     ngx_http_hashpay_script_t  *script;
 
@@ -2410,20 +2412,10 @@ ngx_http_hashpay_batch_eval(ngx_http_hashpay_batch_t *b,
         return NGX_ERROR;
     }
 
-    cmd = ngx_array_push(&b->cmds);
-    if (cmd == NULL) {
-        return NGX_ERROR;
-    }
-
-    cmd->script = script;
-    cmd->retried = 0;
-    cmd->argc = nargs + 3;
-
-    cmd->argv = ngx_palloc(b->request->pool, cmd->argc * sizeof(char *));
-    cmd->argvlen = ngx_palloc(b->request->pool, cmd->argc * sizeof(size_t));
+    cmd = ngx_http_hashpay_batch_push(b, script, 3, args, nargs);
     p = ngx_pnalloc(b->request->pool, NGX_INT_T_LEN);
 
-    if (cmd->argv == NULL || cmd->argvlen == NULL || p == NULL) {
+    if (cmd == NULL || p == NULL) {
         return NGX_ERROR;
     }
 
@@ -2434,11 +2426,6 @@ ngx_http_hashpay_batch_eval(ngx_http_hashpay_batch_t *b,
     cmd->argv[2] = (const char *) p;
     cmd->argvlen[2] = ngx_sprintf(p, "%ui", script->nkeys) - p;
 
-    for (i = 0; i < nargs; i++) {
-        cmd->argv[3 + i] = (const char *) args[i].data;
-        cmd->argvlen[3 + i] = args[i].len;
-    }
-
     return NGX_OK;
 }
 
@@ -2447,37 +2434,55 @@ ngx_int_t
 ngx_http_hashpay_batch_command(ngx_http_hashpay_batch_t *b, ngx_str_t *args,
     ngx_uint_t nargs)
 {
-    ngx_uint_t               i;
-    ngx_http_hashpay_cmd_t  *cmd;
-
     if (nargs == 0) {
         ngx_log_error(NGX_LOG_ALERT, b->request->connection->log, 0,
                       "hashpay: a command without a name");
         return NGX_ERROR;
     }
 
-    cmd = ngx_array_push(&b->cmds);
-    if (cmd == NULL) {
+    if (ngx_http_hashpay_batch_push(b, NULL, 0, args, nargs) == NULL) {
         return NGX_ERROR;
-    }
-
-    cmd->script = NULL;
-    cmd->retried = 0;
-    cmd->argc = nargs;
-
-    cmd->argv = ngx_palloc(b->request->pool, nargs * sizeof(char *));
-    cmd->argvlen = ngx_palloc(b->request->pool, nargs * sizeof(size_t));
-
-    if (cmd->argv == NULL || cmd->argvlen == NULL) {
-        return NGX_ERROR;
-    }
-
-    for (i = 0; i < nargs; i++) {
-        cmd->argv[i] = (const char *) args[i].data;
-        cmd->argvlen[i] = args[i].len;
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * a command of the batch: head words left for the caller to fill, then
+ * args; script NULL for a plain command
+ */
+
+static ngx_http_hashpay_cmd_t *
+ngx_http_hashpay_batch_push(ngx_http_hashpay_batch_t *b,
+    ngx_http_hashpay_script_t *script, ngx_uint_t head, ngx_str_t *args,
+    ngx_uint_t nargs)
+{
+    ngx_uint_t               i;
+    ngx_http_hashpay_cmd_t  *cmd;
+
+    cmd = ngx_array_push(&b->cmds);
+    if (cmd == NULL) {
+        return NULL;
+    }
+
+    cmd->script = script;
+    cmd->retried = 0;
+    cmd->argc = head + nargs;
+
+    cmd->argv = ngx_palloc(b->request->pool, cmd->argc * sizeof(char *));
+    cmd->argvlen = ngx_palloc(b->request->pool, cmd->argc * sizeof(size_t));
+
+    if (cmd->argv == NULL || cmd->argvlen == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i < nargs; i++) {
+        cmd->argv[head + i] = (const char *) args[i].data;
+        cmd->argvlen[head + i] = args[i].len;
+    }
+
+    return cmd;
 }
 
 
