@@ -45,15 +45,6 @@
 #define NGX_HTTP_HASHPAY_PREFILTER_MAX  64
 
 
-/* a post, before its script: what the prefilter made of it */
-typedef enum {
-    NGX_HTTP_HASHPAY_ASK_SCRIPT = 0,    /* not asked: the script decides */
-    NGX_HTTP_HASHPAY_ASK_SENT,          /* EXISTS sent */
-    NGX_HTTP_HASHPAY_ASK_FOUND,         /* a key exists: the script decides */
-    NGX_HTTP_HASHPAY_ASK_NONE           /* nothing exists: decided here */
-} ngx_http_hashpay_ask_e;
-
-
 typedef struct {
     ngx_str_t                       outcome;
     ngx_str_t                       reason;
@@ -72,8 +63,9 @@ typedef struct {
     ngx_http_hashpay_delivery_t     delivery;
     ngx_http_hashpay_result_t      *results;     /* one per tweet */
     ngx_uint_t                     *cmd_tweet;   /* cmd index -> tweet */
-    u_char                         *ask;         /* one per tweet:
-                                                    ngx_http_hashpay_ask_e */
+    u_char                         *none;        /* one per tweet: 1 when
+                                                    the prefilter found
+                                                    none of its keys */
     int64_t                         now;         /* TIME, unix ms */
     unsigned                        asking:1;    /* the prefilter's batch */
     unsigned                        has_now:1;
@@ -113,6 +105,9 @@ static ngx_int_t ngx_http_hashpay_webhook_respond(ngx_http_request_t *r,
 static ngx_str_t  ngx_http_hashpay_ignored = ngx_string("ignored");
 static ngx_str_t  ngx_http_hashpay_stale = ngx_string("stale");
 static ngx_str_t  ngx_http_hashpay_no_offer = ngx_string("no_offer");
+
+/* the prefilter's clock */
+static ngx_str_t  ngx_http_hashpay_time_cmd = ngx_string("TIME");
 
 static ngx_str_t  ngx_http_hashpay_ignored_reasons[] = {
     ngx_null_string,
@@ -360,9 +355,9 @@ ngx_http_hashpay_webhook_parse(ngx_http_request_t *r,
                               (n + 1) * sizeof(ngx_http_hashpay_result_t));
     wh->cmd_tweet = ngx_pcalloc(r->pool,
                                 (n + nrv + 2) * sizeof(ngx_uint_t));
-    wh->ask = ngx_pcalloc(r->pool, n + 1);
+    wh->none = ngx_pcalloc(r->pool, n + 1);
 
-    if (wh->results == NULL || wh->cmd_tweet == NULL || wh->ask == NULL) {
+    if (wh->results == NULL || wh->cmd_tweet == NULL || wh->none == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -390,8 +385,12 @@ ngx_http_hashpay_webhook_parse(ngx_http_request_t *r,
 
     rc = ngx_http_hashpay_webhook_ask(r, wh, b);
 
-    if (rc == NGX_DONE || rc == NGX_ERROR) {
-        return rc == NGX_ERROR ? NGX_HTTP_INTERNAL_SERVER_ERROR : NGX_DONE;
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_DONE) {
+        return NGX_DONE;
     }
 
     /* nothing to ask: the scripts, if any */
@@ -422,7 +421,6 @@ static ngx_int_t
 ngx_http_hashpay_webhook_ask(ngx_http_request_t *r,
     ngx_http_hashpay_webhook_t *wh, ngx_http_hashpay_batch_t *b)
 {
-    ngx_str_t                  *args;
     ngx_uint_t                  i, j, n, timed;
     ngx_http_hashpay_tweet_t   *t;
 
@@ -469,7 +467,6 @@ ngx_http_hashpay_webhook_ask(ngx_http_request_t *r,
                        "its record or an offer exists", i, &t[i].id);
 
         wh->cmd_tweet[b->cmds.nelts] = i;
-        wh->ask[i] = NGX_HTTP_HASHPAY_ASK_SENT;
 
         if (ngx_http_hashpay_webhook_ask_post(r, b, &t[i]) != NGX_OK) {
             return NGX_ERROR;
@@ -485,16 +482,11 @@ ngx_http_hashpay_webhook_ask(ngx_http_request_t *r,
     }
 
     if (timed) {
-        args = ngx_palloc(r->pool, sizeof(ngx_str_t));
-        if (args == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_str_set(&args[0], "TIME");
-
         wh->cmd_tweet[b->cmds.nelts] = NGX_HTTP_HASHPAY_TIME;
 
-        if (ngx_http_hashpay_batch_command(b, args, 1) != NGX_OK) {
+        if (ngx_http_hashpay_batch_command(b, &ngx_http_hashpay_time_cmd, 1)
+            != NGX_OK)
+        {
             return NGX_ERROR;
         }
     }
@@ -624,7 +616,7 @@ ngx_http_hashpay_webhook_next(ngx_http_request_t *r, void *data,
 
     for (i = 0; i < n; i++) {
 
-        if (wh->ask[i] != NGX_HTTP_HASHPAY_ASK_NONE) {
+        if (!wh->none[i]) {
             continue;
         }
 
@@ -704,7 +696,7 @@ ngx_http_hashpay_webhook_queue(ngx_http_request_t *r,
         }
 
         if (t[i].state != NGX_HTTP_HASHPAY_TWEET_ACT
-            || wh->ask[i] == NGX_HTTP_HASHPAY_ASK_NONE)
+            || wh->none[i])
         {
             continue;
         }
@@ -1020,8 +1012,7 @@ ngx_http_hashpay_webhook_asked(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    wh->ask[i] = reply->integer ? NGX_HTTP_HASHPAY_ASK_FOUND
-                                : NGX_HTTP_HASHPAY_ASK_NONE;
+    wh->none[i] = (reply->integer == 0);
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "hashpay webhook: post #%ui: EXISTS %i",

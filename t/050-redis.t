@@ -11,7 +11,7 @@ use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
 use Time::HiRes ();
 use HashpayTest qw(spawn_redis stop_redis blackhole background_post
-                   background_result redis_reply sign);
+                   background_result redis_reply sign wait_until whole_log);
 
 our $Own = spawn_redis();
 our $Auth = spawn_redis(password => 'Pw-0f-the-test', unix => 1);
@@ -50,29 +50,6 @@ sub unknown {
 }
 
 our ($PingAt, $ChildPid);
-
-# polls $cond every 0.1 s for up to $secs: true once it holds
-sub wait_until {
-    my ($cond, $secs) = @_;
-    my $until = Time::HiRes::time() + $secs;
-
-    while (Time::HiRes::time() < $until) {
-        return 1 if eval { $cond->() };
-        Time::HiRes::sleep(0.1);
-    }
-
-    return 0;
-}
-
-# lines of the whole error log that match (the module connects before
-# the block's requests begin)
-sub whole_log {
-    my ($pat) = @_;
-    open(my $fh, '<', HashpayTest::error_log_file()) or return 0;
-    my $n = grep { /$pat/ } <$fh>;
-    close $fh;
-    return $n;
-}
 
 # the index of the first line since the block began that matches each
 # pattern, -1 where none does

@@ -16,7 +16,7 @@ use IO::Socket::INET ();
 use POSIX ();
 use File::Temp ();
 use HashpayTest qw(spawn_redis stop_redis background_post
-                   background_result redis_reply);
+                   background_result redis_reply wait_until whole_log);
 
 our $Parent = $$;
 
@@ -77,19 +77,6 @@ END {
 
         unlink $LieFile;
     }
-}
-
-sub wait_until {
-    my ($cond, $secs) = @_;
-    my $until = Time::HiRes::time() + $secs;
-
-    while (Time::HiRes::time() < $until) {
-        my $ok = eval { $cond->() };
-        return 1 if $ok;
-        Time::HiRes::sleep(0.1);
-    }
-
-    return 0;
 }
 
 sub spawn_sentinel {
@@ -222,15 +209,6 @@ sub post_until_200 {
 
     unlink $File;
     return @st;
-}
-
-# lines of the whole error log (the module connects before the requests)
-sub whole_log {
-    my ($pat) = @_;
-    open(my $fh, '<', HashpayTest::error_log_file()) or return 0;
-    my $n = grep { /$pat/ } <$fh>;
-    close $fh;
-    return $n;
 }
 
 sub role {

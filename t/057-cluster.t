@@ -23,7 +23,7 @@ use Time::HiRes ();
 use File::Temp ();
 use POSIX ();
 use JSON::PP ();
-use HashpayTest qw(background_post background_result);
+use HashpayTest qw(background_post background_result whole_log);
 use HashpayFlow;
 use HashpayCluster qw(spawn_cluster owner node_id kill_node restart_node
                       creply cluster_ok wait_until);
@@ -56,15 +56,6 @@ our $Json = JSON::PP->new;
 sub reply {
     my ($port, @cmd) = @_;
     return HashpayTest::redis_reply({ port => $port }, @cmd);
-}
-
-# lines of the whole error log
-sub whole_log {
-    my ($pat) = @_;
-    open(my $fh, '<', HashpayTest::error_log_file()) or return 0;
-    my $n = grep { /$pat/ } <$fh>;
-    close $fh;
-    return $n;
 }
 
 sub user_of {

@@ -24,7 +24,7 @@ use Test::Nginx::Socket 'no_plan';
 use File::Temp ();
 use Time::HiRes ();
 use POSIX ();
-use HashpayTest ();
+use HashpayTest qw(wait_until whole_log);
 use HashpayCluster ();
 use HashpayFlow;
 use HashpayTLS qw(pki spawn_tls_redis tls_reply recorder);
@@ -178,28 +178,6 @@ sub purchases {
     my ($r) = @_;
     my $keys = tls_reply($r, 'KEYS', 'hashpay:purchase:*');
     return scalar grep { length } split /\n/, $keys;
-}
-
-# the whole error log (the module connects before the requests)
-sub whole_log {
-    my ($pat) = @_;
-    open(my $fh, '<', HashpayTest::error_log_file()) or return 0;
-    my $n = grep { /$pat/ } <$fh>;
-    close $fh;
-    return $n;
-}
-
-sub wait_until {
-    my ($cond, $secs) = @_;
-    my $until = Time::HiRes::time() + $secs;
-
-    while (Time::HiRes::time() < $until) {
-        my $ok = eval { $cond->() };
-        return 1 if $ok;
-        Time::HiRes::sleep(0.1);
-    }
-
-    return 0;
 }
 
 no_shuffle();

@@ -21,7 +21,8 @@ use IO::Select ();
 use IO::Socket::INET ();
 use POSIX ();
 use File::Temp ();
-use HashpayTest qw(spawn_redis stop_redis redis_reply);
+use HashpayTest qw(spawn_redis stop_redis redis_reply wait_until
+                   whole_log);
 use HashpayDns qw(spawn_dns queries);
 
 our $Parent = $$;
@@ -76,19 +77,6 @@ END {
         unlink $SwitchFile;
 
     }
-}
-
-sub wait_until {
-    my ($cond, $secs) = @_;
-    my $until = Time::HiRes::time() + $secs;
-
-    while (Time::HiRes::time() < $until) {
-        my $ok = eval { $cond->() };
-        return 1 if $ok;
-        Time::HiRes::sleep(0.1);
-    }
-
-    return 0;
 }
 
 # a real sentinel that monitors the primary by the name "localhost" and
@@ -231,15 +219,6 @@ sub recorded {
     my ($id) = @_;
     return redis_reply({ port => $P->{port} }, 'EXISTS',
                        "hashpay:tweet:$id");
-}
-
-# lines of the whole error log (the module connects before the requests)
-sub whole_log {
-    my ($pat) = @_;
-    open(my $fh, '<', HashpayTest::error_log_file()) or return 0;
-    my $n = grep { /$pat/ } <$fh>;
-    close $fh;
-    return $n;
 }
 
 no_shuffle();

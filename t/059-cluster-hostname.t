@@ -16,7 +16,7 @@ use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
 use Time::HiRes ();
 use File::Temp ();
-use HashpayTest ();
+use HashpayTest qw(whole_log);
 use HashpayCluster qw(wait_until);
 use HashpayDns qw(spawn_dns queries);
 
@@ -94,14 +94,6 @@ sub unknown {
 sub recorded {
     my ($id) = @_;
     return reply('EXISTS', "{hashpay}:tweet:$id");
-}
-
-sub whole_log {
-    my ($pat) = @_;
-    open(my $fh, '<', HashpayTest::error_log_file()) or return 0;
-    my $n = grep { /$pat/ } <$fh>;
-    close $fh;
-    return $n;
 }
 
 no_shuffle();

@@ -39,18 +39,8 @@ our @Nodes;
 our $Parent = $$;
 my %used;
 
-sub wait_until {
-    my ($cond, $secs) = @_;
-    my $until = Time::HiRes::time() + $secs;
-
-    while (Time::HiRes::time() < $until) {
-        my $ok = eval { $cond->() };
-        return 1 if $ok;
-        Time::HiRes::sleep(0.1);
-    }
-
-    return 0;
-}
+# HashpayTest's, exported from here too
+*wait_until = \&HashpayTest::wait_until;
 
 sub port_free {
     my ($port) = @_;

@@ -58,7 +58,8 @@ use Exporter 'import';
 
 our @EXPORT_OK = qw(redis redis_reply sign example example_file redis_port
                     events spawn_redis stop_redis blackhole background_post
-                    background_result v1_time iso_time $NOW_MS);
+                    background_result v1_time iso_time $NOW_MS
+                    wait_until whole_log);
 
 our $RedisPort = $ENV{TEST_NGINX_REDIS_PORT} || 6379;
 our $RedisHost = $ENV{TEST_NGINX_REDIS_HOST} || '127.0.0.1';
@@ -534,6 +535,29 @@ sub log_lines {
     my @hits = grep { ref $pat ? /$pat/ : index($_, $pat) >= 0 } <$fh>;
     close $fh;
     return @hits;
+}
+
+# lines of the whole error log that match, the block's and those before
+# it (the module connects at start, before the block's requests begin)
+sub whole_log {
+    my ($pat) = @_;
+    open(my $fh, '<', error_log_file()) or return 0;
+    my $n = grep { /$pat/ } <$fh>;
+    close $fh;
+    return $n;
+}
+
+# polls $cond every 0.1 s for up to $secs seconds: 1 once it holds, else 0
+sub wait_until {
+    my ($cond, $secs) = @_;
+    my $until = Time::HiRes::time() + $secs;
+
+    while (Time::HiRes::time() < $until) {
+        return 1 if eval { $cond->() };
+        Time::HiRes::sleep(0.1);
+    }
+
+    return 0;
 }
 
 # the same, waiting up to $secs (default 3) for the first such line: for
